@@ -1,0 +1,158 @@
+import type { SluiceEvents } from './events.js';
+import type { ClaimedJob, Job, JobError, JobStatus, QueueStats } from './job.js';
+import type { NewJob } from './new-job.js';
+
+/**
+ * The Backend port: what a storage adapter must do, shaped by the job lifecycle.
+ *
+ * Rules every adapter follows (the conformance suite proves them):
+ * - Each operation is atomic. Time (runAt, lease expiry) is decided by the backend's own clock.
+ * - Attempt-scoped writes (heartbeat, complete, fail, reportProgress, release) are fenced by the
+ *   lease token: a write whose token is not the job's current one changes nothing and reports
+ *   `lease_lost` (batch calls) or throws LeaseLostError (single calls).
+ * - Batches are one round trip / one transaction: the worker sends claims and settlements in bulk.
+ * - Tenant scoping: when `tenant` is given, jobs of other tenants are invisible (not found).
+ */
+export interface Backend {
+  /** Short adapter name for logs and metrics (`sqlite`, `postgres`, ...). */
+  readonly name: string;
+  readonly capabilities: BackendCapabilities;
+  /** Emits after changes are durable; see SluiceEventMap. */
+  readonly events: SluiceEvents;
+
+  /** Stores jobs atomically (all or none). A job whose idempotency key (per queue) exists returns
+   * the first job with `created: false`. Results are in input order. */
+  enqueue(params: EnqueueParams): Promise<EnqueueResult[]>;
+  /** Atomically leases up to `limit` due jobs: highest priority first, then oldest runAt.
+   * Starts an attempt on each (attempts + 1). Paused queues are skipped. */
+  claim(params: ClaimParams): Promise<ClaimedJob[]>;
+  /** Extends leases. Reports which leases are gone (expired and reclaimed, cancelled, finished). */
+  heartbeat(params: HeartbeatParams): Promise<HeartbeatResult>;
+  /** Ends attempts successfully. */
+  complete(params: CompleteParams): Promise<SettleOutcome[]>;
+  /** Ends attempts with a failure: retry after a delay (`scheduled`), or fail (dead-letter). */
+  fail(params: FailParams): Promise<SettleOutcome[]>;
+  /** Gives leased jobs back without counting the attempt (graceful shutdown). */
+  release(params: ReleaseParams): Promise<SettleOutcome[]>;
+  /** Records progress / partial output of a running attempt. Throws LeaseLostError. */
+  reportProgress(params: ProgressParams): Promise<void>;
+  /** Cancels a job: waiting jobs at once; a running job ends `cancelled` and its lease is revoked,
+   * so the worker's next heartbeat (or the `job:cancelled` event) aborts the handler.
+   * Throws NotFoundError, or ConflictError when the job already ended. */
+  cancel(params: { id: string; tenant?: string | undefined }): Promise<Job>;
+  get(params: { id: string; tenant?: string | undefined }): Promise<Job | null>;
+  /** Newest first; `cursor` is the `nextCursor` of the previous page. */
+  list(params: ListParams): Promise<ListResult>;
+  pauseQueue(params: { queue: string; paused: boolean }): Promise<void>;
+  /** Failed jobs back to `queued` with a fresh set of attempts. Returns how many moved. */
+  redrive(params: RedriveParams): Promise<number>;
+  /** Running jobs whose lease expired go back to `queued` (or `failed` when out of attempts). */
+  reclaimExpired(params?: { limit?: number }): Promise<ReclaimResult>;
+  /** Deletes finished jobs older than the given ages. Returns how many went. */
+  purgeFinished(params: PurgeParams): Promise<number>;
+  /** Per-queue counts, pause flag and lag. Queues known by jobs or by a pause flag. */
+  stats(params?: { queue?: string | undefined; tenant?: string | undefined }): Promise<QueueStats[]>;
+  /** Throws when the backend cannot serve (for /readyz). */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface BackendCapabilities {
+  /** `events` also carries changes made by other processes (e.g. LISTEN/NOTIFY). */
+  crossProcessEvents: boolean;
+  /** Several processes on several machines may share this backend. */
+  multiMachine: boolean;
+}
+
+export interface EnqueueParams {
+  jobs: NewJob[];
+}
+
+export interface EnqueueResult {
+  job: Job;
+  /** False when an idempotency key matched an existing job. */
+  created: boolean;
+}
+
+export interface ClaimParams {
+  queues: string[];
+  /** Only these job types (the handlers this worker has); undefined = any type. */
+  types?: string[] | undefined;
+  limit: number;
+  leaseMs: number;
+  workerId: string;
+}
+
+export interface LeaseRef {
+  id: string;
+  leaseToken: string;
+}
+
+export interface HeartbeatParams {
+  leases: LeaseRef[];
+  leaseMs: number;
+}
+
+export interface HeartbeatResult {
+  /** Ids whose lease is no longer held: the worker must abort those handlers. */
+  lost: string[];
+}
+
+export interface CompleteParams {
+  items: Array<LeaseRef & { output: unknown }>;
+}
+
+export type FailItem = LeaseRef & ({ outcome: 'retry'; delayMs: number; error: JobError } | { outcome: 'fail'; error: JobError });
+
+export interface FailParams {
+  items: FailItem[];
+}
+
+export interface ReleaseParams {
+  items: LeaseRef[];
+}
+
+export interface SettleOutcome {
+  id: string;
+  /** `lease_lost`: the token was not current; nothing was written. */
+  result: 'ok' | 'lease_lost';
+}
+
+export interface ProgressParams extends LeaseRef {
+  progress: unknown;
+}
+
+export interface ListParams {
+  queue?: string | undefined;
+  status?: JobStatus | undefined;
+  type?: string | undefined;
+  tenant?: string | undefined;
+  limit: number;
+  cursor?: string | undefined;
+}
+
+export interface ListResult {
+  jobs: Job[];
+  nextCursor?: string;
+}
+
+export interface RedriveParams {
+  queue?: string | undefined;
+  type?: string | undefined;
+  ids?: string[] | undefined;
+  tenant?: string | undefined;
+  limit?: number | undefined;
+}
+
+export interface ReclaimResult {
+  requeued: number;
+  failed: number;
+}
+
+export interface PurgeParams {
+  /** Delete succeeded and cancelled jobs that finished more than this long ago. */
+  finishedOlderThanMs: number;
+  /** Delete failed (dead-letter) jobs older than this; defaults to finishedOlderThanMs. */
+  failedOlderThanMs?: number | undefined;
+  limit?: number | undefined;
+}
