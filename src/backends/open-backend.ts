@@ -1,0 +1,67 @@
+import type { Backend } from '../core/backend.js';
+import type { Clock } from '../core/clock.js';
+import { ErrorCodes, SluiceError } from '../core/errors.js';
+
+/** Options every adapter understands. */
+export interface OpenBackendOptions {
+  /** Time source for adapters that keep time themselves (SQLite); tests inject a fake. */
+  clock?: Clock | undefined;
+}
+
+export const DEFAULT_BACKEND_URL = 'sqlite:./data/sluice.db';
+
+/**
+ * Opens the backend named by a URL. The only file that names every adapter: each is imported
+ * dynamically so that a SQLite user never loads a PostgreSQL driver and vice versa.
+ *
+ * - `sqlite:./data/sluice.db`, `sqlite:/abs/path.db`, `sqlite::memory:`;
+ *   query `?synchronous=full|normal|off` sets durability (default normal, see README).
+ */
+export async function openBackend(url: string = DEFAULT_BACKEND_URL, options: OpenBackendOptions = {}): Promise<Backend> {
+  const scheme = url.slice(0, url.indexOf(':') + 1).toLowerCase();
+  switch (scheme) {
+    case 'sqlite:': {
+      const { openSqliteBackend } = await import('./sqlite/sqlite-backend.js');
+      return openSqliteBackend({ ...parseSqliteUrl(url), ...(options.clock ? { clock: options.clock } : {}) });
+    }
+    case 'postgres:':
+    case 'postgresql:':
+    case 'redis:':
+    case 'rediss:':
+    case 'amqp:':
+    case 'amqps:':
+      throw new SluiceError(ErrorCodes.config, `backend "${scheme.slice(0, -1)}" is not available in this version yet; use sqlite:PATH`, {
+        field: 'SLUICE_BACKEND',
+      });
+    default:
+      throw new SluiceError(ErrorCodes.config, `unknown backend URL "${url}": expected sqlite:PATH`, { field: 'SLUICE_BACKEND' });
+  }
+}
+
+const SYNC_MODES = ['full', 'normal', 'off'] as const;
+type SyncMode = (typeof SYNC_MODES)[number];
+
+/** `sqlite:PATH[?synchronous=MODE]`, PATH relative to the working directory; `sqlite://PATH` too. */
+export function parseSqliteUrl(url: string): { path: string; synchronous?: SyncMode } {
+  let rest = url.slice('sqlite:'.length);
+  let query = '';
+  const q = rest.indexOf('?');
+  if (q >= 0) {
+    query = rest.slice(q + 1);
+    rest = rest.slice(0, q);
+  }
+  if (rest.startsWith('//')) rest = rest.slice(2);
+  if (rest === '') throw new SluiceError(ErrorCodes.config, 'sqlite URL needs a path, e.g. sqlite:./data/sluice.db', { field: 'SLUICE_BACKEND' });
+  const params = new URLSearchParams(query);
+  for (const key of params.keys()) {
+    if (key !== 'synchronous') {
+      throw new SluiceError(ErrorCodes.config, `unknown sqlite URL option "${key}" (known: synchronous)`, { field: 'SLUICE_BACKEND' });
+    }
+  }
+  const sync = params.get('synchronous');
+  if (sync === null) return { path: rest };
+  if (!(SYNC_MODES as readonly string[]).includes(sync)) {
+    throw new SluiceError(ErrorCodes.config, `sqlite synchronous must be one of ${SYNC_MODES.join(', ')}`, { field: 'SLUICE_BACKEND' });
+  }
+  return { path: rest, synchronous: sync as SyncMode };
+}

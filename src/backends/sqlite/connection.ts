@@ -1,0 +1,47 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { newLeaseToken } from '../../core/ids.js';
+import { migrate } from './schema.js';
+
+/** Durability of a commit: `full` fsyncs every commit; `normal` (WAL) may lose the last commits on
+ * power loss but never on a process crash; `off` leaves it to the OS. */
+export type SqliteSynchronous = 'full' | 'normal' | 'off';
+
+export interface ConnectionOptions {
+  path: string;
+  synchronous: SqliteSynchronous;
+  busyTimeoutMs: number;
+}
+
+/** PRAGMA values come from this table, never from the caller's string, so nothing can be injected. */
+const SYNCHRONOUS_PRAGMA: Record<SqliteSynchronous, string> = { full: 'FULL', normal: 'NORMAL', off: 'OFF' };
+
+/** SQL function that mints a lease token per row inside `UPDATE … RETURNING` (one statement per claim). */
+export const LEASE_TOKEN_FUNCTION = 'sluice_lease_token';
+
+export function isMemoryPath(path: string): boolean {
+  return path === ':memory:' || path === '';
+}
+
+/**
+ * Opens a connection, sets the pragmas every Sluice connection relies on, and migrates the schema.
+ * WAL lets readers run beside the one writer; busy_timeout makes a second process wait for the write
+ * lock instead of failing at once.
+ */
+export function openConnection(options: ConnectionOptions): Database.Database {
+  if (!isMemoryPath(options.path) && !options.path.startsWith('file:')) {
+    mkdirSync(dirname(options.path), { recursive: true });
+  }
+  const db = new Database(options.path, { timeout: options.busyTimeoutMs });
+  try {
+    if (!isMemoryPath(options.path)) db.pragma('journal_mode = WAL');
+    db.pragma(`synchronous = ${SYNCHRONOUS_PRAGMA[options.synchronous]}`);
+    db.function(LEASE_TOKEN_FUNCTION, { deterministic: false }, () => newLeaseToken());
+    migrate(db);
+    return db;
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+}

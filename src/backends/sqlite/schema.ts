@@ -1,0 +1,85 @@
+import type Database from 'better-sqlite3';
+import { ErrorCodes, SluiceError } from '../../core/errors.js';
+
+/**
+ * Versioned migrations. The applied version lives in `PRAGMA user_version`, so a reopen (or a second
+ * process opening the same file) applies only what is missing. Append new migrations; never edit
+ * one that has shipped.
+ */
+export const MIGRATIONS: readonly string[] = [
+  // 1: jobs and queues.
+  `
+  CREATE TABLE jobs (
+    id               TEXT PRIMARY KEY,
+    queue            TEXT NOT NULL,
+    type             TEXT NOT NULL,
+    status           TEXT NOT NULL,
+    input            TEXT NOT NULL,        -- JSON
+    output           TEXT,                 -- JSON
+    error            TEXT,                 -- JSON JobError
+    progress         TEXT,                 -- JSON
+    priority         INTEGER NOT NULL,
+    attempts         INTEGER NOT NULL DEFAULT 0,
+    max_attempts     INTEGER NOT NULL,
+    backoff          TEXT NOT NULL,        -- JSON BackoffPolicy
+    timeout_ms       INTEGER,
+    idempotency_key  TEXT,
+    metadata         TEXT,                 -- JSON
+    tenant           TEXT,
+    created_at       INTEGER NOT NULL,
+    run_at           INTEGER NOT NULL,
+    started_at       INTEGER,
+    finished_at      INTEGER,
+    updated_at       INTEGER NOT NULL,
+    lease_token      TEXT,
+    lease_expires_at INTEGER,
+    worker_id        TEXT
+  );
+
+  -- Claim: serves WHERE status='queued' AND queue=? ORDER BY priority DESC, run_at, id. Partial, so a
+  -- job sits in it only while it waits, and running/finished jobs cost nothing here.
+  CREATE INDEX jobs_claim ON jobs (queue, priority DESC, run_at, id) WHERE status = 'queued';
+  -- Promotion of due scheduled jobs (delays, retry backoff).
+  CREATE INDEX jobs_scheduled ON jobs (queue, run_at) WHERE status = 'scheduled';
+  -- The lease reaper.
+  CREATE INDEX jobs_lease ON jobs (lease_expires_at) WHERE status = 'running';
+  -- Idempotency keys are unique per queue.
+  CREATE UNIQUE INDEX jobs_idempotency ON jobs (queue, idempotency_key) WHERE idempotency_key IS NOT NULL;
+  -- Stats (a covering scan) and listings filtered by queue.
+  CREATE INDEX jobs_queue_status ON jobs (queue, status);
+  -- Retention, redrive and listings filtered by status.
+  CREATE INDEX jobs_status_finished ON jobs (status, finished_at);
+
+  CREATE TABLE queues (
+    name       TEXT PRIMARY KEY,
+    paused     INTEGER NOT NULL DEFAULT 0,
+    updated_at INTEGER NOT NULL
+  );
+  `,
+];
+
+/** The schema version this code writes. */
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+/**
+ * Brings the database up to SCHEMA_VERSION. Each step runs in its own IMMEDIATE transaction and
+ * re-reads the version inside it, so two processes opening a fresh file at once migrate it once.
+ */
+export function migrate(db: Database.Database): void {
+  const readVersion = (): number => db.pragma('user_version', { simple: true }) as number;
+  if (readVersion() > SCHEMA_VERSION) {
+    throw new SluiceError(
+      ErrorCodes.config,
+      `database schema version ${readVersion()} is newer than this Sluice understands (${SCHEMA_VERSION}); upgrade Sluice`,
+    );
+  }
+  for (let target = 1; target <= SCHEMA_VERSION; target++) {
+    const sql = MIGRATIONS[target - 1]!;
+    db.transaction(() => {
+      if (readVersion() >= target) return;
+      db.exec(sql);
+      // PRAGMA takes no bound parameters; target is an integer we control.
+      db.pragma(`user_version = ${target}`);
+    }).immediate();
+  }
+}

@@ -1,0 +1,59 @@
+import { Command } from 'commander';
+import { loadConfig, parseApiKeys } from '../../config/config.js';
+import { BUILTIN_HANDLER_TYPES } from '../../handlers/builtin-handlers.js';
+import { createLogger } from '../../observability/logger.js';
+import { createMetrics } from '../../observability/metrics.js';
+import { buildApp } from '../../server/app.js';
+import { Sluice } from '../../sluice.js';
+import { startWorkers } from '../start-workers.js';
+import { untilSignal } from '../until-signal.js';
+
+interface ServeFlags {
+  port?: string;
+  host?: string;
+  backend?: string;
+  workers?: string;
+  queues?: string;
+}
+
+/** `sluice serve`: the HTTP API plus embedded workers (`--workers 0`: API only). */
+export function serveCommand(): Command {
+  return new Command('serve')
+    .description('run the HTTP API with embedded workers')
+    .option('-p, --port <port>', 'port to listen on (env SLUICE_PORT, default 8080)')
+    .option('--host <host>', 'interface to listen on (env SLUICE_HOST, default 127.0.0.1)')
+    .option('-b, --backend <url>', 'backend URL (env SLUICE_BACKEND, default sqlite:./data/sluice.db)')
+    .option('-w, --workers <n>', 'jobs the embedded worker runs at once; 0 = API only (env SLUICE_CONCURRENCY, default 4)')
+    .option('-q, --queues <list>', 'queues the embedded worker takes from (env SLUICE_QUEUES, default "default")')
+    .action(async (flags: ServeFlags) => {
+      const config = loadConfig(process.env, {
+        SLUICE_PORT: flags.port,
+        SLUICE_HOST: flags.host,
+        SLUICE_BACKEND: flags.backend,
+        SLUICE_CONCURRENCY: flags.workers,
+        SLUICE_QUEUES: flags.queues,
+      });
+      const logger = createLogger(config.SLUICE_LOG_LEVEL);
+      const sluice = await Sluice.connect(config.SLUICE_BACKEND);
+      const extraTypes = config.SLUICE_JOB_TYPES;
+      const app = await buildApp({
+        sluice,
+        apiKeys: parseApiKeys(config.SLUICE_API_KEYS),
+        allowedTypes: extraTypes.includes('*') ? undefined : new Set([...BUILTIN_HANDLER_TYPES, ...extraTypes]),
+        bodyLimitBytes: config.SLUICE_BODY_LIMIT_BYTES,
+        maxWaitSeconds: config.SLUICE_MAX_WAIT_SECONDS,
+        metrics: createMetrics(sluice.backend),
+        logger: { level: config.SLUICE_LOG_LEVEL },
+      });
+      const address = await app.listen({ port: config.SLUICE_PORT, host: config.SLUICE_HOST });
+      const stopWorkers = await startWorkers(sluice, config, logger, config.SLUICE_CONCURRENCY);
+      logger.info({ address, backend: sluice.backend.name, workers: config.SLUICE_CONCURRENCY }, 'sluice serving');
+
+      const signal = await untilSignal();
+      logger.info({ signal, graceMs: config.SLUICE_SHUTDOWN_GRACE_MS }, 'shutting down: finishing in-flight work');
+      // Stop taking requests and stop claiming at the same time; in-flight jobs get the grace period.
+      await Promise.all([app.close(), stopWorkers()]);
+      await sluice.close();
+      logger.info('stopped');
+    });
+}

@@ -1,0 +1,39 @@
+import { Command } from 'commander';
+import { loadConfig } from '../../config/config.js';
+import { createLogger } from '../../observability/logger.js';
+import { Sluice } from '../../sluice.js';
+import { startWorkers } from '../start-workers.js';
+import { untilSignal } from '../until-signal.js';
+
+interface WorkerFlags {
+  backend?: string;
+  concurrency?: string;
+  queues?: string;
+}
+
+/** `sluice worker`: a worker process with the built-in handlers, no HTTP. */
+export function workerCommand(): Command {
+  return new Command('worker')
+    .description('run a worker process (no HTTP API)')
+    .option('-b, --backend <url>', 'backend URL (env SLUICE_BACKEND, default sqlite:./data/sluice.db)')
+    .option('-c, --concurrency <n>', 'jobs run at once (env SLUICE_CONCURRENCY, default 4)')
+    .option('-q, --queues <list>', 'queues to take jobs from, comma separated (env SLUICE_QUEUES)')
+    .action(async (flags: WorkerFlags) => {
+      const config = loadConfig(process.env, {
+        SLUICE_BACKEND: flags.backend,
+        SLUICE_CONCURRENCY: flags.concurrency,
+        SLUICE_QUEUES: flags.queues,
+      });
+      const logger = createLogger(config.SLUICE_LOG_LEVEL);
+      const sluice = await Sluice.connect(config.SLUICE_BACKEND);
+      const concurrency = Math.max(1, config.SLUICE_CONCURRENCY);
+      const stopWorkers = await startWorkers(sluice, config, logger, concurrency);
+      logger.info({ backend: sluice.backend.name, pid: process.pid }, 'sluice worker running');
+
+      const signal = await untilSignal();
+      logger.info({ signal, graceMs: config.SLUICE_SHUTDOWN_GRACE_MS }, 'shutting down: finishing in-flight jobs');
+      await stopWorkers();
+      await sluice.close();
+      logger.info('stopped');
+    });
+}

@@ -1,0 +1,23 @@
+import { Command } from 'commander';
+import { dlqCommand } from './commands/dlq.js';
+import { jobsCommand } from './commands/jobs.js';
+import { queuesCommand } from './commands/queues.js';
+import { serveCommand } from './commands/serve.js';
+import { statusCommand } from './commands/status.js';
+import { submitCommand } from './commands/submit.js';
+import { workerCommand } from './commands/worker.js';
+
+/** The `sluice` command line: the composition root of the application. */
+export function buildProgram(): Command {
+  return new Command('sluice')
+    .description('Sluice: a durable queue for AI jobs')
+    .version('0.1.0')
+    .showHelpAfterError()
+    .addCommand(serveCommand())
+    .addCommand(workerCommand())
+    .addCommand(submitCommand())
+    .addCommand(statusCommand())
+    .addCommand(jobsCommand())
+    .addCommand(queuesCommand())
+    .addCommand(dlqCommand());
+}

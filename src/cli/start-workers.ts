@@ -1,0 +1,40 @@
+import type { Config } from '../config/config.js';
+import { builtinHandlers, closeBuiltinHandlers } from '../handlers/builtin-handlers.js';
+import type { Logger } from '../observability/logger.js';
+import type { Sluice } from '../sluice.js';
+import { startLeaseReaper } from '../worker/lease-reaper.js';
+import { startRetentionSweeper } from '../worker/retention-sweeper.js';
+
+/**
+ * Starts what every Sluice process runs beside its main duty: the lease reaper and the retention
+ * sweeper (both idempotent, so any number of processes may run them), and, when concurrency > 0,
+ * a worker with the built-in handlers. Returns a graceful stop.
+ */
+export async function startWorkers(sluice: Sluice, config: Config, logger: Logger, concurrency: number): Promise<() => Promise<void>> {
+  const stopReaper = startLeaseReaper(sluice.backend, { intervalMs: config.SLUICE_REAPER_INTERVAL_MS });
+  const stopSweeper = startRetentionSweeper(sluice.backend, {
+    intervalMs: config.SLUICE_RETENTION_INTERVAL_MS,
+    finishedOlderThanMs: config.SLUICE_RETENTION_MS,
+    failedOlderThanMs: config.SLUICE_FAILED_RETENTION_MS,
+  });
+  const worker =
+    concurrency > 0
+      ? sluice.worker({
+          queues: config.SLUICE_QUEUES,
+          concurrency,
+          handlers: builtinHandlers(),
+          leaseMs: config.SLUICE_LEASE_MS,
+          pollIntervalMs: config.SLUICE_POLL_INTERVAL_MS,
+          shutdownGraceMs: config.SLUICE_SHUTDOWN_GRACE_MS,
+          logger: logger.child({ component: 'worker' }),
+        })
+      : undefined;
+  await worker?.start();
+  if (worker) logger.info({ queues: config.SLUICE_QUEUES, concurrency }, 'worker started');
+  return async () => {
+    await worker?.stop({ graceMs: config.SLUICE_SHUTDOWN_GRACE_MS });
+    stopReaper();
+    stopSweeper();
+    await closeBuiltinHandlers();
+  };
+}

@@ -1,0 +1,53 @@
+import { z } from 'zod';
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const list = z
+  .string()
+  .transform((s) =>
+    s
+      .split(',')
+      .map((p) => p.trim())
+      .filter((p) => p !== ''),
+  )
+  .pipe(z.array(z.string()));
+
+const DAY = 24 * 3600 * 1000;
+
+/**
+ * Every SLUICE_* variable, its type and default. The one place that reads configuration; a bad
+ * value stops start-up with a message naming the variable.
+ */
+export const envSchema = z.object({
+  /** Backend URL: sqlite:PATH (default), later postgres://, redis://, amqp://. */
+  SLUICE_BACKEND: z.string().min(1).default('sqlite:./data/sluice.db'),
+  SLUICE_PORT: int(0, 65535).default(8080),
+  /** Interface to listen on. 127.0.0.1 by default; 0.0.0.0 in containers. */
+  SLUICE_HOST: z.string().min(1).default('127.0.0.1'),
+  /** `key=tenant` pairs, comma separated; tenant `*` makes an admin key. Empty: no auth. */
+  SLUICE_API_KEYS: z.string().default(''),
+  /** Jobs one worker process runs at once. */
+  SLUICE_CONCURRENCY: int(0, 10_000).default(4),
+  SLUICE_QUEUES: list.default(['default']),
+  SLUICE_LEASE_MS: int(1000, DAY).default(30_000),
+  SLUICE_SHUTDOWN_GRACE_MS: int(0, DAY).default(30_000),
+  SLUICE_POLL_INTERVAL_MS: int(10, 60_000).default(250),
+  SLUICE_REAPER_INTERVAL_MS: int(100, 3_600_000).default(1000),
+  /** Succeeded and cancelled jobs are deleted this long after they finished. */
+  SLUICE_RETENTION_MS: int(0, 3650 * DAY).default(7 * DAY),
+  /** Failed (dead-letter) jobs are kept this long. */
+  SLUICE_FAILED_RETENTION_MS: int(0, 3650 * DAY).default(30 * DAY),
+  SLUICE_RETENTION_INTERVAL_MS: int(1000, DAY).default(60_000),
+  SLUICE_BODY_LIMIT_BYTES: int(1024, 100 * 1024 * 1024).default(1024 * 1024),
+  /** Longest `?wait=` a client may ask for, in seconds. */
+  SLUICE_MAX_WAIT_SECONDS: int(0, 3600).default(60),
+  /** Job types the API accepts besides the built-in handlers (comma separated); `*` accepts any. */
+  SLUICE_JOB_TYPES: list.default([]),
+  SLUICE_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Where the CLI's client commands send requests. */
+  SLUICE_URL: z.url().default('http://127.0.0.1:8080'),
+  /** API key the CLI's client commands send. */
+  SLUICE_API_KEY: z.string().optional(),
+});
+
+export type Env = z.output<typeof envSchema>;
+export type EnvName = keyof Env;

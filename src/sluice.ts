@@ -1,0 +1,177 @@
+import { type OpenBackendOptions, openBackend } from './backends/open-backend.js';
+import type { Backend, EnqueueResult, ListParams, ListResult, RedriveParams } from './core/backend.js';
+import { ErrorCodes, NotFoundError, SluiceError, ValidationError } from './core/errors.js';
+import { isTerminal, type Job, type QueueStats } from './core/job.js';
+import { LIMITS } from './core/job-spec.js';
+import { type JobSpec, toNewJob } from './core/new-job.js';
+import { Worker, type WorkerOptions } from './worker/worker.js';
+
+export interface EnqueueOptions {
+  /** Owner of the job (set by the API from the caller's key); scopes every later read. */
+  tenant?: string | undefined;
+  /** Idempotency key given outside the spec (e.g. the Idempotency-Key header). */
+  idempotencyKey?: string | undefined;
+}
+
+export interface WaitForOptions {
+  /** Give up after this long (SluiceError SLUICE_TIMEOUT). Default 30 s. */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  tenant?: string | undefined;
+  /** How often to re-read the job when the backend cannot push changes from other processes. */
+  pollIntervalMs?: number;
+}
+
+export interface ScopeOptions {
+  tenant?: string | undefined;
+}
+
+/**
+ * The library facade: one object to enqueue, inspect, and run workers on a backend.
+ * The HTTP server and the CLI are built on it; it knows no HTTP and no CLI.
+ */
+export class Sluice {
+  private readonly workers = new Set<Worker>();
+  private closed = false;
+
+  private constructor(readonly backend: Backend) {}
+
+  /** Opens the backend named by `url` (default `sqlite:./data/sluice.db`). */
+  static async connect(url?: string, options: OpenBackendOptions = {}): Promise<Sluice> {
+    return new Sluice(await openBackend(url, options));
+  }
+
+  /** Wraps an already open backend (tests, custom adapters). */
+  static fromBackend(backend: Backend): Sluice {
+    return new Sluice(backend);
+  }
+
+  /** Validates and stores one job; resolves once it is durable. */
+  async enqueue(spec: JobSpec, options: EnqueueOptions = {}): Promise<Job> {
+    const [result] = await this.submit([spec], options);
+    return result!.job;
+  }
+
+  /** Validates and stores many jobs in one transaction (all or none). */
+  async enqueueMany(specs: JobSpec[], options: ScopeOptions = {}): Promise<Job[]> {
+    return (await this.submit(specs, options)).map((r) => r.job);
+  }
+
+  /**
+   * Like enqueueMany, but says per job whether it was created or an idempotency key matched an
+   * existing one. Validation errors name the field (`jobs.3.priority` for bulk).
+   */
+  async submit(specs: unknown[], options: EnqueueOptions = {}): Promise<EnqueueResult[]> {
+    if (specs.length === 0) throw new ValidationError('at least one job is required', 'jobs');
+    if (specs.length > LIMITS.bulkMax) throw new ValidationError(`at most ${LIMITS.bulkMax} jobs per call`, 'jobs');
+    const bulk = specs.length > 1;
+    const jobs = specs.map((spec, i) =>
+      toNewJob(spec, { tenant: options.tenant, idempotencyKey: bulk ? undefined : options.idempotencyKey }, bulk ? `jobs.${i}` : ''),
+    );
+    return this.backend.enqueue({ jobs });
+  }
+
+  get(id: string, options: ScopeOptions = {}): Promise<Job | null> {
+    return this.backend.get({ id, tenant: options.tenant });
+  }
+
+  /** Like get, but a missing job is a NotFoundError. */
+  async getOrThrow(id: string, options: ScopeOptions = {}): Promise<Job> {
+    const job = await this.get(id, options);
+    if (!job) throw new NotFoundError(`job ${id} not found`);
+    return job;
+  }
+
+  cancel(id: string, options: ScopeOptions = {}): Promise<Job> {
+    return this.backend.cancel({ id, tenant: options.tenant });
+  }
+
+  list(params: ListParams): Promise<ListResult> {
+    return this.backend.list(params);
+  }
+
+  stats(params: { queue?: string | undefined; tenant?: string | undefined } = {}): Promise<QueueStats[]> {
+    return this.backend.stats(params);
+  }
+
+  pauseQueue(queue: string): Promise<void> {
+    return this.backend.pauseQueue({ queue, paused: true });
+  }
+
+  resumeQueue(queue: string): Promise<void> {
+    return this.backend.pauseQueue({ queue, paused: false });
+  }
+
+  /** Moves failed (dead-letter) jobs back to the queue with fresh attempts. */
+  redrive(params: RedriveParams = {}): Promise<number> {
+    return this.backend.redrive(params);
+  }
+
+  /**
+   * Resolves with the job once it has ended (succeeded, failed or cancelled). Wakes on the
+   * backend's `job:finished` event and, unless the backend relays other processes' changes,
+   * also re-reads the job every `pollIntervalMs`.
+   */
+  async waitFor(id: string, options: WaitForOptions = {}): Promise<Job> {
+    const timeoutMs = options.timeoutMs ?? 30_000;
+    const pollMs = options.pollIntervalMs ?? 250;
+    const first = await this.getOrThrow(id, options);
+    if (isTerminal(first.status)) return first;
+
+    return new Promise<Job>((resolve, reject) => {
+      let settled = false;
+      const timers: NodeJS.Timeout[] = [];
+      const finish = (error: unknown, job?: Job) => {
+        if (settled) return;
+        settled = true;
+        for (const t of timers) clearTimeout(t);
+        unsubscribe();
+        options.signal?.removeEventListener('abort', onAbort);
+        if (job) resolve(job);
+        else reject(error);
+      };
+      const check = () => {
+        this.get(id, options).then(
+          (job) => {
+            if (!job) finish(new NotFoundError(`job ${id} not found`));
+            else if (isTerminal(job.status)) finish(undefined, job);
+          },
+          (error: unknown) => finish(error),
+        );
+      };
+      const unsubscribe = this.backend.events.on('job:finished', ({ job }) => {
+        if (job.id === id) check();
+      });
+      const onAbort = () => finish(options.signal?.reason ?? new SluiceError(ErrorCodes.cancelled, 'wait aborted'));
+      if (options.signal?.aborted) return onAbort();
+      options.signal?.addEventListener('abort', onAbort, { once: true });
+      timers.push(
+        setTimeout(() => finish(new SluiceError(ErrorCodes.timeout, `job ${id} did not finish within ${timeoutMs} ms`)), timeoutMs),
+      );
+      if (!this.backend.capabilities.crossProcessEvents) {
+        const poll = () => {
+          if (settled) return;
+          check();
+          timers.push(setTimeout(poll, pollMs));
+        };
+        timers.push(setTimeout(poll, pollMs));
+      }
+    });
+  }
+
+  /** Creates a worker on this backend (not started: call `start()`). */
+  worker(options: WorkerOptions): Worker {
+    if (this.closed) throw new SluiceError(ErrorCodes.shuttingDown, 'this Sluice is closed');
+    const worker = new Worker(this.backend, options);
+    this.workers.add(worker);
+    return worker;
+  }
+
+  /** Stops this instance's workers gracefully, then closes the backend. Idempotent. */
+  async close(options: { graceMs?: number } = {}): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all([...this.workers].map((w) => w.stop(options)));
+    await this.backend.close();
+  }
+}
