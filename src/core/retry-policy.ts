@@ -37,14 +37,24 @@ export function decideFailure(
 
 /** The storable form of whatever a handler threw. */
 export function toJobError(thrown: unknown): JobError {
-  if (thrown instanceof Error) {
-    const code = (thrown as { code?: unknown }).code;
+  // Errors may arrive as plain objects (from worker threads, other processes, careless handlers).
+  if (typeof thrown === 'object' && thrown !== null) {
+    const { code, message, name } = thrown as { code?: unknown; message?: unknown; name?: unknown };
+    const text = typeof message === 'string' && message !== '' ? message : typeof name === 'string' ? name : safeStringify(thrown);
     return {
       code: typeof code === 'string' && code.startsWith('SLUICE_') ? code : ErrorCodes.handlerFailed,
-      message: truncate(thrown.message || thrown.name, 2000),
+      message: truncate(text, 2000),
     };
   }
   return { code: ErrorCodes.handlerFailed, message: truncate(String(thrown), 2000) };
+}
+
+function safeStringify(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
 }
 
 function truncate(text: string, max: number): string {

@@ -105,13 +105,17 @@ export function insertedJob(params: JobInsertParams): Job {
   return job;
 }
 
-/** Row -> Job. Optional fields are absent (not undefined) when NULL, as exactOptionalPropertyTypes wants. */
-export function rowToJob(row: JobRow): Job {
+/**
+ * Row -> Job. Optional fields are absent (not undefined) when NULL, as exactOptionalPropertyTypes wants.
+ * Due `scheduled` jobs are promoted lazily (by the next claim), so a reader that passes `now` sees a
+ * due one as what it is: `queued`, waiting in line.
+ */
+export function rowToJob(row: JobRow, now?: number): Job {
   const job: Job = {
     id: row.id,
     type: row.type,
     queue: row.queue,
-    status: row.status as JobStatus,
+    status: effectiveStatus(row, now),
     input: JSON.parse(row.input),
     priority: row.priority,
     attempts: row.attempts,
@@ -142,4 +146,9 @@ export function rowToClaimedJob(row: JobRow): ClaimedJob {
     leaseExpiresAt: row.lease_expires_at!,
     workerId: row.worker_id!,
   };
+}
+
+/** The status a reader should see: a `scheduled` row whose runAt has come is waiting, i.e. `queued`. */
+export function effectiveStatus(row: Pick<JobRow, 'status' | 'run_at'>, now?: number): JobStatus {
+  return row.status === 'scheduled' && now !== undefined && row.run_at <= now ? 'queued' : (row.status as JobStatus);
 }

@@ -36,15 +36,16 @@ export const MIGRATIONS: readonly string[] = [
     worker_id        TEXT
   );
 
-  -- Claim: serves WHERE status='queued' AND queue=? ORDER BY priority DESC, run_at, id. Partial, so a
-  -- job sits in it only while it waits, and running/finished jobs cost nothing here.
-  CREATE INDEX jobs_claim ON jobs (queue, priority DESC, run_at, id) WHERE status = 'queued';
+  -- Claim: serves WHERE status='queued' AND queue=? ORDER BY priority DESC, run_at, id, and checks the
+  -- type filter without reading the row. Partial, so a job sits in it only while it waits and
+  -- running or finished jobs cost nothing here.
+  CREATE INDEX jobs_claim ON jobs (queue, priority DESC, run_at, id, type) WHERE status = 'queued';
   -- Promotion of due scheduled jobs (delays, retry backoff).
   CREATE INDEX jobs_scheduled ON jobs (queue, run_at) WHERE status = 'scheduled';
   -- The lease reaper.
   CREATE INDEX jobs_lease ON jobs (lease_expires_at) WHERE status = 'running';
-  -- Idempotency keys are unique per queue.
-  CREATE UNIQUE INDEX jobs_idempotency ON jobs (queue, idempotency_key) WHERE idempotency_key IS NOT NULL;
+  -- Idempotency keys are unique per queue and tenant: a key must never hand one tenant another's job.
+  CREATE UNIQUE INDEX jobs_idempotency ON jobs (queue, ifnull(tenant, ''), idempotency_key) WHERE idempotency_key IS NOT NULL;
   -- Stats (a covering scan) and listings filtered by queue.
   CREATE INDEX jobs_queue_status ON jobs (queue, status);
   -- Retention, redrive and listings filtered by status.

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { loadConfig, parseApiKeys } from '../../config/config.js';
-import { BUILTIN_HANDLER_TYPES } from '../../handlers/builtin-handlers.js';
+import { BUILTIN_HANDLER_TYPES } from '../../handlers/builtin-types.js';
 import { createLogger } from '../../observability/logger.js';
 import { createMetrics } from '../../observability/metrics.js';
 import { buildApp } from '../../server/app.js';

@@ -1,0 +1,515 @@
+import type Database from 'better-sqlite3';
+import type {
+  Backend,
+  BackendCapabilities,
+  ClaimParams,
+  CompleteParams,
+  EnqueueParams,
+  EnqueueResult,
+  FailParams,
+  HeartbeatParams,
+  HeartbeatResult,
+  ListParams,
+  ListResult,
+  ProgressParams,
+  PurgeParams,
+  ReclaimResult,
+  RedriveParams,
+  ReleaseParams,
+  SettleOutcome,
+} from '../../core/backend.js';
+import { type Clock, systemClock } from '../../core/clock.js';
+import { ConflictError, ErrorCodes, LeaseLostError, NotFoundError } from '../../core/errors.js';
+import { SluiceEvents } from '../../core/events.js';
+import { type ClaimedJob, emptyCounts, type Job, type JobError, type JobStatus, type QueueStats } from '../../core/job.js';
+import { isMemoryPath, openConnection, type SqliteSynchronous } from './connection.js';
+import { insertedJob, type JobRow, rowToClaimedJob, rowToJob, toInsertParams, toNullableJsonText } from './row-mapping.js';
+import { type ClaimCandidate, prepareStatements, type Statements } from './statements.js';
+import { closedError, translateError } from './translate-error.js';
+
+export type { SqliteSynchronous } from './connection.js';
+
+/** Options of the SQLite adapter. */
+export interface SqliteBackendOptions {
+  /** Database file (its directory is created when missing), or `:memory:` (one connection only). */
+  path: string;
+  /** Time source for runAt, leases and retention. Default: the system clock. */
+  clock?: Clock | undefined;
+  /** Commit durability, see SqliteSynchronous. Default `normal`. */
+  synchronous?: SqliteSynchronous | undefined;
+  /** How long a write waits for another process's write lock before failing. Default 5000. */
+  busyTimeoutMs?: number | undefined;
+}
+
+/** The settings a connection ended up with (pragmas as SQLite reports them). */
+export interface SqliteSettings {
+  journalMode: string;
+  synchronous: SqliteSynchronous | 'extra';
+  busyTimeoutMs: number;
+  schemaVersion: number;
+}
+
+const SYNCHRONOUS_NAMES: Record<number, SqliteSettings['synchronous']> = { 0: 'off', 1: 'normal', 2: 'full', 3: 'extra' };
+
+/** SQLite's "no limit". */
+const NO_LIMIT = -1;
+
+const LEASE_EXPIRED_ERROR: JobError = {
+  code: ErrorCodes.leaseExpired,
+  message: 'the lease expired before the attempt finished (worker crashed, stalled or lost contact)',
+};
+
+type Emit = () => void;
+
+/**
+ * The Backend port on better-sqlite3 (WAL mode).
+ *
+ * Every operation is one transaction on one connection; writes start with BEGIN IMMEDIATE so that
+ * several processes on the same file queue up for the write lock (busy_timeout) instead of
+ * deadlocking on a read-to-write upgrade, and so that two connections never lease the same job.
+ * Events are emitted after the commit. better-sqlite3 is synchronous: each method does its work on
+ * the calling thread and returns a settled promise, which is the fastest way to drive SQLite.
+ */
+export class SqliteBackend implements Backend {
+  readonly name = 'sqlite';
+  readonly capabilities: BackendCapabilities = { crossProcessEvents: false, multiMachine: false };
+  readonly events = new SluiceEvents();
+
+  private readonly db: Database.Database;
+  private readonly stmts: Statements;
+  private readonly clock: Clock;
+  /** Statements whose SQL depends on which filters are given, prepared on first use. */
+  private readonly dynamic = new Map<string, Database.Statement>();
+  /** One transaction wrapper for every operation: it runs the function it is given. */
+  private readonly transaction: Database.Transaction<<T>(fn: () => T) => T>;
+  private closed = false;
+
+  private constructor(db: Database.Database, clock: Clock) {
+    this.db = db;
+    this.clock = clock;
+    this.stmts = prepareStatements(db);
+    this.transaction = db.transaction(<T>(fn: () => T): T => fn());
+  }
+
+  /** Opens (creating and migrating when needed) the database at `options.path`. */
+  static async open(options: SqliteBackendOptions): Promise<SqliteBackend> {
+    try {
+      const db = openConnection({
+        path: options.path,
+        synchronous: options.synchronous ?? 'normal',
+        busyTimeoutMs: options.busyTimeoutMs ?? 5000,
+      });
+      return new SqliteBackend(db, options.clock ?? systemClock);
+    } catch (error) {
+      throw translateError(error);
+    }
+  }
+
+  /** True when the database lives in this process's memory (no second handle can share it). */
+  static isMemoryPath(path: string): boolean {
+    return isMemoryPath(path);
+  }
+
+  async enqueue({ jobs }: EnqueueParams): Promise<EnqueueResult[]> {
+    const { results, created } = this.write(() => {
+      const now = this.clock.now();
+      const results: EnqueueResult[] = [];
+      const created = new Map<string, number>();
+      for (const newJob of jobs) {
+        if (newJob.idempotencyKey !== undefined) {
+          // Also finds a job inserted earlier in this same batch.
+          const existing = this.stmts.byIdempotencyKey.get({
+            queue: newJob.queue,
+            tenant: newJob.tenant ?? '',
+            key: newJob.idempotencyKey,
+          });
+          if (existing) {
+            results.push({ job: rowToJob(existing, now), created: false });
+            continue;
+          }
+        }
+        const params = toInsertParams(newJob, now);
+        this.stmts.insert.run(params);
+        results.push({ job: insertedJob(params), created: true });
+        created.set(newJob.queue, (created.get(newJob.queue) ?? 0) + 1);
+      }
+      return { results, created };
+    });
+    for (const [queue, count] of created) this.events.emit('jobs:enqueued', { queue, count });
+    return results;
+  }
+
+  async claim(params: ClaimParams): Promise<ClaimedJob[]> {
+    if (params.limit <= 0 || params.queues.length === 0) return [];
+    if (params.types !== undefined && params.types.length === 0) return [];
+    const rows = this.write(() => this.claimInTransaction(params));
+    const jobs = rows.map(rowToClaimedJob);
+    // RETURNING does not promise an order; hand jobs out in claim order.
+    jobs.sort((a, b) => b.priority - a.priority || a.runAt - b.runAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    return jobs;
+  }
+
+  private claimInTransaction(params: ClaimParams): JobRow[] {
+    const now = this.clock.now();
+    const paused = this.stmts.pausedQueues.all();
+    const queues = [...new Set(params.queues)].filter((queue) => !paused.includes(queue));
+    if (queues.length === 0) return [];
+    const leaseExpiresAt = now + params.leaseMs;
+    const types = params.types === undefined ? undefined : JSON.stringify(params.types);
+    const workerId = params.workerId;
+
+    if (queues.length === 1) {
+      const queue = queues[0]!;
+      this.stmts.promoteOne.run({ queue, now });
+      const base = { queue, now, limit: params.limit, leaseExpiresAt, workerId };
+      return types === undefined ? this.stmts.claimOne.all(base) : this.stmts.claimOneTyped.all({ ...base, types });
+    }
+
+    this.stmts.promoteMany.run({ queues: JSON.stringify(queues), now });
+    const candidates: ClaimCandidate[] = [];
+    for (const queue of queues) {
+      const base = { queue, now, limit: params.limit };
+      const top = types === undefined ? this.stmts.candidates.all(base) : this.stmts.candidatesTyped.all({ ...base, types });
+      candidates.push(...top);
+    }
+    if (candidates.length === 0) return [];
+    candidates.sort((a, b) => b.priority - a.priority || a.run_at - b.run_at || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    const rowids = JSON.stringify(candidates.slice(0, params.limit).map((c) => c.rid));
+    return this.stmts.claimRowids.all({ rowids, now, leaseExpiresAt, workerId });
+  }
+
+  async heartbeat({ leases, leaseMs }: HeartbeatParams): Promise<HeartbeatResult> {
+    if (leases.length === 0) return { lost: [] };
+    return this.write(() => {
+      const leaseExpiresAt = this.clock.now() + leaseMs;
+      const lost: string[] = [];
+      for (const lease of leases) {
+        const { changes } = this.stmts.heartbeat.run({ id: lease.id, leaseToken: lease.leaseToken, leaseExpiresAt });
+        if (changes === 0) lost.push(lease.id);
+      }
+      return { lost };
+    });
+  }
+
+  async complete({ items }: CompleteParams): Promise<SettleOutcome[]> {
+    if (items.length === 0) return [];
+    // Reading the finished rows back costs a JSON parse per job; only pay it when someone listens.
+    const wantJobs = this.events.listenerCount('job:finished') > 0;
+    const { outcomes, finished } = this.write(() => {
+      const now = this.clock.now();
+      const outcomes: SettleOutcome[] = [];
+      const finished: Job[] = [];
+      for (const item of items) {
+        const params = { id: item.id, leaseToken: item.leaseToken, now, output: toNullableJsonText(item.output) };
+        let ok: boolean;
+        if (wantJobs) {
+          const row = this.stmts.completeReturning.get(params);
+          if (row) finished.push(rowToJob(row));
+          ok = row !== undefined;
+        } else {
+          ok = this.stmts.complete.run(params).changes > 0;
+        }
+        outcomes.push({ id: item.id, result: ok ? 'ok' : 'lease_lost' });
+      }
+      return { outcomes, finished };
+    });
+    for (const job of finished) this.events.emit('job:finished', { job });
+    return outcomes;
+  }
+
+  async fail({ items }: FailParams): Promise<SettleOutcome[]> {
+    if (items.length === 0) return [];
+    const emits: Emit[] = [];
+    const outcomes = this.write(() => {
+      const now = this.clock.now();
+      return items.map((item): SettleOutcome => {
+        const base = { id: item.id, leaseToken: item.leaseToken, now, error: JSON.stringify(item.error) };
+        if (item.outcome === 'retry') {
+          const runAt = now + Math.max(0, item.delayMs);
+          const row = this.stmts.retry.get({ ...base, runAt, status: runAt > now ? 'scheduled' : 'queued' });
+          if (!row) return { id: item.id, result: 'lease_lost' };
+          emits.push(() => this.events.emit('job:requeued', { id: item.id, queue: row.queue }));
+          return { id: item.id, result: 'ok' };
+        }
+        const row = this.stmts.failFinal.get(base);
+        if (!row) return { id: item.id, result: 'lease_lost' };
+        emits.push(() => this.events.emit('job:finished', { job: rowToJob(row) }));
+        return { id: item.id, result: 'ok' };
+      });
+    });
+    for (const emit of emits) emit();
+    return outcomes;
+  }
+
+  async release({ items }: ReleaseParams): Promise<SettleOutcome[]> {
+    if (items.length === 0) return [];
+    const requeued: Array<{ id: string; queue: string }> = [];
+    const outcomes = this.write(() => {
+      const now = this.clock.now();
+      return items.map((item): SettleOutcome => {
+        const row = this.stmts.release.get({ id: item.id, leaseToken: item.leaseToken, now });
+        if (!row) return { id: item.id, result: 'lease_lost' };
+        requeued.push({ id: item.id, queue: row.queue });
+        return { id: item.id, result: 'ok' };
+      });
+    });
+    for (const payload of requeued) this.events.emit('job:requeued', payload);
+    return outcomes;
+  }
+
+  async reportProgress(params: ProgressParams): Promise<void> {
+    const { changes } = this.guard(() =>
+      this.stmts.progress.run({
+        id: params.id,
+        leaseToken: params.leaseToken,
+        now: this.clock.now(),
+        progress: toNullableJsonText(params.progress),
+      }),
+    );
+    if (changes === 0) throw new LeaseLostError(params.id);
+    this.events.emit('job:progress', { id: params.id, progress: params.progress });
+  }
+
+  async cancel({ id, tenant }: { id: string; tenant?: string | undefined }): Promise<Job> {
+    const { job, wasRunning } = this.write(() => {
+      const current = this.stmts.byId.get(id);
+      if (!current || !visibleTo(current, tenant)) throw new NotFoundError(`job ${id} not found`);
+      const row = this.stmts.cancel.get({ id, now: this.clock.now() });
+      if (!row) throw new ConflictError(`job ${id} already ${current.status}; only waiting or running jobs can be cancelled`);
+      return { job: rowToJob(row), wasRunning: current.status === 'running' };
+    });
+    if (wasRunning) this.events.emit('job:cancelled', { id });
+    this.events.emit('job:finished', { job });
+    return job;
+  }
+
+  async get({ id, tenant }: { id: string; tenant?: string | undefined }): Promise<Job | null> {
+    const row = this.guard(() => this.stmts.byId.get(id));
+    return row && visibleTo(row, tenant) ? rowToJob(row, this.clock.now()) : null;
+  }
+
+  async list(params: ListParams): Promise<ListResult> {
+    const now = this.clock.now();
+    const where: string[] = [];
+    const args: Record<string, unknown> = { limit: Math.max(0, params.limit) + 1 };
+    for (const [column, value] of [
+      ['queue', params.queue],
+      ['type', params.type],
+      ['tenant', params.tenant],
+    ] as const) {
+      if (value === undefined) continue;
+      where.push(`${column} = @${column}`);
+      args[column] = value;
+    }
+    if (params.status !== undefined) {
+      // Statuses as readers see them: due scheduled jobs are queued (see effectiveStatus).
+      if (params.status === 'queued') {
+        where.push("(status = 'queued' OR (status = 'scheduled' AND run_at <= @now))");
+        args.now = now;
+      } else if (params.status === 'scheduled') {
+        where.push("status = 'scheduled' AND run_at > @now");
+        args.now = now;
+      } else {
+        where.push('status = @status');
+        args.status = params.status;
+      }
+    }
+    if (params.cursor !== undefined) {
+      where.push('id < @cursor');
+      args.cursor = params.cursor;
+    }
+    const sql = `SELECT * FROM jobs ${whereClause(where)} ORDER BY id DESC LIMIT @limit`;
+    const rows = this.guard(() => this.statement<JobRow>(sql).all(args));
+    const more = rows.length > params.limit;
+    const jobs = (more ? rows.slice(0, params.limit) : rows).map((row) => rowToJob(row, now));
+    const last = jobs[jobs.length - 1];
+    return more && last ? { jobs, nextCursor: last.id } : { jobs };
+  }
+
+  async pauseQueue({ queue, paused }: { queue: string; paused: boolean }): Promise<void> {
+    this.guard(() => this.stmts.setPaused.run({ queue, paused: paused ? 1 : 0, now: this.clock.now() }));
+    this.events.emit('queue:paused', { queue, paused });
+  }
+
+  async redrive(params: RedriveParams): Promise<number> {
+    const where = ["status = 'failed'"];
+    const args: Record<string, unknown> = { limit: params.limit ?? NO_LIMIT };
+    if (params.queue !== undefined) {
+      where.push('queue = @queue');
+      args.queue = params.queue;
+    }
+    if (params.type !== undefined) {
+      where.push('type = @type');
+      args.type = params.type;
+    }
+    if (params.tenant !== undefined) {
+      where.push('tenant = @tenant');
+      args.tenant = params.tenant;
+    }
+    if (params.ids !== undefined) {
+      if (params.ids.length === 0) return 0;
+      where.push('id IN (SELECT value FROM json_each(@ids))');
+      args.ids = JSON.stringify(params.ids);
+    }
+    const sql = `UPDATE jobs SET status = 'queued', attempts = 0, error = NULL, output = NULL, progress = NULL,
+        run_at = @now, started_at = NULL, finished_at = NULL, worker_id = NULL, updated_at = @now
+      WHERE rowid IN (SELECT rowid FROM jobs ${whereClause(where)} ORDER BY id LIMIT @limit)
+      RETURNING id, queue`;
+    const moved = this.write(() => this.statement<{ id: string; queue: string }>(sql).all({ ...args, now: this.clock.now() }));
+    const perQueue = new Map<string, number>();
+    for (const { id, queue } of moved) {
+      perQueue.set(queue, (perQueue.get(queue) ?? 0) + 1);
+      this.events.emit('job:requeued', { id, queue });
+    }
+    for (const [queue, count] of perQueue) this.events.emit('jobs:enqueued', { queue, count });
+    return moved.length;
+  }
+
+  async reclaimExpired(params: { limit?: number } = {}): Promise<ReclaimResult> {
+    const rows = this.write(() =>
+      this.stmts.reclaim.all({
+        now: this.clock.now(),
+        limit: params.limit ?? NO_LIMIT,
+        error: JSON.stringify(LEASE_EXPIRED_ERROR),
+      }),
+    );
+    let requeued = 0;
+    for (const row of rows) {
+      if (row.status === 'queued') {
+        requeued++;
+        this.events.emit('job:requeued', { id: row.id, queue: row.queue });
+      } else {
+        this.events.emit('job:finished', { job: rowToJob(row) });
+      }
+    }
+    return { requeued, failed: rows.length - requeued };
+  }
+
+  async purgeFinished(params: PurgeParams): Promise<number> {
+    const now = this.clock.now();
+    const { changes } = this.write(() =>
+      this.stmts.purge.run({
+        finishedBefore: now - params.finishedOlderThanMs,
+        failedBefore: now - (params.failedOlderThanMs ?? params.finishedOlderThanMs),
+        limit: params.limit ?? NO_LIMIT,
+      }),
+    );
+    return changes;
+  }
+
+  async stats(params: { queue?: string | undefined; tenant?: string | undefined } = {}): Promise<QueueStats[]> {
+    const where: string[] = [];
+    const args: Record<string, unknown> = {};
+    if (params.queue !== undefined) {
+      where.push('queue = @queue');
+      args.queue = params.queue;
+    }
+    if (params.tenant !== undefined) {
+      where.push('tenant = @tenant');
+      args.tenant = params.tenant;
+    }
+    // Counts come from the (queue, status) index alone; the lag from the claim index's queued entries;
+    // due scheduled jobs (promoted lazily by claims) from the scheduled index, and count as queued.
+    const countsSql = `SELECT queue, status, count(*) AS n FROM jobs ${whereClause(where)} GROUP BY queue, status`;
+    const lagSql = `SELECT queue, min(run_at) AS oldest FROM jobs INDEXED BY jobs_claim
+      ${whereClause(["status = 'queued'", ...where])} GROUP BY queue`;
+    const dueSql = `SELECT queue, count(*) AS n, min(run_at) AS oldest FROM jobs INDEXED BY jobs_scheduled
+      ${whereClause(["status = 'scheduled'", 'run_at <= @now', ...where])} GROUP BY queue`;
+    const queuesSql = `SELECT name, paused FROM queues ${params.queue === undefined ? '' : 'WHERE name = @queue'}`;
+    const now = this.clock.now();
+    // One read transaction, so counts, lag and flags are a consistent snapshot.
+    const { counts, lags, due, flags } = this.guard(() =>
+      this.read(() => ({
+        counts: this.statement<{ queue: string; status: JobStatus; n: number }>(countsSql).all(args),
+        lags: this.statement<{ queue: string; oldest: number }>(lagSql).all(args),
+        due: this.statement<{ queue: string; n: number; oldest: number }>(dueSql).all({ ...args, now }),
+        flags: this.statement<{ name: string; paused: number }>(queuesSql).all(
+          params.queue === undefined ? {} : { queue: params.queue },
+        ),
+      })),
+    );
+    const byName = new Map<string, QueueStats>();
+    const entry = (name: string): QueueStats => {
+      let stats = byName.get(name);
+      if (!stats) {
+        stats = { name, paused: false, counts: emptyCounts(), oldestQueuedAgeMs: 0 };
+        byName.set(name, stats);
+      }
+      return stats;
+    };
+    if (params.queue !== undefined) entry(params.queue);
+    for (const flag of flags) entry(flag.name).paused = flag.paused === 1;
+    for (const row of counts) entry(row.queue).counts[row.status] = row.n;
+    const oldest = new Map<string, number>(lags.map((row) => [row.queue, row.oldest]));
+    for (const row of due) {
+      const stats = entry(row.queue);
+      stats.counts.scheduled -= row.n;
+      stats.counts.queued += row.n;
+      oldest.set(row.queue, Math.min(oldest.get(row.queue) ?? row.oldest, row.oldest));
+    }
+    for (const [queue, runAt] of oldest) entry(queue).oldestQueuedAgeMs = Math.max(0, now - runAt);
+    return [...byName.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  async ping(): Promise<void> {
+    this.guard(() => this.stmts.ping.get());
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.dynamic.clear();
+    this.db.close();
+  }
+
+  /** The pragmas this connection runs with (for diagnostics and tests). */
+  settings(): SqliteSettings {
+    return this.guard(() => ({
+      journalMode: String(this.db.pragma('journal_mode', { simple: true })),
+      synchronous: SYNCHRONOUS_NAMES[Number(this.db.pragma('synchronous', { simple: true }))] ?? 'normal',
+      busyTimeoutMs: Number(this.db.pragma('busy_timeout', { simple: true })),
+      schemaVersion: Number(this.db.pragma('user_version', { simple: true })),
+    }));
+  }
+
+  /** Runs `fn` in a BEGIN IMMEDIATE transaction, translating driver errors. */
+  private write<T>(fn: () => T): T {
+    return this.guard(() => this.transaction.immediate(fn) as T);
+  }
+
+  /** Runs `fn` in a read (deferred) transaction: one consistent snapshot for several reads. */
+  private read<T>(fn: () => T): T {
+    return this.transaction(fn) as T;
+  }
+
+  private guard<T>(fn: () => T): T {
+    if (this.closed) throw closedError();
+    try {
+      return fn();
+    } catch (error) {
+      throw translateError(error);
+    }
+  }
+
+  private statement<R>(sql: string): Database.Statement<[Record<string, unknown>], R> {
+    let stmt = this.dynamic.get(sql);
+    if (!stmt) {
+      stmt = this.db.prepare(sql);
+      this.dynamic.set(sql, stmt);
+    }
+    return stmt as Database.Statement<[Record<string, unknown>], R>;
+  }
+}
+
+/** Opens the SQLite backend. */
+export async function openSqliteBackend(options: SqliteBackendOptions): Promise<Backend> {
+  return SqliteBackend.open(options);
+}
+
+function visibleTo(row: JobRow, tenant: string | undefined): boolean {
+  return tenant === undefined || row.tenant === tenant;
+}
+
+function whereClause(conditions: string[]): string {
+  return conditions.length === 0 ? '' : `WHERE ${conditions.join(' AND ')}`;
+}

@@ -1,0 +1,158 @@
+import type Database from 'better-sqlite3';
+import { LEASE_TOKEN_FUNCTION } from './connection.js';
+import type { JobInsertParams, JobRow } from './row-mapping.js';
+
+/** Columns a claim sets: a fresh token per row (minted in SQL, so one statement leases the batch). */
+const CLAIM_SET = `status = 'running', lease_token = ${LEASE_TOKEN_FUNCTION}(), lease_expires_at = @leaseExpiresAt,
+  attempts = attempts + 1, started_at = @now, updated_at = @now, worker_id = @workerId, progress = NULL`;
+
+/** Order of the claim, served by the jobs_claim index. */
+const CLAIM_ORDER = 'ORDER BY priority DESC, run_at, id';
+
+const TYPES_FILTER = 'AND type IN (SELECT value FROM json_each(@types))';
+
+/** Every attempt-scoped write matches on the current lease token: a stale attempt matches no row. */
+const FENCE = `WHERE id = @id AND lease_token = @leaseToken AND status = 'running'`;
+
+const LEASE_CLEARED = 'lease_token = NULL, lease_expires_at = NULL';
+
+/*
+ * Hot statements name their index (INDEXED BY): without statistics the planner may pick a wider
+ * index, and a statement that can no longer use its index fails at prepare time instead of
+ * silently scanning.
+ */
+
+export interface ClaimCandidate {
+  rid: number;
+  priority: number;
+  run_at: number;
+  id: string;
+}
+
+/**
+ * The fixed statements of the adapter, prepared once per connection. Statements whose shape depends
+ * on optional filters (list, stats, redrive) are prepared on first use and cached by the backend.
+ */
+export function prepareStatements(db: Database.Database) {
+  return {
+    insert: db.prepare<[JobInsertParams], void>(
+      `INSERT INTO jobs (id, queue, type, status, input, priority, max_attempts, backoff, timeout_ms, idempotency_key,
+         metadata, tenant, created_at, run_at, updated_at)
+       VALUES (@id, @queue, @type, @status, @input, @priority, @max_attempts, @backoff, @timeout_ms, @idempotency_key,
+         @metadata, @tenant, @created_at, @run_at, @created_at)`,
+    ),
+    byIdempotencyKey: db.prepare<[{ queue: string; tenant: string; key: string }], JobRow>(
+      `SELECT * FROM jobs INDEXED BY jobs_idempotency
+       WHERE queue = @queue AND ifnull(tenant, '') = @tenant AND idempotency_key = @key`,
+    ),
+    byId: db.prepare<[string], JobRow>('SELECT * FROM jobs WHERE id = ?'),
+    pausedQueues: db.prepare<[], string>('SELECT name FROM queues WHERE paused = 1').pluck(),
+
+    promoteOne: db.prepare<[{ queue: string; now: number }], void>(
+      `UPDATE jobs INDEXED BY jobs_scheduled SET status = 'queued', updated_at = @now
+       WHERE status = 'scheduled' AND queue = @queue AND run_at <= @now`,
+    ),
+    promoteMany: db.prepare<[{ queues: string; now: number }], void>(
+      `UPDATE jobs INDEXED BY jobs_scheduled SET status = 'queued', updated_at = @now
+       WHERE status = 'scheduled' AND queue IN (SELECT value FROM json_each(@queues)) AND run_at <= @now`,
+    ),
+    // One queue (the common case): a single UPDATE … RETURNING walks the claim index in order.
+    claimOne: db.prepare<[ClaimOneParams], JobRow>(
+      `UPDATE jobs SET ${CLAIM_SET}
+       WHERE rowid IN (SELECT rowid FROM jobs INDEXED BY jobs_claim WHERE status = 'queued' AND queue = @queue AND run_at <= @now
+                       ${CLAIM_ORDER} LIMIT @limit)
+       RETURNING *`,
+    ),
+    claimOneTyped: db.prepare<[ClaimOneParams & { types: string }], JobRow>(
+      `UPDATE jobs SET ${CLAIM_SET}
+       WHERE rowid IN (SELECT rowid FROM jobs INDEXED BY jobs_claim
+                       WHERE status = 'queued' AND queue = @queue AND run_at <= @now ${TYPES_FILTER}
+                       ${CLAIM_ORDER} LIMIT @limit)
+       RETURNING *`,
+    ),
+    // Several queues: the top `limit` of each queue (index-served), merged in JS, then leased by rowid.
+    // An `IN (queues…) ORDER BY` would sort every waiting job of those queues on each claim.
+    candidates: db.prepare<[{ queue: string; now: number; limit: number }], ClaimCandidate>(
+      `SELECT rowid AS rid, priority, run_at, id FROM jobs INDEXED BY jobs_claim
+       WHERE status = 'queued' AND queue = @queue AND run_at <= @now ${CLAIM_ORDER} LIMIT @limit`,
+    ),
+    candidatesTyped: db.prepare<[{ queue: string; now: number; limit: number; types: string }], ClaimCandidate>(
+      `SELECT rowid AS rid, priority, run_at, id FROM jobs INDEXED BY jobs_claim
+       WHERE status = 'queued' AND queue = @queue AND run_at <= @now ${TYPES_FILTER} ${CLAIM_ORDER} LIMIT @limit`,
+    ),
+    claimRowids: db.prepare<[{ rowids: string; now: number; leaseExpiresAt: number; workerId: string }], JobRow>(
+      `UPDATE jobs SET ${CLAIM_SET}
+       WHERE rowid IN (SELECT value FROM json_each(@rowids))
+       RETURNING *`,
+    ),
+
+    heartbeat: db.prepare<[{ id: string; leaseToken: string; leaseExpiresAt: number }], void>(
+      `UPDATE jobs SET lease_expires_at = @leaseExpiresAt ${FENCE}`,
+    ),
+    complete: db.prepare<[SettleParams & { output: string | null }], void>(
+      `UPDATE jobs SET status = 'succeeded', output = @output, finished_at = @now, updated_at = @now, ${LEASE_CLEARED} ${FENCE}`,
+    ),
+    // Same write, reading the row back for `job:finished` listeners (skipped when nobody listens).
+    completeReturning: db.prepare<[SettleParams & { output: string | null }], JobRow>(
+      `UPDATE jobs SET status = 'succeeded', output = @output, finished_at = @now, updated_at = @now, ${LEASE_CLEARED} ${FENCE}
+       RETURNING *`,
+    ),
+    retry: db.prepare<[SettleParams & { status: 'scheduled' | 'queued'; runAt: number; error: string }], { queue: string }>(
+      `UPDATE jobs SET status = @status, run_at = @runAt, error = @error, updated_at = @now, ${LEASE_CLEARED} ${FENCE}
+       RETURNING queue`,
+    ),
+    failFinal: db.prepare<[SettleParams & { error: string }], JobRow>(
+      `UPDATE jobs SET status = 'failed', error = @error, finished_at = @now, updated_at = @now, ${LEASE_CLEARED} ${FENCE}
+       RETURNING *`,
+    ),
+    release: db.prepare<[SettleParams], { queue: string }>(
+      `UPDATE jobs SET status = 'queued', attempts = attempts - 1, updated_at = @now, ${LEASE_CLEARED} ${FENCE}
+       RETURNING queue`,
+    ),
+    progress: db.prepare<[SettleParams & { progress: string | null }], void>(
+      `UPDATE jobs SET progress = @progress, updated_at = @now ${FENCE}`,
+    ),
+    cancel: db.prepare<[{ id: string; now: number }], JobRow>(
+      `UPDATE jobs SET status = 'cancelled', finished_at = @now, updated_at = @now, ${LEASE_CLEARED}
+       WHERE id = @id AND status IN ('scheduled', 'queued', 'running')
+       RETURNING *`,
+    ),
+    setPaused: db.prepare<[{ queue: string; paused: number; now: number }], void>(
+      `INSERT INTO queues (name, paused, updated_at) VALUES (@queue, @paused, @now)
+       ON CONFLICT (name) DO UPDATE SET paused = excluded.paused, updated_at = excluded.updated_at`,
+    ),
+    reclaim: db.prepare<[{ now: number; limit: number; error: string }], JobRow>(
+      `UPDATE jobs SET
+         status = CASE WHEN attempts < max_attempts THEN 'queued' ELSE 'failed' END,
+         finished_at = CASE WHEN attempts < max_attempts THEN NULL ELSE @now END,
+         error = @error, updated_at = @now, ${LEASE_CLEARED}
+       WHERE rowid IN (SELECT rowid FROM jobs INDEXED BY jobs_lease WHERE status = 'running' AND lease_expires_at <= @now
+                       ORDER BY lease_expires_at LIMIT @limit)
+       RETURNING *`,
+    ),
+    purge: db.prepare<[{ finishedBefore: number; failedBefore: number; limit: number }], void>(
+      `DELETE FROM jobs WHERE rowid IN (
+         SELECT rowid FROM jobs WHERE status IN ('succeeded', 'cancelled') AND finished_at < @finishedBefore
+         UNION ALL
+         SELECT rowid FROM jobs WHERE status = 'failed' AND finished_at < @failedBefore
+         LIMIT @limit)`,
+    ),
+    ping: db.prepare<[], number>('SELECT 1').pluck(),
+  };
+}
+
+export type Statements = ReturnType<typeof prepareStatements>;
+
+interface ClaimOneParams {
+  queue: string;
+  now: number;
+  limit: number;
+  leaseExpiresAt: number;
+  workerId: string;
+}
+
+interface SettleParams {
+  id: string;
+  leaseToken: string;
+  now: number;
+}

@@ -1,0 +1,130 @@
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { Piscina } from 'piscina';
+import { PermanentError } from '../core/errors.js';
+import type { HandlerDefinition } from '../worker/handler.js';
+import type { FactorialResult, FactorialTask } from './factorial-thread.js';
+
+/** Largest n accepted: 200000! has 973351 digits, computed in well under a second. */
+export const FACTORIAL_MAX_N = 200_000;
+
+/** Input of the `factorial` handler. */
+export interface FactorialInput {
+  n: number;
+}
+
+/** Output of the `factorial` handler: `value` is n! in decimal, `digits` its length. */
+export type FactorialOutput = FactorialResult;
+
+/** Threads the pool may use: leave a core to the event loop (heartbeats, HTTP), at most 4. */
+export const FACTORIAL_THREADS = Math.max(1, Math.min(4, availableParallelism() - 1));
+
+/** Idle threads exit after this long, so an idle process holds no extra threads. */
+const IDLE_TIMEOUT_MS = 30_000;
+
+let pool: Piscina<FactorialTask, FactorialResult> | undefined;
+
+/**
+ * The thread file sits next to this module: `factorial-thread.ts` when running from source
+ * through tsx, `factorial-thread.js` when compiled to dist/. Prefer the same extension as this
+ * module, fall back to the other.
+ */
+function threadFile(): { href: string; typescript: boolean } {
+  const here = import.meta.url;
+  const own = here.endsWith('.ts') ? '.ts' : '.js';
+  const other = own === '.ts' ? '.js' : '.ts';
+  for (const ext of [own, other]) {
+    const url = new URL(`./factorial-thread${ext}`, here);
+    if (existsSync(fileURLToPath(url))) return { href: url.href, typescript: ext === '.ts' };
+  }
+  throw new Error(`factorial-thread.{ts,js} not found next to ${fileURLToPath(here)}`);
+}
+
+/**
+ * Worker threads inherit the parent's execArgv, so under `node --import tsx` (or the `tsx` CLI)
+ * they load `.ts` already. A process that registered tsx some other way (its API) would not pass
+ * it on: then load tsx in the thread explicitly.
+ */
+function threadExecArgv(typescript: boolean): string[] {
+  const inherited = process.execArgv;
+  if (!typescript || inherited.some((arg) => arg.includes('tsx'))) return inherited;
+  return [...inherited, '--import', import.meta.resolve('tsx')];
+}
+
+/** The process's one factorial pool, created on first use. */
+function getPool(): Piscina<FactorialTask, FactorialResult> {
+  if (pool) return pool;
+  const file = threadFile();
+  const created = new Piscina<FactorialTask, FactorialResult>({
+    filename: file.href,
+    name: 'default',
+    minThreads: 0,
+    maxThreads: FACTORIAL_THREADS,
+    idleTimeout: IDLE_TIMEOUT_MS,
+    execArgv: threadExecArgv(file.typescript),
+  });
+  // A thread that dies with no task in hand is reported here; unhandled it would crash the whole
+  // worker process. Drop the pool instead: the next job starts a fresh one.
+  created.on('error', () => {
+    if (pool === created) pool = undefined;
+    void created.destroy();
+  });
+  pool = created;
+  return created;
+}
+
+/**
+ * Computes n! in the thread pool. The abort signal terminates the thread running the task (a
+ * BigInt multiplication cannot be interrupted any other way); the promise then rejects with the
+ * signal's reason.
+ */
+export async function computeFactorial(n: number, signal?: AbortSignal): Promise<FactorialResult> {
+  checkN(n);
+  signal?.throwIfAborted();
+  try {
+    return await getPool().run({ n }, { signal: signal ?? null });
+  } catch (error) {
+    if (signal?.aborted) throw signal.reason;
+    throw error;
+  }
+}
+
+function checkN(n: unknown): asserts n is number {
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > FACTORIAL_MAX_N) {
+    throw new PermanentError(
+      `factorial: n must be an integer from 0 to ${FACTORIAL_MAX_N}, got ${JSON.stringify(n) ?? String(n)}`,
+      {
+        field: 'input.n',
+      },
+    );
+  }
+}
+
+function readN(input: unknown): number {
+  const n = typeof input === 'object' && input !== null ? (input as { n?: unknown }).n : undefined;
+  checkN(n);
+  return n;
+}
+
+/** The pool's current state, for metrics and tests: threads alive and tasks waiting for one. */
+export function factorialPoolStats(): { threads: number; queued: number } {
+  return pool ? { threads: pool.threads.length, queued: pool.queueSize } : { threads: 0, queued: 0 };
+}
+
+/**
+ * Stops the factorial threads (running tasks are rejected). Call after the worker has stopped,
+ * so that the process can exit; idle threads are unref'd already, a running one is not.
+ */
+export async function closeFactorialPool(): Promise<void> {
+  const current = pool;
+  pool = undefined;
+  if (current) await current.destroy();
+}
+
+/** The `factorial` handler: `{n}` -> `{n, digits, value}`, computed off the event loop. */
+export const factorialHandler: HandlerDefinition<FactorialInput, FactorialOutput> = {
+  handle: ({ job, signal }) => computeFactorial(readN(job.input), signal),
+  // More jobs than threads would only wait inside the pool while holding leases.
+  concurrency: FACTORIAL_THREADS,
+};

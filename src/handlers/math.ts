@@ -1,0 +1,78 @@
+import { PermanentError } from '../core/errors.js';
+import type { HandlerDefinition } from '../worker/handler.js';
+import { evaluateArithmetic } from './math-evaluate.js';
+import { arithmeticPart, toExpression } from './math-phrase.js';
+
+/** Input of the `math` handler. */
+export interface MathInput {
+  /** A question in words or an expression: "What is 50 divided by 2?", "(2+3)*4". */
+  question: string;
+}
+
+/** Output of the `math` handler: `{ text: '50 divided by 2 = 25', value: 25 }`. */
+export interface MathOutput {
+  /** The question's arithmetic part as written, ` = `, and the result. */
+  text: string;
+  value: number;
+}
+
+/** Longest question accepted (characters). Together with the expression whitelist this bounds
+ * the work one job can cause. */
+export const MAX_QUESTION_LENGTH = 500;
+
+/**
+ * Answers an arithmetic question. Pure and synchronous (well under a millisecond for any accepted
+ * input), so the handler runs it on the event loop. Throws PermanentError for bad input.
+ */
+export function solveMathQuestion(question: string): MathOutput {
+  if (question.length > MAX_QUESTION_LENGTH) {
+    throw new PermanentError(`math: question is longer than ${MAX_QUESTION_LENGTH} characters`, { field: 'input.question' });
+  }
+  const part = arithmeticPart(question);
+  if (part === '') throw new PermanentError('math: the question has nothing to compute', { field: 'input.question' });
+  let value: number;
+  try {
+    value = evaluateArithmetic(toExpression(part));
+  } catch (error) {
+    if (error instanceof PermanentError) {
+      throw new PermanentError(`math: ${error.message}`, { field: 'input.question', cause: error });
+    }
+    throw error;
+  }
+  const rounded = roundNoise(value);
+  return { text: `${part} = ${formatNumber(rounded)}`, value: rounded };
+}
+
+/** Significant digits kept in a fractional result, as a pocket calculator shows them. */
+const SIGNIFICANT_DIGITS = 12;
+
+/**
+ * Drops binary floating-point noise: 0.1 + 0.2 -> 0.3, 100 - 99.9 -> 0.1. The noise of a
+ * subtraction is relative to its operands, not to its (small) result, so rounding to 15 digits is
+ * not enough; 12 is what calculators show. Integers are exact already and are kept as they are.
+ */
+function roundNoise(value: number): number {
+  const rounded = Number.isInteger(value) ? value : Number(value.toPrecision(SIGNIFICANT_DIGITS));
+  return Object.is(rounded, -0) ? 0 : rounded;
+}
+
+function formatNumber(value: number): string {
+  return String(value);
+}
+
+/** Checks the job input's shape; the worker hands handlers untrusted JSON. */
+function readQuestion(input: unknown): string {
+  const question = typeof input === 'object' && input !== null ? (input as { question?: unknown }).question : undefined;
+  if (typeof question !== 'string') {
+    throw new PermanentError('math: input must be an object with a string "question", e.g. {"question": "What is 2 plus 2?"}', {
+      field: 'input.question',
+    });
+  }
+  return question;
+}
+
+/** The `math` handler: `{question}` -> `{text, value}`. */
+export const mathHandler: HandlerDefinition<MathInput, MathOutput> = {
+  handle: ({ job }) => solveMathQuestion(readQuestion(job.input)),
+  timeoutMs: 5_000,
+};

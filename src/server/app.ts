@@ -1,0 +1,111 @@
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { ErrorCodes, SluiceError } from '../core/errors.js';
+import { createMetrics, type Metrics } from '../observability/metrics.js';
+import type { Sluice } from '../sluice.js';
+import { type ApiKey, Authenticator } from './auth.js';
+import type { ServerContext } from './context.js';
+import { installErrorHandling, sendError } from './http-errors.js';
+import { LongPolls } from './long-poll.js';
+import { dlqRoutes } from './routes/dlq.js';
+import { healthRoutes } from './routes/health.js';
+import { jobRoutes } from './routes/jobs.js';
+import { metricsRoutes } from './routes/metrics.js';
+import { openApiRoutes } from './routes/openapi.js';
+import { queueRoutes } from './routes/queues.js';
+
+export interface AppOptions {
+  sluice: Sluice;
+  /** API key secret → what it grants. When set and non-empty, every route but /healthz, /readyz and
+   * /openapi.json needs a key, and jobs are scoped to the key's tenant. */
+  apiKeys?: ReadonlyMap<string, ApiKey> | undefined;
+  /** When set, submitting a job type outside it is 400 SLUICE_UNKNOWN_TYPE naming the field. */
+  allowedTypes?: ReadonlySet<string> | undefined;
+  /** Largest request body in bytes (default 1 MiB); larger is 413. */
+  bodyLimitBytes?: number | undefined;
+  /** Upper bound of `?wait=` on GET /v1/jobs/{id} (default 60). */
+  maxWaitSeconds?: number | undefined;
+  /** Metrics to expose on /metrics; by default the app creates (and on close disposes of) its own. */
+  metrics?: Metrics | undefined;
+  /** Fastify's logger option: false (default), true, or pino options. */
+  logger?: FastifyServerOptions['logger'] | undefined;
+}
+
+export const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;
+export const DEFAULT_MAX_WAIT_SECONDS = 60;
+
+/**
+ * Builds the HTTP API on a Sluice instance. It never listens (the CLI does; tests use inject) and it
+ * does not close the Sluice it was given: `app.close()` ends long-polls and disposes of what the app
+ * created, the caller closes the Sluice.
+ */
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
+    // Fastify's own 503 while closing has its own body format; the onRequest hook below answers instead.
+    return503OnClosing: false,
+    // A malformed URL is refused before routing, outside the error handler: same format anyway.
+    frameworkErrors: (error, request, reply) => {
+      sendError(error, request, reply);
+    },
+  });
+
+  const ownMetrics = options.metrics === undefined;
+  const metrics = options.metrics ?? createMetrics(options.sluice);
+  const ctx: ServerContext = {
+    sluice: options.sluice,
+    auth: new Authenticator(options.apiKeys),
+    allowedTypes: options.allowedTypes,
+    maxWaitSeconds: options.maxWaitSeconds ?? DEFAULT_MAX_WAIT_SECONDS,
+    metrics,
+    longPolls: new LongPolls(options.sluice),
+    routes: [],
+  };
+
+  installErrorHandling(app);
+  installJsonOnly(app);
+
+  let closing = false;
+  app.addHook('onRequest', async () => {
+    if (closing) throw new SluiceError(ErrorCodes.shuttingDown, 'the server is shutting down');
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    metrics.observeHttp({
+      method: request.method,
+      route: request.routeOptions.url ?? 'unmatched',
+      status: reply.statusCode,
+      seconds: reply.elapsedTime / 1000,
+    });
+  });
+  app.addHook('preClose', async () => {
+    closing = true;
+    ctx.longPolls.abortAll();
+  });
+  app.addHook('onClose', async () => {
+    if (ownMetrics) metrics.close();
+  });
+
+  for (const routes of [healthRoutes, jobRoutes, queueRoutes, dlqRoutes, metricsRoutes, openApiRoutes]) {
+    await app.register(async (scope) => routes(scope, ctx));
+  }
+  return app;
+}
+
+/**
+ * The API speaks JSON only: text/plain (which Fastify parses by default) becomes 415 like any other
+ * type, and an empty JSON body is "no body" rather than an error (a POST that needs none, such as
+ * cancel, may still carry the header). The JSON parsing itself stays Fastify's (prototype-poisoning
+ * safe).
+ */
+function installJsonOnly(app: FastifyInstance): void {
+  const parse = app.getDefaultJsonParser('error', 'error');
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    const text = typeof body === 'string' ? body : body.toString('utf8');
+    if (text.trim() === '') {
+      done(null, undefined);
+      return;
+    }
+    parse(request, text, done);
+  });
+}

@@ -1,0 +1,18 @@
+import type { Metrics } from '../observability/metrics.js';
+import type { Sluice } from '../sluice.js';
+import type { Authenticator } from './auth.js';
+import type { LongPolls } from './long-poll.js';
+import type { RouteDoc } from './route-doc.js';
+
+/** What every route plugin is handed by buildApp. */
+export interface ServerContext {
+  sluice: Sluice;
+  auth: Authenticator;
+  /** When set, job types outside it are refused (SLUICE_UNKNOWN_TYPE). */
+  allowedTypes: ReadonlySet<string> | undefined;
+  maxWaitSeconds: number;
+  metrics: Metrics;
+  longPolls: LongPolls;
+  /** Every route registered through defineRoute, in order: the source of /openapi.json. */
+  routes: RouteDoc[];
+}

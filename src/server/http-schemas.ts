@@ -1,0 +1,115 @@
+import { z } from 'zod';
+import { isJobId } from '../core/ids.js';
+import { JOB_STATUSES } from '../core/job.js';
+import { jobJsonSchema } from '../core/job-json.js';
+import { LIMITS, nameSchema } from '../core/job-spec.js';
+
+/**
+ * Zod schemas for the HTTP surface beyond the job spec itself: path parameters, query strings and
+ * response envelopes. Routes validate with them and /openapi.json is generated from them, so the
+ * documentation cannot drift from what the server accepts. Query values arrive as strings, hence
+ * `z.coerce` for numbers; every object is strict so a misspelt parameter is a 400 naming it.
+ */
+
+export const LIST_LIMIT_MAX = 1000;
+export const LIST_LIMIT_DEFAULT = 50;
+export const REDRIVE_IDS_MAX = 1000;
+
+export const jobIdSchema = z.string().refine(isJobId, { message: 'must be a job id (a UUID)' }).describe('Job id (UUID)');
+
+export const jobParamsSchema = z.object({ id: jobIdSchema }).strict();
+
+export const queueParamsSchema = z.object({ name: nameSchema.describe('Queue name') }).strict();
+
+/** `?wait=SECONDS` on GET /v1/jobs/{id}; the maximum is a server option. */
+export function getJobQuerySchema(maxWaitSeconds: number) {
+  return z
+    .object({
+      wait: z.coerce
+        .number()
+        .min(0)
+        .max(maxWaitSeconds)
+        .optional()
+        .describe(`Long-poll: wait up to this many seconds (0..${maxWaitSeconds}) for the job to end`),
+    })
+    .strict();
+}
+
+const limitSchema = z.coerce
+  .number()
+  .int()
+  .min(1)
+  .max(LIST_LIMIT_MAX)
+  .default(LIST_LIMIT_DEFAULT)
+  .describe(`Page size (1..${LIST_LIMIT_MAX}, default ${LIST_LIMIT_DEFAULT})`);
+
+const cursorSchema = z.string().min(1).max(1024).describe('The nextCursor of the previous page');
+
+export const listJobsQuerySchema = z
+  .object({
+    queue: nameSchema.optional().describe('Only this queue'),
+    status: z.enum(JOB_STATUSES).optional().describe('Only jobs in this state'),
+    type: nameSchema.optional().describe('Only this job type'),
+    limit: limitSchema,
+    cursor: cursorSchema.optional(),
+  })
+  .strict();
+
+export const dlqQuerySchema = z
+  .object({
+    queue: nameSchema.optional().describe('Only this queue'),
+    type: nameSchema.optional().describe('Only this job type'),
+    limit: limitSchema,
+    cursor: cursorSchema.optional(),
+  })
+  .strict();
+
+export const idempotencyHeaderSchema = z.string().min(1).max(LIMITS.idempotencyKeyMax);
+
+export const redriveRequestSchema = z
+  .object({
+    queue: nameSchema.optional().describe('Only failed jobs of this queue'),
+    type: nameSchema.optional().describe('Only failed jobs of this type'),
+    ids: z.array(jobIdSchema).min(1).max(REDRIVE_IDS_MAX).optional().describe('Only these jobs'),
+    limit: z.number().int().min(1).max(1_000_000).optional().describe('Move at most this many'),
+  })
+  .strict();
+
+export const jobPageSchema = z.object({ jobs: z.array(jobJsonSchema), nextCursor: z.string().optional() });
+
+export const bulkResultSchema = z.object({ jobs: z.array(jobJsonSchema) });
+
+export const statusCountsSchema = z.object({
+  scheduled: z.number().int(),
+  queued: z.number().int(),
+  running: z.number().int(),
+  succeeded: z.number().int(),
+  failed: z.number().int(),
+  cancelled: z.number().int(),
+});
+
+export const queueJsonSchema = z.object({
+  name: z.string(),
+  paused: z.boolean(),
+  counts: statusCountsSchema,
+  oldestQueuedAgeMs: z.number().describe('Age of the oldest queued job in ms (0 when none): the lag'),
+});
+
+export const queueListSchema = z.object({ queues: z.array(queueJsonSchema) });
+
+export const queueStateSchema = z.object({ name: z.string(), paused: z.boolean() });
+
+export const redriveResultSchema = z.object({ redriven: z.number().int() });
+
+export const errorBodySchema = z.object({
+  error: z.object({
+    code: z.string().describe('Stable error code, e.g. SLUICE_VALIDATION'),
+    message: z.string(),
+    field: z.string().optional().describe('The input field at fault, as a dotted path (jobs.3.type)'),
+  }),
+});
+
+export const healthSchema = z.object({ status: z.string() });
+
+/** Any JSON value (the output of a job). */
+export const anyJsonSchema = z.unknown().describe('The JSON output of the job');

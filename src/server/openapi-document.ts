@@ -1,0 +1,164 @@
+import { z } from 'zod';
+import { jobJsonSchema } from '../core/job-json.js';
+import { bulkSpecSchema, jobSpecSchema } from '../core/job-spec.js';
+import {
+  bulkResultSchema,
+  errorBodySchema,
+  healthSchema,
+  jobPageSchema,
+  queueJsonSchema,
+  queueListSchema,
+  queueStateSchema,
+  redriveRequestSchema,
+  redriveResultSchema,
+  statusCountsSchema,
+} from './http-schemas.js';
+import type { RouteDoc } from './route-doc.js';
+
+type JsonObject = Record<string, unknown>;
+
+/** Schemas shown as named components (and referenced with $ref); others are inlined. */
+const COMPONENTS: ReadonlyArray<[string, z.ZodType]> = [
+  ['JobSpec', jobSpecSchema],
+  ['BulkSpec', bulkSpecSchema],
+  ['Job', jobJsonSchema],
+  ['JobPage', jobPageSchema],
+  ['BulkResult', bulkResultSchema],
+  ['StatusCounts', statusCountsSchema],
+  ['Queue', queueJsonSchema],
+  ['QueueList', queueListSchema],
+  ['QueueState', queueStateSchema],
+  ['RedriveRequest', redriveRequestSchema],
+  ['RedriveResult', redriveResultSchema],
+  ['Error', errorBodySchema],
+  ['Health', healthSchema],
+];
+
+const REF_PREFIX = '#/components/schemas/';
+
+/**
+ * Builds the OpenAPI 3.1 document from the routes as registered (so every route is listed) and the
+ * same zod schemas that validate requests (via zod 4's `z.toJSONSchema`, JSON Schema 2020-12, which
+ * OpenAPI 3.1 uses as is).
+ */
+export function buildOpenApiDocument(routes: readonly RouteDoc[], options: { version: string; secured: boolean }): JsonObject {
+  const registry = z.registry<{ id: string }>();
+  const names = new Map<z.ZodType, string>();
+  for (const [name, schema] of COMPONENTS) {
+    registry.add(schema, { id: name });
+    names.set(schema, name);
+  }
+  const generated = z.toJSONSchema(registry, { uri: (id) => `${REF_PREFIX}${id}`, io: 'input' }) as {
+    schemas: Record<string, JsonObject>;
+  };
+  const schemas: Record<string, JsonObject> = {};
+  for (const [name, schema] of Object.entries(generated.schemas)) schemas[name] = clean(schema);
+
+  const schemaRef = (schema: z.ZodType): JsonObject => {
+    const name = names.get(schema);
+    return name === undefined ? clean(z.toJSONSchema(schema, { io: 'input' }) as JsonObject) : { $ref: `${REF_PREFIX}${name}` };
+  };
+
+  const paths: Record<string, Record<string, JsonObject>> = {};
+  for (const route of routes) {
+    const path = route.url.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
+    const operation: JsonObject = {
+      operationId: operationId(route),
+      summary: route.summary,
+      tags: route.tags,
+      parameters: [
+        ...parameters(route.params, 'path'),
+        ...parameters(route.query, 'query'),
+        ...Object.entries(route.headers ?? {}).map(([name, description]) => ({
+          name,
+          in: 'header',
+          required: false,
+          description,
+          schema: { type: 'string' },
+        })),
+      ],
+      responses: Object.fromEntries(
+        Object.entries(route.responses).map(([status, response]) => {
+          const out: JsonObject = { description: response.description };
+          if (response.schema)
+            out.content = { [response.contentType ?? 'application/json']: { schema: schemaRef(response.schema) } };
+          else if (response.contentType) out.content = { [response.contentType]: { schema: { type: 'string' } } };
+          if (response.headers) {
+            out.headers = Object.fromEntries(
+              Object.entries(response.headers).map(([h, d]) => [h, { description: d, schema: { type: 'string' } }]),
+            );
+          }
+          return [status, out];
+        }),
+      ),
+    };
+    if (route.body) {
+      operation.requestBody = {
+        required: route.body.required,
+        content: { 'application/json': { schema: schemaRef(route.body.schema) } },
+      };
+    }
+    if (options.secured) {
+      operation.security = route.access === 'public' ? [] : [{ bearer: [] }, { apiKey: [] }];
+      if (route.access !== 'public') {
+        const responses = operation.responses as JsonObject;
+        responses['401'] = {
+          description: 'Missing or invalid API key',
+          content: { 'application/json': { schema: { $ref: `${REF_PREFIX}Error` } } },
+        };
+      }
+    }
+    paths[path] ??= {};
+    paths[path][route.method.toLowerCase()] = operation;
+  }
+
+  const components: JsonObject = { schemas };
+  if (options.secured) {
+    components.securitySchemes = {
+      bearer: { type: 'http', scheme: 'bearer', description: 'Authorization: Bearer KEY' },
+      apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
+    };
+  }
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Sluice',
+      version: options.version,
+      description: 'A durable queue for AI jobs. Errors are {"error":{"code","message","field"?}}.',
+    },
+    paths,
+    components,
+  };
+}
+
+/** One OpenAPI parameter per key of a strict zod object (path params, query string). */
+function parameters(schema: z.ZodObject | undefined, where: 'path' | 'query'): JsonObject[] {
+  if (!schema) return [];
+  return Object.entries(schema.shape).map(([name, field]) => {
+    const json = clean(z.toJSONSchema(field as z.ZodType, { io: 'input' }) as JsonObject);
+    const { description, ...rest } = json;
+    const param: JsonObject = {
+      name,
+      in: where,
+      required: where === 'path' || !(field as z.ZodType).safeParse(undefined).success,
+      schema: rest,
+    };
+    if (typeof description === 'string') param.description = description;
+    return param;
+  });
+}
+
+function operationId(route: RouteDoc): string {
+  const words = route.url
+    .split('/')
+    .filter((p) => p !== '' && p !== 'v1')
+    .map((p) => (p.startsWith(':') ? `by-${p.slice(1)}` : p));
+  const camel = [route.method.toLowerCase(), ...words].join('-').replace(/[^A-Za-z0-9]+(.)/g, (_, c: string) => c.toUpperCase());
+  return camel;
+}
+
+/** Drops the per-document keys z.toJSONSchema adds; the OpenAPI document is the document. */
+function clean(schema: JsonObject): JsonObject {
+  const { $schema: _schema, $id: _id, ...rest } = schema;
+  return rest;
+}

@@ -1,0 +1,49 @@
+import type { Backend } from '../core/backend.js';
+import { type StopPeriodicTask, startPeriodicTask } from './periodic-task.js';
+import type { WorkerLogger } from './worker-options.js';
+
+export interface RetentionSweeperOptions {
+  /** Time between passes. */
+  intervalMs: number;
+  /** Succeeded and cancelled jobs are deleted this long after they finished. */
+  finishedOlderThanMs: number;
+  /** Failed (dead-letter) jobs are deleted this long after they failed; default finishedOlderThanMs. */
+  failedOlderThanMs?: number | undefined;
+  /** Most jobs deleted per pass (the backend's default when omitted). */
+  limit?: number | undefined;
+  logger?: WorkerLogger | undefined;
+  /** Told after every pass that deleted something. */
+  onPurge?: ((deleted: number) => void) | undefined;
+  /** Told when a pass fails; the sweeper keeps its schedule. */
+  onError?: ((error: unknown) => void) | undefined;
+}
+
+/**
+ * Deletes finished jobs past their retention so that storage stays bounded. Runs a pass at once,
+ * then every `intervalMs`. Not owned by a Worker: the composition root starts it. Returns the stop
+ * function.
+ */
+export function startRetentionSweeper(
+  backend: Pick<Backend, 'purgeFinished'>,
+  options: RetentionSweeperOptions,
+): StopPeriodicTask {
+  return startPeriodicTask(
+    async () => {
+      const deleted = await backend.purgeFinished({
+        finishedOlderThanMs: options.finishedOlderThanMs,
+        failedOlderThanMs: options.failedOlderThanMs ?? options.finishedOlderThanMs,
+        limit: options.limit,
+      });
+      if (deleted === 0) return;
+      options.logger?.info({ deleted }, 'purged finished jobs past retention');
+      options.onPurge?.(deleted);
+    },
+    {
+      intervalMs: options.intervalMs,
+      onError: (error) => {
+        options.logger?.warn({ err: error }, 'retention sweep failed');
+        options.onError?.(error);
+      },
+    },
+  );
+}

@@ -1,0 +1,101 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { type Clock, systemClock } from '../core/clock.js';
+import { ErrorCodes, SluiceError } from '../core/errors.js';
+import { DEFAULT_QUEUE } from '../core/job-spec.js';
+import { type HandlerDefinition, type HandlerMap, toDefinition } from './handler.js';
+
+/** Where the worker writes what it does; pino's and console's methods fit. Default: silent. */
+export interface WorkerLogger {
+  info(details: object, message?: string): void;
+  warn(details: object, message?: string): void;
+  error(details: object, message?: string): void;
+}
+
+export interface WorkerOptions {
+  /** Queues to claim from. Default `['default']`. */
+  queues?: string[] | undefined;
+  /** Handlers by job type; only these types are claimed. */
+  handlers: HandlerMap;
+  /** Handlers running at once. Default 4. */
+  concurrency?: number | undefined;
+  /** Lease length asked for on claim and on every heartbeat. Default 30 s. */
+  leaseMs?: number | undefined;
+  /** Time between heartbeats (one call for all held leases). Default leaseMs / 3. */
+  heartbeatMs?: number | undefined;
+  /** How often an idle worker looks for work that no event announced (other processes). Default 250 ms. */
+  pollIntervalMs?: number | undefined;
+  /** How long stop() lets in-flight jobs finish before releasing them. Default 30 s. */
+  shutdownGraceMs?: number | undefined;
+  /** Attempt timeout when neither the job nor the handler gives one. Default 15 min. */
+  defaultTimeoutMs?: number | undefined;
+  /** Names this worker in leases and logs. Default `host-pid-random`. */
+  workerId?: string | undefined;
+  /** Used for attempt durations. Default the system clock. */
+  clock?: Clock | undefined;
+  /** Jitter source for retry backoff. Default Math.random. */
+  random?: (() => number) | undefined;
+  logger?: WorkerLogger | undefined;
+}
+
+/** WorkerOptions with every default applied and checked. */
+export interface ResolvedWorkerOptions {
+  queues: string[];
+  handlers: ReadonlyMap<string, HandlerDefinition<never, unknown>>;
+  concurrency: number;
+  leaseMs: number;
+  heartbeatMs: number;
+  pollIntervalMs: number;
+  shutdownGraceMs: number;
+  defaultTimeoutMs: number;
+  workerId: string;
+  clock: Clock;
+  random: () => number;
+  logger: WorkerLogger;
+}
+
+const silentLogger: WorkerLogger = { info: () => {}, warn: () => {}, error: () => {} };
+
+/** Applies defaults; throws a SLUICE_CONFIG error naming the option that is out of range. */
+export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOptions {
+  const leaseMs = options.leaseMs ?? 30_000;
+  const resolved: ResolvedWorkerOptions = {
+    queues: options.queues ?? [DEFAULT_QUEUE],
+    handlers: new Map(Object.entries(options.handlers).map(([type, handler]) => [type, toDefinition(handler)])),
+    concurrency: options.concurrency ?? 4,
+    leaseMs,
+    heartbeatMs: options.heartbeatMs ?? Math.max(1, Math.floor(leaseMs / 3)),
+    pollIntervalMs: options.pollIntervalMs ?? 250,
+    shutdownGraceMs: options.shutdownGraceMs ?? 30_000,
+    defaultTimeoutMs: options.defaultTimeoutMs ?? 15 * 60_000,
+    workerId: options.workerId ?? `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`,
+    clock: options.clock ?? systemClock,
+    random: options.random ?? Math.random,
+    logger: options.logger ?? silentLogger,
+  };
+  if (resolved.queues.length === 0) throw configError('queues', 'give at least one queue');
+  if (resolved.handlers.size === 0) throw configError('handlers', 'give at least one handler');
+  for (const [type, definition] of resolved.handlers) {
+    if (definition.concurrency !== undefined) requirePositiveInteger(`handlers.${type}.concurrency`, definition.concurrency);
+    if (definition.timeoutMs !== undefined) requirePositiveInteger(`handlers.${type}.timeoutMs`, definition.timeoutMs);
+  }
+  requirePositiveInteger('concurrency', resolved.concurrency);
+  requirePositiveInteger('leaseMs', resolved.leaseMs);
+  requirePositiveInteger('heartbeatMs', resolved.heartbeatMs);
+  requirePositiveInteger('pollIntervalMs', resolved.pollIntervalMs);
+  requirePositiveInteger('defaultTimeoutMs', resolved.defaultTimeoutMs);
+  if (!Number.isInteger(resolved.shutdownGraceMs) || resolved.shutdownGraceMs < 0) {
+    throw configError('shutdownGraceMs', 'must be an integer >= 0');
+  }
+  // A heartbeat slower than the lease would let every long job's lease expire between beats.
+  if (resolved.heartbeatMs >= resolved.leaseMs) throw configError('heartbeatMs', 'must be shorter than leaseMs');
+  return resolved;
+}
+
+function requirePositiveInteger(field: string, value: number): void {
+  if (!Number.isInteger(value) || value < 1) throw configError(field, 'must be an integer >= 1');
+}
+
+function configError(field: string, message: string): SluiceError {
+  return new SluiceError(ErrorCodes.config, `worker option ${field}: ${message}`, { field });
+}

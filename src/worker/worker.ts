@@ -1,0 +1,415 @@
+import type { Backend, FailItem, LeaseRef } from '../core/backend.js';
+import { ErrorCodes, hasErrorCode, SluiceError } from '../core/errors.js';
+import type { ClaimedJob } from '../core/job.js';
+import { decideFailure } from '../core/retry-policy.js';
+import { abortKind, cancelledReason, leaseLostReason, shutdownReason } from './abort-reasons.js';
+import { Attempt, type AttemptOutcome } from './attempt.js';
+import { planClaims } from './claim-planner.js';
+import { type ErrorBackoff, errorBackoffMs } from './error-backoff.js';
+import { SettleBatcher } from './settle-batcher.js';
+import { sleep } from './sleep.js';
+import { type EventListener, TypedEmitter } from './typed-emitter.js';
+import { WakeSignal } from './wake-signal.js';
+import { withRetries } from './with-retries.js';
+import type { WorkerErrorPhase, WorkerEventMap } from './worker-events.js';
+import { type ResolvedWorkerOptions, resolveWorkerOptions, type WorkerOptions } from './worker-options.js';
+
+export type { WorkerOptions } from './worker-options.js';
+
+/** `idle` before start, `running`, `stopping` during stop(), `stopped` after. */
+export type WorkerState = 'idle' | 'running' | 'stopping' | 'stopped';
+
+export interface StopOptions {
+  /** How long in-flight jobs may still run; default the worker's shutdownGraceMs. */
+  graceMs?: number;
+}
+
+/** Retries of a failed settlement or release write before the worker leaves it to lease expiry. */
+const WRITE_RETRIES = 4;
+const WRITE_BACKOFF: ErrorBackoff = { initialMs: 50, maxMs: 2_000 };
+const CLAIM_BACKOFF_MAX_MS = 5_000;
+
+/**
+ * Claims jobs from a Backend and runs their handlers.
+ *
+ * - One claim loop: claims as many jobs as there are free slots in one `claim` call, then sleeps
+ *   until the backend announces work (`jobs:enqueued`, `job:requeued`, a resumed queue), a slot
+ *   frees, or the idle poll timer fires (work from other processes). No busy loop, no round trip
+ *   per job.
+ * - One heartbeat timer extends every held lease in one call; a lease reported lost, or a
+ *   `job:cancelled` event, aborts that handler at once and nothing more is written for it.
+ * - Results are written in batches (see SettleBatcher); failures are classified by core's
+ *   decideFailure (permanent, rate limited, transient with backoff).
+ * - stop() is graceful: no new claims, in-flight jobs get the grace period, the rest are aborted
+ *   and released (attempt not counted) so that another worker takes them.
+ *
+ * The worker knows only the Backend port: it never imports an adapter or a built-in handler.
+ */
+export class Worker {
+  /** Names this worker in leases and logs. */
+  readonly id: string;
+  private readonly backend: Backend;
+  private readonly options: ResolvedWorkerOptions;
+  private readonly emitter = new TypedEmitter<WorkerEventMap>();
+  private readonly settler: SettleBatcher;
+  private readonly wake = new WakeSignal();
+  private currentState: WorkerState = 'idle';
+  /** Attempts not yet done, by lease token (a job id may come back to this worker under a new lease). */
+  private readonly attempts = new Map<string, Attempt>();
+  /** Every runAttempt task, so that stop() can wait for all of them. */
+  private readonly attemptTasks = new Set<Promise<void>>();
+  /** Handlers running now, in total and per job type: the concurrency slots in use. */
+  private running = 0;
+  private readonly runningByType = new Map<string, number>();
+  private noneRunningWaiters: Array<() => void> = [];
+  /** Aborted by stop(): cuts short the claim loop's error backoff. */
+  private readonly stopController = new AbortController();
+  private loopDone: Promise<void> = Promise.resolve();
+  private heartbeatTimer: NodeJS.Timeout | undefined;
+  /** The heartbeat call in flight, if any: beats never overlap, and stop() waits for the last one. */
+  private heartbeatInFlight: Promise<void> | undefined;
+  private unsubscribers: Array<() => void> = [];
+  private stopping: Promise<void> | undefined;
+
+  constructor(backend: Backend, options: WorkerOptions) {
+    this.backend = backend;
+    this.options = resolveWorkerOptions(options);
+    this.id = this.options.workerId;
+    this.settler = new SettleBatcher(backend, {
+      retries: WRITE_RETRIES,
+      backoff: WRITE_BACKOFF,
+      onError: (error) => this.reportError(error, 'settle'),
+    });
+  }
+
+  get state(): WorkerState {
+    return this.currentState;
+  }
+
+  /** Handlers running now. */
+  get activeCount(): number {
+    return this.running;
+  }
+
+  /** Subscribes to a worker event; returns the unsubscribe function. */
+  on<K extends keyof WorkerEventMap>(name: K, listener: EventListener<WorkerEventMap, K>): () => void {
+    return this.emitter.on(name, listener);
+  }
+
+  off<K extends keyof WorkerEventMap>(name: K, listener: EventListener<WorkerEventMap, K>): void {
+    this.emitter.off(name, listener);
+  }
+
+  /** Resolves with the next payload of `name` that passes `filter`. */
+  once<K extends keyof WorkerEventMap>(name: K, filter?: (payload: WorkerEventMap[K]) => boolean): Promise<WorkerEventMap[K]> {
+    return this.emitter.once(name, filter);
+  }
+
+  /** Starts claiming. Calling it again while running does nothing; a stopped worker cannot restart. */
+  async start(): Promise<void> {
+    if (this.currentState === 'running') return;
+    if (this.currentState !== 'idle') throw new SluiceError(ErrorCodes.shuttingDown, 'a stopped worker cannot be started again');
+    this.currentState = 'running';
+    this.subscribeToBackend();
+    this.heartbeatTimer = setInterval(() => this.beat(), this.options.heartbeatMs);
+    this.loopDone = this.claimLoop();
+  }
+
+  /**
+   * Stops gracefully: claims nothing more, lets in-flight jobs finish within `graceMs`, then aborts
+   * the rest (reason: shutdown) and releases them to the queue. Resolves when every result is
+   * written and no timer is left. Calling it again returns the same promise.
+   */
+  stop(options: StopOptions = {}): Promise<void> {
+    if (!this.stopping) {
+      if (this.currentState === 'idle') {
+        this.currentState = 'stopped';
+        this.stopping = Promise.resolve();
+      } else {
+        this.stopping = this.shutdown(options.graceMs ?? this.options.shutdownGraceMs);
+      }
+    }
+    return this.stopping;
+  }
+
+  private async shutdown(graceMs: number): Promise<void> {
+    this.currentState = 'stopping';
+    this.stopController.abort();
+    this.wake.wake();
+
+    const grace = new AbortController();
+    const finishedInTime = await Promise.race([
+      Promise.all([this.loopDone, this.whenNoneRunning()]).then(() => true),
+      sleep(graceMs, grace.signal).then(() => false),
+    ]);
+    grace.abort();
+
+    if (!finishedInTime) {
+      const overdue = [...this.attempts.values()].filter((attempt) => attempt.phase === 'running');
+      for (const attempt of overdue) attempt.abort(shutdownReason());
+      await this.release(overdue.map((attempt) => attempt.job));
+    }
+    // Aborted attempts end at once (their handlers are no longer awaited); the others are writing.
+    await Promise.all([...this.attemptTasks]);
+    await this.settler.drain();
+
+    clearInterval(this.heartbeatTimer);
+    this.heartbeatTimer = undefined;
+    await this.heartbeatInFlight;
+    for (const unsubscribe of this.unsubscribers) unsubscribe();
+    this.unsubscribers = [];
+    this.currentState = 'stopped';
+    this.options.logger.info({ workerId: this.id }, 'worker stopped');
+    this.emitter.emit('stopped', {});
+  }
+
+  private subscribeToBackend(): void {
+    const queues = new Set(this.options.queues);
+    const events = this.backend.events;
+    this.unsubscribers.push(
+      events.on('jobs:enqueued', ({ queue }) => {
+        if (queues.has(queue)) this.wake.wake();
+      }),
+      events.on('job:requeued', ({ queue }) => {
+        if (queues.has(queue)) this.wake.wake();
+      }),
+      events.on('queue:paused', ({ queue, paused }) => {
+        if (!paused && queues.has(queue)) this.wake.wake();
+      }),
+      events.on('job:cancelled', ({ id }) => {
+        for (const attempt of this.attempts.values()) {
+          if (attempt.job.id === id) attempt.loseLease(cancelledReason(id));
+        }
+      }),
+    );
+  }
+
+  private async claimLoop(): Promise<void> {
+    let failures = 0;
+    while (this.currentState === 'running') {
+      const groups = planClaims(this.options.concurrency - this.running, this.roomByType());
+      if (groups.length === 0) {
+        // Every slot is busy: a finishing handler (or stop) wakes us. Then yield one macrotask, so
+        // that handlers finishing in the same burst all free their slots before the next claim:
+        // one claim refills them together instead of one round trip per freed slot.
+        await this.wake.wait();
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        continue;
+      }
+      let requested = 0;
+      let claimed = 0;
+      try {
+        for (const group of groups) {
+          const limit = Math.min(group.limit, this.options.concurrency - this.running);
+          if (limit <= 0 || this.currentState !== 'running') break;
+          requested += limit;
+          const jobs = await this.backend.claim({
+            queues: this.options.queues,
+            types: group.types,
+            limit,
+            leaseMs: this.options.leaseMs,
+            workerId: this.id,
+          });
+          claimed += jobs.length;
+          if (this.currentState !== 'running') {
+            // stop() began while the claim was in flight: give the jobs straight back.
+            await this.release(jobs);
+            return;
+          }
+          for (const job of jobs) this.track(this.runAttempt(job));
+        }
+        failures = 0;
+      } catch (error) {
+        failures += 1;
+        this.reportError(error, 'claim');
+        const backoff = { initialMs: Math.min(100, this.options.pollIntervalMs), maxMs: CLAIM_BACKOFF_MAX_MS };
+        await sleep(errorBackoffMs(failures, backoff), this.stopController.signal);
+        continue;
+      }
+      // Fewer jobs than asked for: nothing more is due now, so wait for news or the poll timer.
+      if (claimed < requested) await this.wake.wait(this.options.pollIntervalMs);
+    }
+  }
+
+  /** How many more jobs of each handled type may start (Infinity when the type has no own limit). */
+  private roomByType(): Map<string, number> {
+    const room = new Map<string, number>();
+    for (const [type, definition] of this.options.handlers) {
+      const limit = definition.concurrency ?? Number.POSITIVE_INFINITY;
+      room.set(type, limit - (this.runningByType.get(type) ?? 0));
+    }
+    return room;
+  }
+
+  private track(task: Promise<void>): void {
+    this.attemptTasks.add(task);
+    void task.finally(() => this.attemptTasks.delete(task));
+  }
+
+  /** One attempt from claim to written result. Never rejects. */
+  private async runAttempt(job: ClaimedJob): Promise<void> {
+    const attempt = new Attempt(job, this.options.clock.now());
+    // A new lease on a job proves that any older one this worker still has is gone. Dropping it
+    // now also keeps one heartbeat from carrying two leases of the same id (lost ids are ambiguous).
+    for (const older of this.attempts.values()) {
+      if (older.job.id === job.id) older.loseLease(leaseLostReason(job.id));
+    }
+    this.attempts.set(job.leaseToken, attempt);
+    try {
+      const definition = this.options.handlers.get(job.type);
+      if (!definition) {
+        // The claim's type filter should make this impossible; a job must still never hang here.
+        attempt.phase = 'settling';
+        const error = new SluiceError(ErrorCodes.noHandler, `this worker has no handler for job type "${job.type}"`);
+        await this.settleFailure(attempt, {
+          outcome: 'fail',
+          error: { code: error.code, message: error.message, permanent: true },
+        });
+        return;
+      }
+      this.takeSlot(job.type);
+      let outcome: AttemptOutcome;
+      try {
+        this.emitter.emit('job:started', { job });
+        const timeoutMs = job.timeoutMs ?? definition.timeoutMs ?? this.options.defaultTimeoutMs;
+        outcome = await attempt.run(definition.handle, timeoutMs, (progress) => this.reportProgress(attempt, progress));
+      } finally {
+        // The slot frees as soon as the handler is done (or abandoned), before the result is written.
+        this.freeSlot(job.type);
+      }
+      await this.settle(attempt, outcome);
+    } catch (error) {
+      this.options.logger.error({ err: error, jobId: job.id }, 'unexpected error in attempt');
+    } finally {
+      attempt.end();
+      this.attempts.delete(job.leaseToken);
+    }
+  }
+
+  private async settle(attempt: Attempt, outcome: AttemptOutcome): Promise<void> {
+    const job = attempt.job;
+    if (outcome.kind === 'aborted') {
+      // Lease lost or cancelled: the backend has moved on, so this attempt writes nothing.
+      // Shutdown: stop() releases the job.
+      if (abortKind(outcome.reason) !== 'shutdown') this.emitter.emit('job:lost', { job, reason: outcome.reason });
+      return;
+    }
+    if (outcome.kind === 'succeeded') {
+      const result = await this.settler.complete({ ...attempt.lease, output: outcome.output });
+      if (result === 'ok')
+        this.emitter.emit('job:succeeded', { job, output: outcome.output, durationMs: this.durationOf(attempt) });
+      else if (result === 'lease_lost') this.emitter.emit('job:lost', { job, reason: leaseLostReason(job.id) });
+      return;
+    }
+    const decision = decideFailure(job, outcome.error, this.options.random);
+    await this.settleFailure(
+      attempt,
+      decision.kind === 'retry'
+        ? { outcome: 'retry', delayMs: decision.delayMs, error: decision.error }
+        : { outcome: 'fail', error: decision.error },
+    );
+  }
+
+  private async settleFailure(attempt: Attempt, failure: DistributiveOmit<FailItem, keyof LeaseRef>): Promise<void> {
+    const job = attempt.job;
+    const result = await this.settler.fail({ ...attempt.lease, ...failure });
+    if (result === 'lease_lost') {
+      this.emitter.emit('job:lost', { job, reason: leaseLostReason(job.id) });
+    } else if (result === 'ok') {
+      const durationMs = this.durationOf(attempt);
+      if (failure.outcome === 'retry')
+        this.emitter.emit('job:retry', { job, error: failure.error, delayMs: failure.delayMs, durationMs });
+      else this.emitter.emit('job:failed', { job, error: failure.error, durationMs });
+    }
+  }
+
+  /** The handler's `progress(p)`: fenced by the lease; a lost lease aborts the handler. */
+  private async reportProgress(attempt: Attempt, progress: unknown): Promise<void> {
+    const job = attempt.job;
+    if (attempt.phase !== 'running' || attempt.signal.aborted) throw leaseLostReason(job.id);
+    try {
+      await this.backend.reportProgress({ ...attempt.lease, progress });
+    } catch (error) {
+      if (hasErrorCode(error, ErrorCodes.leaseLost)) {
+        attempt.loseLease(leaseLostReason(job.id));
+        throw error;
+      }
+      // Progress is best effort: a backend hiccup must not fail the job.
+      this.reportError(error, 'progress');
+    }
+  }
+
+  private beat(): void {
+    if (this.heartbeatInFlight) return;
+    this.heartbeatInFlight = this.heartbeat().finally(() => {
+      this.heartbeatInFlight = undefined;
+    });
+  }
+
+  /** One call extends every held lease; leases reported lost abort their handlers. Never rejects. */
+  private async heartbeat(): Promise<void> {
+    const held = [...this.attempts.values()].filter((attempt) => attempt.holdsLease);
+    if (held.length === 0) return;
+    try {
+      const { lost } = await this.backend.heartbeat({
+        leases: held.map((attempt) => attempt.lease),
+        leaseMs: this.options.leaseMs,
+      });
+      const lostIds = new Set(lost);
+      for (const attempt of held) {
+        if (lostIds.has(attempt.job.id)) attempt.loseLease(leaseLostReason(attempt.job.id));
+      }
+    } catch (error) {
+      // The next beat retries; leases are long enough to survive a missed one or two.
+      this.reportError(error, 'heartbeat');
+    }
+  }
+
+  /** Hands jobs back without counting the attempt (shutdown). */
+  private async release(jobs: ClaimedJob[]): Promise<void> {
+    if (jobs.length === 0) return;
+    try {
+      const outcomes = await withRetries(
+        () => this.backend.release({ items: jobs.map((job) => ({ id: job.id, leaseToken: job.leaseToken })) }),
+        { retries: WRITE_RETRIES, backoff: WRITE_BACKOFF, onError: (error) => this.reportError(error, 'release') },
+      );
+      const released = new Set(outcomes.filter((outcome) => outcome.result === 'ok').map((outcome) => outcome.id));
+      for (const job of jobs) if (released.has(job.id)) this.emitter.emit('job:released', { job });
+    } catch {
+      // Given up: the leases expire and the jobs are reclaimed (the attempt then counts).
+    }
+  }
+
+  private takeSlot(type: string): void {
+    this.running += 1;
+    this.runningByType.set(type, (this.runningByType.get(type) ?? 0) + 1);
+  }
+
+  private freeSlot(type: string): void {
+    this.running -= 1;
+    this.runningByType.set(type, (this.runningByType.get(type) ?? 1) - 1);
+    this.wake.wake();
+    if (this.running === 0) {
+      const waiters = this.noneRunningWaiters;
+      this.noneRunningWaiters = [];
+      for (const resolve of waiters) resolve();
+    }
+  }
+
+  private whenNoneRunning(): Promise<void> {
+    if (this.running === 0) return Promise.resolve();
+    return new Promise((resolve) => this.noneRunningWaiters.push(resolve));
+  }
+
+  private durationOf(attempt: Attempt): number {
+    return Math.max(0, this.options.clock.now() - attempt.startedAt);
+  }
+
+  private reportError(error: unknown, during: WorkerErrorPhase): void {
+    this.options.logger.warn({ err: error, during, workerId: this.id }, `backend ${during} failed`);
+    this.emitter.emit('error', { error, during });
+  }
+}
+
+/** Omit that keeps the members of a union apart (plain Omit would merge them). */
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;

@@ -1,0 +1,151 @@
+import assert from 'node:assert/strict';
+import { describe } from 'node:test';
+import { type BackendFactory, backendTest, claim, enqueue, enqueueOne, LEASE_MS, mustGet } from './harness.js';
+
+/** Claim order, batching and filters. */
+export function claimOrderSuite(factory: BackendFactory): void {
+  describe('claim order', () => {
+    const it = backendTest(factory);
+
+    it('claims higher priority first, then the oldest runAt, then the oldest job', async ({ backend, clock }) => {
+      const now = clock.now();
+      const [low, high1, older, high2] = await enqueue(
+        backend,
+        { input: 'low', priority: 0 },
+        { input: 'high1', priority: 5 },
+        { input: 'older', priority: 0, runAt: now - 10_000 },
+        { input: 'high2', priority: 5 },
+      );
+      const claimed = await claim(backend, { limit: 10 });
+      assert.deepEqual(
+        claimed.map((j) => j.id),
+        [high1!.id, high2!.id, older!.id, low!.id],
+      );
+    });
+
+    it('one-at-a-time claims follow the same order', async ({ backend }) => {
+      const jobs = await enqueue(backend, { priority: -3 }, { priority: 7 }, { priority: 0 }, { priority: 7 }, { priority: 1 });
+      const expected = [jobs[1], jobs[3], jobs[4], jobs[2], jobs[0]].map((j) => j!.id);
+      const order: string[] = [];
+      for (let i = 0; i < jobs.length; i++) {
+        const [job] = await claim(backend, { limit: 1 });
+        assert.ok(job);
+        order.push(job.id);
+      }
+      assert.deepEqual(order, expected);
+      assert.deepEqual(await claim(backend), []);
+    });
+
+    it('within one priority the oldest runAt wins even when its job is newer', async ({ backend, clock }) => {
+      const now = clock.now();
+      const [recent, , oldest] = await enqueue(
+        backend,
+        { input: 'recent', runAt: now - 1000 },
+        { input: 'now' },
+        { input: 'oldest', runAt: now - 5000 },
+      );
+      assert.equal((await claim(backend, { limit: 1 }))[0]?.id, oldest!.id);
+      assert.equal((await claim(backend, { limit: 1 }))[0]?.id, recent!.id);
+      const [a, b] = await enqueue(backend, { queue: 'x', runAt: now - 10 }, { queue: 'y', runAt: now - 20 });
+      assert.equal((await claim(backend, { queues: ['x', 'y'], limit: 1 }))[0]?.id, b!.id);
+      assert.equal((await claim(backend, { queues: ['x', 'y'], limit: 1 }))[0]?.id, a!.id);
+    });
+
+    it('a claim starts an attempt under a fresh lease', async ({ backend, clock }) => {
+      const job = await enqueueOne(backend, { type: 'math', input: { question: '1+1' } });
+      clock.advance(1000);
+      const [claimed] = await claim(backend, { workerId: 'worker-7', leaseMs: 5000 });
+      assert.ok(claimed);
+      assert.equal(claimed.id, job.id);
+      assert.equal(claimed.status, 'running');
+      assert.equal(claimed.attempts, 1);
+      assert.equal(claimed.workerId, 'worker-7');
+      assert.equal(claimed.leaseExpiresAt, clock.now() + 5000);
+      assert.equal(claimed.startedAt, clock.now());
+      assert.equal(typeof claimed.leaseToken, 'string');
+      assert.ok(claimed.leaseToken.length >= 16, 'lease tokens are unguessable');
+      assert.deepEqual(claimed.input, { question: '1+1' });
+      const stored = await mustGet(backend, job.id);
+      assert.equal(stored.status, 'running');
+      assert.equal(stored.attempts, 1);
+      assert.equal(stored.startedAt, clock.now());
+    });
+
+    it('every claimed job gets its own lease token', async ({ backend }) => {
+      await enqueue(backend, {}, {}, {}, {});
+      const claimed = await claim(backend, { limit: 4 });
+      assert.equal(claimed.length, 4);
+      assert.equal(new Set(claimed.map((j) => j.leaseToken)).size, 4);
+    });
+
+    it('limit caps a batch and a claimed job is not claimed again', async ({ backend }) => {
+      await enqueue(backend, {}, {}, {}, {}, {});
+      const first = await claim(backend, { limit: 3 });
+      const second = await claim(backend, { limit: 3 });
+      const third = await claim(backend, { limit: 3 });
+      assert.equal(first.length, 3);
+      assert.equal(second.length, 2);
+      assert.equal(third.length, 0);
+      const ids = [...first, ...second].map((j) => j.id);
+      assert.equal(new Set(ids).size, 5);
+    });
+
+    it('claims only from the given queues', async ({ backend }) => {
+      const [a, , c] = await enqueue(backend, { queue: 'a' }, { queue: 'b' }, { queue: 'c' });
+      const claimed = await claim(backend, { queues: ['a', 'c'] });
+      assert.deepEqual(claimed.map((j) => j.id).sort(), [a!.id, c!.id].sort());
+      assert.deepEqual(await claim(backend, { queues: ['nothing-here'] }), []);
+    });
+
+    it('claims across several queues in one priority order', async ({ backend }) => {
+      const [a0, b9, a5, b1] = await enqueue(
+        backend,
+        { queue: 'a', priority: 0 },
+        { queue: 'b', priority: 9 },
+        { queue: 'a', priority: 5 },
+        { queue: 'b', priority: 1 },
+      );
+      const first = await claim(backend, { queues: ['a', 'b'], limit: 3 });
+      assert.deepEqual(
+        first.map((j) => j.id),
+        [b9!.id, a5!.id, b1!.id],
+      );
+      const rest = await claim(backend, { queues: ['a', 'b'], limit: 3 });
+      assert.deepEqual(
+        rest.map((j) => j.id),
+        [a0!.id],
+      );
+    });
+
+    it('claims only the given job types', async ({ backend }) => {
+      const [math, , embed] = await enqueue(backend, { type: 'math' }, { type: 'chat' }, { type: 'embed' });
+      const claimed = await claim(backend, { types: ['math', 'embed'] });
+      assert.deepEqual(claimed.map((j) => j.id).sort(), [math!.id, embed!.id].sort());
+      assert.deepEqual(await claim(backend, { types: ['math'] }), []);
+      assert.equal((await claim(backend)).length, 1, 'no type filter takes any type');
+    });
+
+    it('a type filter keeps the priority order', async ({ backend }) => {
+      const [, low, , high] = await enqueue(
+        backend,
+        { type: 'chat', priority: 100 },
+        { type: 'math', priority: 1 },
+        { type: 'chat', priority: 50 },
+        { type: 'math', priority: 2 },
+      );
+      const claimed = await claim(backend, { types: ['math'], queues: ['default', 'other'] });
+      assert.deepEqual(
+        claimed.map((j) => j.id),
+        [high!.id, low!.id],
+      );
+    });
+
+    it('an empty store, an empty queue list or a zero limit claims nothing', async ({ backend }) => {
+      assert.deepEqual(await claim(backend), []);
+      await enqueueOne(backend);
+      assert.deepEqual(await claim(backend, { queues: [] }), []);
+      assert.deepEqual(await claim(backend, { limit: 0 }), []);
+      assert.equal((await claim(backend, { leaseMs: LEASE_MS })).length, 1);
+    });
+  });
+}

@@ -1,0 +1,146 @@
+import assert from 'node:assert/strict';
+import { describe } from 'node:test';
+import type { Job } from '../../src/core/job.js';
+import { type BackendFactory, backendTest, claim, claimOne, enqueueOne, leaseOf, newJob, recordEvents } from './harness.js';
+
+const ERR = { code: 'E', message: 'e' };
+
+/** Events fire after the change they announce is stored, and only for changes that happened. */
+export function eventsSuite(factory: BackendFactory): void {
+  describe('events', () => {
+    const it = backendTest(factory);
+
+    it('jobs:enqueued fires once per queue with the count of new jobs, after they are readable', async ({ backend }) => {
+      const seen: Array<{ queue: string; count: number }> = [];
+      const reads: Array<Promise<Job | null>> = [];
+      const jobs = [newJob({ queue: 'a' }), newJob({ queue: 'b' }), newJob({ queue: 'a' })];
+      backend.events.on('jobs:enqueued', (payload) => {
+        seen.push(payload);
+        reads.push(backend.get({ id: jobs[0]!.id }));
+      });
+      await backend.enqueue({ jobs });
+      assert.deepEqual(
+        seen.sort((x, y) => x.queue.localeCompare(y.queue)),
+        [
+          { queue: 'a', count: 2 },
+          { queue: 'b', count: 1 },
+        ],
+      );
+      for (const read of await Promise.all(reads)) assert.equal(read?.id, jobs[0]!.id);
+    });
+
+    it('an idempotent repeat announces nothing', async ({ backend }) => {
+      await backend.enqueue({ jobs: [newJob({ idempotencyKey: 'k' })] });
+      const rec = recordEvents(backend, 'jobs:enqueued');
+      await backend.enqueue({ jobs: [newJob({ idempotencyKey: 'k' })] });
+      assert.deepEqual(rec.events, []);
+    });
+
+    it('job:finished carries the finished job for complete, fail and cancel', async ({ backend }) => {
+      const rec = recordEvents(backend, 'job:finished');
+      const a = await enqueueOne(backend);
+      const b = await enqueueOne(backend);
+      const c = await enqueueOne(backend);
+      const [ca, cb] = await claim(backend, { limit: 2 });
+      assert.ok(ca && cb);
+      await backend.complete({ items: [{ ...leaseOf(ca), output: 'out' }] });
+      await backend.fail({ items: [{ ...leaseOf(cb), outcome: 'fail', error: ERR }] });
+      await backend.cancel({ id: c.id });
+      const finished = rec.events.map((e) => e.payload.job);
+      assert.deepEqual(
+        finished.map((j) => [j.id, j.status]),
+        [
+          [a.id, 'succeeded'],
+          [b.id, 'failed'],
+          [c.id, 'cancelled'],
+        ],
+      );
+      assert.equal(finished[0]!.output, 'out');
+      assert.deepEqual(finished[1]!.error, ERR);
+    });
+
+    it('job:requeued fires for a retry, a release, a reclaimed lease and a redrive', async ({ backend, clock }) => {
+      const rec = recordEvents(backend, 'job:requeued');
+      const job = await enqueueOne(backend, { queue: 'q', maxAttempts: 10 });
+      const q = { queues: ['q'] };
+      let c = await claimOne(backend, q);
+      await backend.fail({ items: [{ ...leaseOf(c), outcome: 'retry', delayMs: 0, error: ERR }] });
+      c = await claimOne(backend, q);
+      await backend.release({ items: [leaseOf(c)] });
+      c = await claimOne(backend, { ...q, leaseMs: 1000 });
+      clock.advance(1000);
+      await backend.reclaimExpired();
+      c = await claimOne(backend, q);
+      await backend.fail({ items: [{ ...leaseOf(c), outcome: 'fail', error: ERR }] });
+      await backend.redrive({ ids: [job.id] });
+      assert.deepEqual(
+        rec.events.map((e) => e.payload),
+        Array.from({ length: 4 }, () => ({ id: job.id, queue: 'q' })),
+      );
+    });
+
+    it('a lease reclaimed on its last attempt announces job:finished', async ({ backend, clock }) => {
+      const job = await enqueueOne(backend, { maxAttempts: 1 });
+      await claimOne(backend, { leaseMs: 1000 });
+      const rec = recordEvents(backend, 'job:finished', 'job:requeued');
+      clock.advance(1000);
+      await backend.reclaimExpired();
+      assert.equal(rec.events.length, 1);
+      assert.equal(rec.events[0]!.name, 'job:finished');
+      const payload = rec.events[0]!.payload as { job: Job };
+      assert.equal(payload.job.id, job.id);
+      assert.equal(payload.job.status, 'failed');
+    });
+
+    it('redrive announces jobs:enqueued per queue', async ({ backend }) => {
+      for (const queue of ['a', 'a', 'b']) {
+        await enqueueOne(backend, { queue });
+        const c = await claimOne(backend, { queues: [queue] });
+        await backend.fail({ items: [{ ...leaseOf(c), outcome: 'fail', error: ERR }] });
+      }
+      const rec = recordEvents(backend, 'jobs:enqueued');
+      assert.equal(await backend.redrive({}), 3);
+      assert.deepEqual(
+        rec.events.map((e) => e.payload).sort((x, y) => x.queue.localeCompare(y.queue)),
+        [
+          { queue: 'a', count: 2 },
+          { queue: 'b', count: 1 },
+        ],
+      );
+    });
+
+    it('queue:paused and job:progress carry their payloads', async ({ backend }) => {
+      const rec = recordEvents(backend, 'queue:paused', 'job:progress');
+      await backend.pauseQueue({ queue: 'x', paused: true });
+      await backend.pauseQueue({ queue: 'x', paused: false });
+      await enqueueOne(backend);
+      const c = await claimOne(backend);
+      await backend.reportProgress({ ...leaseOf(c), progress: { tokens: 12 } });
+      assert.deepEqual(rec.events, [
+        { name: 'queue:paused', payload: { queue: 'x', paused: true } },
+        { name: 'queue:paused', payload: { queue: 'x', paused: false } },
+        { name: 'job:progress', payload: { id: c.id, progress: { tokens: 12 } } },
+      ]);
+    });
+
+    it('a write that lost its lease announces nothing', async ({ backend }) => {
+      await enqueueOne(backend);
+      const c = await claimOne(backend);
+      await backend.cancel({ id: c.id });
+      const rec = recordEvents(backend, 'job:finished', 'job:requeued', 'job:progress', 'job:cancelled');
+      await backend.complete({ items: [{ ...leaseOf(c), output: 1 }] });
+      await backend.fail({ items: [{ ...leaseOf(c), outcome: 'retry', delayMs: 0, error: ERR }] });
+      await backend.release({ items: [leaseOf(c)] });
+      await backend.reportProgress({ ...leaseOf(c), progress: 1 }).catch(() => undefined);
+      assert.deepEqual(rec.events, []);
+    });
+
+    it('a listener that throws does not break the write', async ({ backend }) => {
+      backend.events.on('jobs:enqueued', () => {
+        throw new Error('listener bug');
+      });
+      const job = await enqueueOne(backend);
+      assert.ok(await backend.get({ id: job.id }));
+    });
+  });
+}

@@ -1,0 +1,444 @@
+import type {
+  Backend,
+  BackendCapabilities,
+  ClaimParams,
+  CompleteParams,
+  EnqueueParams,
+  EnqueueResult,
+  FailParams,
+  HeartbeatParams,
+  HeartbeatResult,
+  LeaseRef,
+  ListParams,
+  ListResult,
+  ProgressParams,
+  PurgeParams,
+  ReclaimResult,
+  RedriveParams,
+  ReleaseParams,
+  SettleOutcome,
+} from '../../src/core/backend.js';
+import type { Clock } from '../../src/core/clock.js';
+import { ConflictError, ErrorCodes, LeaseLostError, NotFoundError, SluiceError } from '../../src/core/errors.js';
+import { type SluiceEventMap, type SluiceEventName, SluiceEvents } from '../../src/core/events.js';
+import { newLeaseToken } from '../../src/core/ids.js';
+import { type ClaimedJob, emptyCounts, isTerminal, type Job, type QueueStats } from '../../src/core/job.js';
+
+/** The lease of a running attempt: kept beside the job, never shown in `get`/`list`. */
+interface Lease {
+  token: string;
+  expiresAt: number;
+  workerId: string;
+}
+
+interface StoredJob {
+  job: Job;
+  lease?: Lease;
+}
+
+/** An event waiting to be emitted once the operation that caused it has finished its changes. */
+type PendingEvent = { [K in SluiceEventName]: { name: K; payload: SluiceEventMap[K] } }[SluiceEventName];
+
+/**
+ * The fake backend of the unit tests: every operation of the Backend port, in memory, exactly as
+ * src/core/backend.ts documents it. Time (runAt, lease expiry, retention) comes from the injected
+ * clock, so tests move time with a FakeClock instead of sleeping.
+ *
+ * Choices the port leaves open, made here the way a SQL adapter would make them:
+ * - Fencing checks the lease token and `running` status only; an expired lease that nobody has
+ *   reclaimed yet still lets its attempt write (reclaimExpired is what takes a lease away).
+ * - Idempotency keys are unique per (tenant, queue).
+ * - A `scheduled` job becomes `queued` as soon as its runAt is due (checked on every operation).
+ * - Every result is a deep copy: callers cannot change stored jobs by mutating what they got.
+ */
+export class MemoryBackend implements Backend {
+  readonly name = 'memory';
+  readonly capabilities: BackendCapabilities = { crossProcessEvents: false, multiMachine: false };
+  readonly events = new SluiceEvents();
+
+  private readonly clock: Clock;
+  private readonly jobs = new Map<string, StoredJob>();
+  /** `tenant \0 queue \0 key` -> job id. */
+  private readonly idempotency = new Map<string, string>();
+  private readonly pausedQueues = new Set<string>();
+  /** Queues ever paused or resumed: stats lists them even without jobs. */
+  private readonly flaggedQueues = new Set<string>();
+  private closed = false;
+
+  constructor(options: { clock: Clock }) {
+    this.clock = options.clock;
+  }
+
+  async enqueue(params: EnqueueParams): Promise<EnqueueResult[]> {
+    const now = this.begin();
+    // Validate the whole batch before storing anything: enqueue is all or none.
+    const seenIds = new Set<string>();
+    for (const newJob of params.jobs) {
+      if (this.jobs.has(newJob.id) || seenIds.has(newJob.id)) throw new ConflictError(`job ${newJob.id} already exists`, 'id');
+      seenIds.add(newJob.id);
+    }
+    const results: EnqueueResult[] = [];
+    const createdPerQueue = new Map<string, number>();
+    for (const newJob of params.jobs) {
+      const key =
+        newJob.idempotencyKey === undefined ? undefined : idempotencyIndexKey(newJob.tenant, newJob.queue, newJob.idempotencyKey);
+      const existingId = key === undefined ? undefined : this.idempotency.get(key);
+      const existing = existingId === undefined ? undefined : this.jobs.get(existingId);
+      if (existing) {
+        results.push({ job: copyJob(existing.job), created: false });
+        continue;
+      }
+      const runAt = newJob.runAt ?? now + (newJob.delayMs ?? 0);
+      const job: Job = {
+        id: newJob.id,
+        type: newJob.type,
+        queue: newJob.queue,
+        status: runAt > now ? 'scheduled' : 'queued',
+        input: structuredClone(newJob.input),
+        priority: newJob.priority,
+        attempts: 0,
+        maxAttempts: newJob.maxAttempts,
+        backoff: { ...newJob.backoff },
+        createdAt: now,
+        runAt,
+        updatedAt: now,
+      };
+      if (newJob.timeoutMs !== undefined) job.timeoutMs = newJob.timeoutMs;
+      if (newJob.idempotencyKey !== undefined) job.idempotencyKey = newJob.idempotencyKey;
+      if (newJob.metadata !== undefined) job.metadata = structuredClone(newJob.metadata);
+      if (newJob.tenant !== undefined) job.tenant = newJob.tenant;
+      this.jobs.set(job.id, { job });
+      if (key !== undefined) this.idempotency.set(key, job.id);
+      createdPerQueue.set(job.queue, (createdPerQueue.get(job.queue) ?? 0) + 1);
+      results.push({ job: copyJob(job), created: true });
+    }
+    this.emitAll([...createdPerQueue].map(([queue, count]) => ({ name: 'jobs:enqueued', payload: { queue, count } })));
+    return results;
+  }
+
+  async claim(params: ClaimParams): Promise<ClaimedJob[]> {
+    const now = this.begin();
+    if (params.limit <= 0) return [];
+    const queues = new Set(params.queues);
+    const types = params.types === undefined ? undefined : new Set(params.types);
+    const due = [...this.jobs.values()]
+      .filter(
+        ({ job }) =>
+          job.status === 'queued' &&
+          job.runAt <= now &&
+          queues.has(job.queue) &&
+          !this.pausedQueues.has(job.queue) &&
+          (types === undefined || types.has(job.type)),
+      )
+      .sort((a, b) => compareClaimOrder(a.job, b.job))
+      .slice(0, params.limit);
+    return due.map((stored) => {
+      const lease: Lease = { token: newLeaseToken(), expiresAt: now + params.leaseMs, workerId: params.workerId };
+      stored.lease = lease;
+      const job = stored.job;
+      job.status = 'running';
+      job.attempts += 1;
+      job.startedAt = now;
+      job.updatedAt = now;
+      return {
+        ...copyJob(job),
+        status: 'running',
+        leaseToken: lease.token,
+        leaseExpiresAt: lease.expiresAt,
+        workerId: lease.workerId,
+      };
+    });
+  }
+
+  async heartbeat(params: HeartbeatParams): Promise<HeartbeatResult> {
+    const now = this.begin();
+    const lost: string[] = [];
+    for (const ref of params.leases) {
+      const stored = this.held(ref);
+      if (stored?.lease) stored.lease.expiresAt = now + params.leaseMs;
+      else lost.push(ref.id);
+    }
+    return { lost };
+  }
+
+  async complete(params: CompleteParams): Promise<SettleOutcome[]> {
+    const now = this.begin();
+    const events: PendingEvent[] = [];
+    const outcomes = params.items.map((item): SettleOutcome => {
+      const stored = this.held(item);
+      if (!stored) return { id: item.id, result: 'lease_lost' };
+      delete stored.lease;
+      const job = stored.job;
+      job.status = 'succeeded';
+      job.output = structuredClone(item.output);
+      job.finishedAt = now;
+      job.updatedAt = now;
+      events.push({ name: 'job:finished', payload: { job: copyJob(job) } });
+      return { id: item.id, result: 'ok' };
+    });
+    this.emitAll(events);
+    return outcomes;
+  }
+
+  async fail(params: FailParams): Promise<SettleOutcome[]> {
+    const now = this.begin();
+    const events: PendingEvent[] = [];
+    const outcomes = params.items.map((item): SettleOutcome => {
+      const stored = this.held(item);
+      if (!stored) return { id: item.id, result: 'lease_lost' };
+      delete stored.lease;
+      const job = stored.job;
+      job.error = { ...item.error };
+      job.updatedAt = now;
+      if (item.outcome === 'retry') {
+        job.runAt = now + Math.max(0, item.delayMs);
+        job.status = job.runAt > now ? 'scheduled' : 'queued';
+        events.push({ name: 'job:requeued', payload: { id: job.id, queue: job.queue } });
+      } else {
+        job.status = 'failed';
+        job.finishedAt = now;
+        events.push({ name: 'job:finished', payload: { job: copyJob(job) } });
+      }
+      return { id: item.id, result: 'ok' };
+    });
+    this.emitAll(events);
+    return outcomes;
+  }
+
+  async release(params: ReleaseParams): Promise<SettleOutcome[]> {
+    const now = this.begin();
+    const events: PendingEvent[] = [];
+    const outcomes = params.items.map((item): SettleOutcome => {
+      const stored = this.held(item);
+      if (!stored) return { id: item.id, result: 'lease_lost' };
+      delete stored.lease;
+      const job = stored.job;
+      // Given back as if never claimed: the attempt does not count, and runAt keeps its place.
+      job.status = 'queued';
+      job.attempts = Math.max(0, job.attempts - 1);
+      job.updatedAt = now;
+      events.push({ name: 'job:requeued', payload: { id: job.id, queue: job.queue } });
+      return { id: item.id, result: 'ok' };
+    });
+    this.emitAll(events);
+    return outcomes;
+  }
+
+  async reportProgress(params: ProgressParams): Promise<void> {
+    const now = this.begin();
+    const stored = this.held(params);
+    if (!stored) throw new LeaseLostError(params.id);
+    stored.job.progress = structuredClone(params.progress);
+    stored.job.updatedAt = now;
+    this.emitAll([{ name: 'job:progress', payload: { id: params.id, progress: structuredClone(params.progress) } }]);
+  }
+
+  async cancel(params: { id: string; tenant?: string | undefined }): Promise<Job> {
+    const now = this.begin();
+    const stored = this.visible(params.id, params.tenant);
+    if (!stored) throw new NotFoundError(`job ${params.id} not found`);
+    const job = stored.job;
+    if (isTerminal(job.status)) throw new ConflictError(`job ${params.id} already ended (${job.status})`);
+    const wasRunning = job.status === 'running';
+    // Revoking the lease is what fences the running attempt out of every later write.
+    delete stored.lease;
+    job.status = 'cancelled';
+    job.finishedAt = now;
+    job.updatedAt = now;
+    const events: PendingEvent[] = [];
+    if (wasRunning) events.push({ name: 'job:cancelled', payload: { id: job.id } });
+    events.push({ name: 'job:finished', payload: { job: copyJob(job) } });
+    this.emitAll(events);
+    return copyJob(job);
+  }
+
+  async get(params: { id: string; tenant?: string | undefined }): Promise<Job | null> {
+    this.begin();
+    const stored = this.visible(params.id, params.tenant);
+    return stored ? copyJob(stored.job) : null;
+  }
+
+  async list(params: ListParams): Promise<ListResult> {
+    this.begin();
+    const cursor = params.cursor;
+    const matching = [...this.jobs.values()]
+      .map(({ job }) => job)
+      .filter(
+        (job) =>
+          (params.queue === undefined || job.queue === params.queue) &&
+          (params.status === undefined || job.status === params.status) &&
+          (params.type === undefined || job.type === params.type) &&
+          (params.tenant === undefined || job.tenant === params.tenant) &&
+          (cursor === undefined || job.id < cursor),
+      )
+      // Newest first: ids are time-sortable (UUIDv7), so the id is both the order and the cursor.
+      .sort((a, b) => compareStrings(b.id, a.id));
+    const limit = Math.max(0, params.limit);
+    const page = matching.slice(0, limit);
+    const last = page[page.length - 1];
+    const result: ListResult = { jobs: page.map(copyJob) };
+    if (matching.length > limit && last) result.nextCursor = last.id;
+    return result;
+  }
+
+  async pauseQueue(params: { queue: string; paused: boolean }): Promise<void> {
+    this.begin();
+    this.flaggedQueues.add(params.queue);
+    if (params.paused) this.pausedQueues.add(params.queue);
+    else this.pausedQueues.delete(params.queue);
+    this.emitAll([{ name: 'queue:paused', payload: { queue: params.queue, paused: params.paused } }]);
+  }
+
+  async redrive(params: RedriveParams): Promise<number> {
+    const now = this.begin();
+    const ids = params.ids === undefined ? undefined : new Set(params.ids);
+    const chosen = [...this.jobs.values()]
+      .map(({ job }) => job)
+      .filter(
+        (job) =>
+          job.status === 'failed' &&
+          (params.queue === undefined || job.queue === params.queue) &&
+          (params.type === undefined || job.type === params.type) &&
+          (params.tenant === undefined || job.tenant === params.tenant) &&
+          (ids === undefined || ids.has(job.id)),
+      )
+      .sort((a, b) => compareStrings(a.id, b.id))
+      .slice(0, params.limit ?? Number.POSITIVE_INFINITY);
+    for (const job of chosen) {
+      // A fresh set of attempts; the last error stays so the history is visible.
+      job.status = 'queued';
+      job.attempts = 0;
+      job.runAt = now;
+      job.updatedAt = now;
+      delete job.finishedAt;
+    }
+    this.emitAll(chosen.map((job) => ({ name: 'job:requeued', payload: { id: job.id, queue: job.queue } })));
+    return chosen.length;
+  }
+
+  async reclaimExpired(params: { limit?: number } = {}): Promise<ReclaimResult> {
+    const now = this.begin();
+    const expired = [...this.jobs.values()]
+      .filter((stored) => stored.job.status === 'running' && stored.lease !== undefined && stored.lease.expiresAt <= now)
+      .sort((a, b) => (a.lease?.expiresAt ?? 0) - (b.lease?.expiresAt ?? 0) || compareStrings(a.job.id, b.job.id))
+      .slice(0, params.limit ?? Number.POSITIVE_INFINITY);
+    const result: ReclaimResult = { requeued: 0, failed: 0 };
+    const events: PendingEvent[] = [];
+    for (const stored of expired) {
+      delete stored.lease;
+      const job = stored.job;
+      job.updatedAt = now;
+      job.error = { code: ErrorCodes.leaseExpired, message: `lease expired on attempt ${job.attempts}` };
+      if (job.attempts >= job.maxAttempts) {
+        job.status = 'failed';
+        job.finishedAt = now;
+        result.failed += 1;
+        events.push({ name: 'job:finished', payload: { job: copyJob(job) } });
+      } else {
+        // The attempt counts (a claim already added it); runAt keeps its place in the claim order.
+        job.status = 'queued';
+        result.requeued += 1;
+        events.push({ name: 'job:requeued', payload: { id: job.id, queue: job.queue } });
+      }
+    }
+    this.emitAll(events);
+    return result;
+  }
+
+  async purgeFinished(params: PurgeParams): Promise<number> {
+    const now = this.begin();
+    const finishedBefore = now - params.finishedOlderThanMs;
+    const failedBefore = now - (params.failedOlderThanMs ?? params.finishedOlderThanMs);
+    const doomed = [...this.jobs.values()]
+      .map(({ job }) => job)
+      .filter((job) => {
+        if (job.finishedAt === undefined) return false;
+        if (job.status === 'failed') return job.finishedAt < failedBefore;
+        return (job.status === 'succeeded' || job.status === 'cancelled') && job.finishedAt < finishedBefore;
+      })
+      .sort((a, b) => (a.finishedAt ?? 0) - (b.finishedAt ?? 0) || compareStrings(a.id, b.id))
+      .slice(0, params.limit ?? Number.POSITIVE_INFINITY);
+    for (const job of doomed) {
+      this.jobs.delete(job.id);
+      if (job.idempotencyKey !== undefined)
+        this.idempotency.delete(idempotencyIndexKey(job.tenant, job.queue, job.idempotencyKey));
+    }
+    return doomed.length;
+  }
+
+  async stats(params: { queue?: string | undefined; tenant?: string | undefined } = {}): Promise<QueueStats[]> {
+    const now = this.begin();
+    const byQueue = new Map<string, QueueStats>();
+    const entry = (name: string): QueueStats => {
+      let stats = byQueue.get(name);
+      if (!stats) {
+        stats = { name, paused: this.pausedQueues.has(name), counts: emptyCounts(), oldestQueuedAgeMs: 0 };
+        byQueue.set(name, stats);
+      }
+      return stats;
+    };
+    // With a tenant, only that tenant's queues are known; pause flags belong to no tenant.
+    if (params.tenant === undefined) for (const name of this.flaggedQueues) entry(name);
+    for (const { job } of this.jobs.values()) {
+      if (params.tenant !== undefined && job.tenant !== params.tenant) continue;
+      const stats = entry(job.queue);
+      stats.counts[job.status] += 1;
+      if (job.status === 'queued') stats.oldestQueuedAgeMs = Math.max(stats.oldestQueuedAgeMs, now - job.runAt);
+    }
+    return [...byQueue.values()]
+      .filter((stats) => params.queue === undefined || stats.name === params.queue)
+      .sort((a, b) => compareStrings(a.name, b.name));
+  }
+
+  async ping(): Promise<void> {
+    this.begin();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+  }
+
+  /** Starts an operation: refuses after close, promotes due scheduled jobs, and returns "now". */
+  private begin(): number {
+    if (this.closed) throw new SluiceError(ErrorCodes.backendUnavailable, 'memory backend is closed');
+    const now = this.clock.now();
+    for (const { job } of this.jobs.values()) {
+      if (job.status === 'scheduled' && job.runAt <= now) job.status = 'queued';
+    }
+    return now;
+  }
+
+  /** The job when `ref` holds its current lease (the fencing check), otherwise undefined. */
+  private held(ref: LeaseRef): StoredJob | undefined {
+    const stored = this.jobs.get(ref.id);
+    return stored?.job.status === 'running' && stored.lease?.token === ref.leaseToken ? stored : undefined;
+  }
+
+  /** The job when it exists and the tenant (if any) may see it. */
+  private visible(id: string, tenant: string | undefined): StoredJob | undefined {
+    const stored = this.jobs.get(id);
+    if (!stored || (tenant !== undefined && stored.job.tenant !== tenant)) return undefined;
+    return stored;
+  }
+
+  private emitAll(events: PendingEvent[]): void {
+    for (const event of events) this.events.emit(event.name, event.payload as never);
+  }
+}
+
+/** Claim order: higher priority first, then oldest runAt, then id (creation order). */
+function compareClaimOrder(a: Job, b: Job): number {
+  return b.priority - a.priority || a.runAt - b.runAt || compareStrings(a.id, b.id);
+}
+
+function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function idempotencyIndexKey(tenant: string | undefined, queue: string, key: string): string {
+  return `${tenant ?? ''}\u0000${queue}\u0000${key}`;
+}
+
+function copyJob(job: Job): Job {
+  return structuredClone(job);
+}

@@ -1,0 +1,89 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { SluiceEvents } from '../../../src/core/events.js';
+
+describe('SluiceEvents', () => {
+  test('delivers typed payloads to listeners of that event only', () => {
+    const events = new SluiceEvents();
+    const enqueued: unknown[] = [];
+    const cancelled: unknown[] = [];
+    events.on('jobs:enqueued', (payload) => enqueued.push(payload));
+    events.on('job:cancelled', (payload) => cancelled.push(payload.id));
+    events.emit('jobs:enqueued', { queue: 'default', count: 3 });
+    assert.deepEqual(enqueued, [{ queue: 'default', count: 3 }]);
+    assert.deepEqual(cancelled, []);
+  });
+
+  test('several listeners run in subscription order', () => {
+    const events = new SluiceEvents();
+    const calls: string[] = [];
+    events.on('job:progress', () => calls.push('a'));
+    events.on('job:progress', () => calls.push('b'));
+    events.emit('job:progress', { id: 'x', progress: 50 });
+    assert.deepEqual(calls, ['a', 'b']);
+  });
+
+  test('on() returns an unsubscribe; off() removes a listener', () => {
+    const events = new SluiceEvents();
+    let count = 0;
+    const listener = (): void => {
+      count += 1;
+    };
+    const unsubscribe = events.on('queue:paused', listener);
+    events.emit('queue:paused', { queue: 'q', paused: true });
+    unsubscribe();
+    events.emit('queue:paused', { queue: 'q', paused: false });
+    assert.equal(count, 1);
+    events.on('queue:paused', listener);
+    events.off('queue:paused', listener);
+    events.emit('queue:paused', { queue: 'q', paused: true });
+    assert.equal(count, 1);
+    assert.equal(events.listenerCount('queue:paused'), 0);
+  });
+
+  test('the same listener subscribed twice runs once', () => {
+    const events = new SluiceEvents();
+    let count = 0;
+    const listener = (): void => {
+      count += 1;
+    };
+    events.on('job:requeued', listener);
+    events.on('job:requeued', listener);
+    events.emit('job:requeued', { id: 'x', queue: 'default' });
+    assert.equal(count, 1);
+    assert.equal(events.listenerCount('job:requeued'), 1);
+  });
+
+  test("a listener's error does not reach the emitter or the other listeners", () => {
+    const events = new SluiceEvents();
+    const calls: string[] = [];
+    events.on('job:cancelled', () => {
+      throw new Error('listener bug');
+    });
+    events.on('job:cancelled', () => calls.push('second'));
+    assert.doesNotThrow(() => events.emit('job:cancelled', { id: 'x' }));
+    assert.deepEqual(calls, ['second']);
+  });
+
+  test('a listener removed during an emit still gets that emit (snapshot), not the next', () => {
+    const events = new SluiceEvents();
+    const calls: string[] = [];
+    const second = (): void => {
+      calls.push('second');
+    };
+    events.on('job:cancelled', () => {
+      calls.push('first');
+      events.off('job:cancelled', second);
+    });
+    events.on('job:cancelled', second);
+    events.emit('job:cancelled', { id: 'a' });
+    events.emit('job:cancelled', { id: 'b' });
+    assert.deepEqual(calls, ['first', 'second', 'first']);
+  });
+
+  test('emit with no listeners and listenerCount of an unknown event are fine', () => {
+    const events = new SluiceEvents();
+    assert.doesNotThrow(() => events.emit('job:progress', { id: 'x', progress: 1 }));
+    assert.equal(events.listenerCount('job:finished'), 0);
+  });
+});
