@@ -304,15 +304,21 @@ export class MemoryBackend implements Backend {
       )
       .sort((a, b) => compareStrings(a.id, b.id))
       .slice(0, params.limit ?? Number.POSITIVE_INFINITY);
+    const perQueue = new Map<string, number>();
     for (const job of chosen) {
-      // A fresh set of attempts; the last error stays so the history is visible.
+      // A fresh start: no attempts, no error, due now.
       job.status = 'queued';
       job.attempts = 0;
       job.runAt = now;
       job.updatedAt = now;
+      delete job.error;
       delete job.finishedAt;
+      perQueue.set(job.queue, (perQueue.get(job.queue) ?? 0) + 1);
     }
-    this.emitAll(chosen.map((job) => ({ name: 'job:requeued', payload: { id: job.id, queue: job.queue } })));
+    this.emitAll([
+      ...chosen.map((job): PendingEvent => ({ name: 'job:requeued', payload: { id: job.id, queue: job.queue } })),
+      ...[...perQueue].map(([queue, count]): PendingEvent => ({ name: 'jobs:enqueued', payload: { queue, count } })),
+    ]);
     return chosen.length;
   }
 

@@ -36,20 +36,20 @@ export const MIGRATIONS: readonly string[] = [
     worker_id        TEXT
   );
 
+  -- Every job sits in exactly one of the four partial "state" indexes below, so a transition touches
+  -- two small indexes and nothing else: fewer pages written per commit is what makes claims fast.
+
   -- Claim: serves WHERE status='queued' AND queue=? ORDER BY priority DESC, run_at, id, and checks the
-  -- type filter without reading the row. Partial, so a job sits in it only while it waits and
-  -- running or finished jobs cost nothing here.
+  -- type filter without reading the row.
   CREATE INDEX jobs_claim ON jobs (queue, priority DESC, run_at, id, type) WHERE status = 'queued';
   -- Promotion of due scheduled jobs (delays, retry backoff).
   CREATE INDEX jobs_scheduled ON jobs (queue, run_at) WHERE status = 'scheduled';
   -- The lease reaper.
   CREATE INDEX jobs_lease ON jobs (lease_expires_at) WHERE status = 'running';
+  -- Finished jobs: retention (status, finished_at range), redrive, and per-queue counts (covering).
+  CREATE INDEX jobs_finished ON jobs (status, finished_at, queue) WHERE finished_at IS NOT NULL;
   -- Idempotency keys are unique per queue and tenant: a key must never hand one tenant another's job.
   CREATE UNIQUE INDEX jobs_idempotency ON jobs (queue, ifnull(tenant, ''), idempotency_key) WHERE idempotency_key IS NOT NULL;
-  -- Stats (a covering scan) and listings filtered by queue.
-  CREATE INDEX jobs_queue_status ON jobs (queue, status);
-  -- Retention, redrive and listings filtered by status.
-  CREATE INDEX jobs_status_finished ON jobs (status, finished_at);
 
   CREATE TABLE queues (
     name       TEXT PRIMARY KEY,

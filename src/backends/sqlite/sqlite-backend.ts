@@ -408,24 +408,27 @@ export class SqliteBackend implements Backend {
       where.push('tenant = @tenant');
       args.tenant = params.tenant;
     }
-    // Counts come from the (queue, status) index alone; the lag from the claim index's queued entries;
-    // due scheduled jobs (promoted lazily by claims) from the scheduled index, and count as queued.
-    const countsSql = `SELECT queue, status, count(*) AS n FROM jobs ${whereClause(where)} GROUP BY queue, status`;
-    const lagSql = `SELECT queue, min(run_at) AS oldest FROM jobs INDEXED BY jobs_claim
-      ${whereClause(["status = 'queued'", ...where])} GROUP BY queue`;
-    const dueSql = `SELECT queue, count(*) AS n, min(run_at) AS oldest FROM jobs INDEXED BY jobs_scheduled
-      ${whereClause(["status = 'scheduled'", 'run_at <= @now', ...where])} GROUP BY queue`;
+    // One query per state index (each job is in exactly one): no index over every job is needed, so
+    // transitions stay cheap. Due scheduled jobs (promoted lazily by claims) count as queued.
+    const filter = (state: string) => whereClause([state, ...where]);
+    const queuedSql = `SELECT queue, count(*) AS n, min(run_at) AS oldest FROM jobs INDEXED BY jobs_claim
+      ${filter("status = 'queued'")} GROUP BY queue`;
+    const scheduledSql = `SELECT queue, count(*) AS n, sum(run_at <= @now) AS due, min(run_at) AS oldest
+      FROM jobs INDEXED BY jobs_scheduled ${filter("status = 'scheduled'")} GROUP BY queue`;
+    const runningSql = `SELECT queue, count(*) AS n FROM jobs INDEXED BY jobs_lease ${filter("status = 'running'")} GROUP BY queue`;
+    const finishedSql = `SELECT queue, status, count(*) AS n FROM jobs INDEXED BY jobs_finished
+      ${filter('finished_at IS NOT NULL')} GROUP BY queue, status`;
     const queuesSql = `SELECT name, paused FROM queues ${params.queue === undefined ? '' : 'WHERE name = @queue'}`;
     const now = this.clock.now();
+    type Count = { queue: string; n: number };
     // One read transaction, so counts, lag and flags are a consistent snapshot.
-    const { counts, lags, due, flags } = this.guard(() =>
+    const snapshot = this.guard(() =>
       this.read(() => ({
-        counts: this.statement<{ queue: string; status: JobStatus; n: number }>(countsSql).all(args),
-        lags: this.statement<{ queue: string; oldest: number }>(lagSql).all(args),
-        due: this.statement<{ queue: string; n: number; oldest: number }>(dueSql).all({ ...args, now }),
-        flags: this.statement<{ name: string; paused: number }>(queuesSql).all(
-          params.queue === undefined ? {} : { queue: params.queue },
-        ),
+        queued: this.statement<Count & { oldest: number }>(queuedSql).all(args),
+        scheduled: this.statement<Count & { due: number; oldest: number }>(scheduledSql).all({ ...args, now }),
+        running: this.statement<Count>(runningSql).all(args),
+        finished: this.statement<Count & { status: JobStatus }>(finishedSql).all(args),
+        flags: this.statement<{ name: string; paused: number }>(queuesSql).all(params.queue === undefined ? {} : { queue: params.queue }),
       })),
     );
     const byName = new Map<string, QueueStats>();
@@ -437,17 +440,23 @@ export class SqliteBackend implements Backend {
       }
       return stats;
     };
+    const oldestQueued = new Map<string, number>();
     if (params.queue !== undefined) entry(params.queue);
-    for (const flag of flags) entry(flag.name).paused = flag.paused === 1;
-    for (const row of counts) entry(row.queue).counts[row.status] = row.n;
-    const oldest = new Map<string, number>(lags.map((row) => [row.queue, row.oldest]));
-    for (const row of due) {
-      const stats = entry(row.queue);
-      stats.counts.scheduled -= row.n;
-      stats.counts.queued += row.n;
-      oldest.set(row.queue, Math.min(oldest.get(row.queue) ?? row.oldest, row.oldest));
+    for (const flag of snapshot.flags) entry(flag.name).paused = flag.paused === 1;
+    for (const row of snapshot.queued) {
+      entry(row.queue).counts.queued = row.n;
+      oldestQueued.set(row.queue, row.oldest);
     }
-    for (const [queue, runAt] of oldest) entry(queue).oldestQueuedAgeMs = Math.max(0, now - runAt);
+    for (const row of snapshot.scheduled) {
+      const stats = entry(row.queue);
+      stats.counts.scheduled = row.n - row.due;
+      stats.counts.queued += row.due;
+      // When any is due, the smallest runAt is a due one.
+      if (row.due > 0) oldestQueued.set(row.queue, Math.min(oldestQueued.get(row.queue) ?? row.oldest, row.oldest));
+    }
+    for (const row of snapshot.running) entry(row.queue).counts.running = row.n;
+    for (const row of snapshot.finished) entry(row.queue).counts[row.status] = row.n;
+    for (const [queue, runAt] of oldestQueued) entry(queue).oldestQueuedAgeMs = Math.max(0, now - runAt);
     return [...byName.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 

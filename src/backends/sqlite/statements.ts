@@ -132,9 +132,9 @@ export function prepareStatements(db: Database.Database) {
     ),
     purge: db.prepare<[{ finishedBefore: number; failedBefore: number; limit: number }], void>(
       `DELETE FROM jobs WHERE rowid IN (
-         SELECT rowid FROM jobs WHERE status IN ('succeeded', 'cancelled') AND finished_at < @finishedBefore
+         SELECT rowid FROM jobs INDEXED BY jobs_finished WHERE status IN ('succeeded', 'cancelled') AND finished_at < @finishedBefore
          UNION ALL
-         SELECT rowid FROM jobs WHERE status = 'failed' AND finished_at < @failedBefore
+         SELECT rowid FROM jobs INDEXED BY jobs_finished WHERE status = 'failed' AND finished_at < @failedBefore
          LIMIT @limit)`,
     ),
     ping: db.prepare<[], number>('SELECT 1').pluck(),
