@@ -33,7 +33,7 @@ export interface ClaimCandidate {
  * The fixed statements of the adapter, prepared once per connection. Statements whose shape depends
  * on optional filters (list, stats, redrive) are prepared on first use and cached by the backend.
  */
-export function prepareStatements(db: Database.Database) {
+export function prepareStatements(db: Database.Database): Statements {
   return {
     insert: db.prepare<[JobInsertParams], void>(
       `INSERT INTO jobs (id, queue, type, status, input, priority, max_attempts, backoff, timeout_ms, idempotency_key,
@@ -141,7 +141,32 @@ export function prepareStatements(db: Database.Database) {
   };
 }
 
-export type Statements = ReturnType<typeof prepareStatements>;
+/** The fixed statements of the adapter (typed by their parameters and result rows). */
+export interface Statements {
+  insert: Database.Statement<[JobInsertParams], void>;
+  byIdempotencyKey: Database.Statement<[{ queue: string; tenant: string; key: string }], JobRow>;
+  byId: Database.Statement<[string], JobRow>;
+  pausedQueues: Database.Statement<[], string>;
+  promoteOne: Database.Statement<[{ queue: string; now: number }], void>;
+  promoteMany: Database.Statement<[{ queues: string; now: number }], void>;
+  claimOne: Database.Statement<[ClaimOneParams], JobRow>;
+  claimOneTyped: Database.Statement<[ClaimOneParams & { types: string }], JobRow>;
+  candidates: Database.Statement<[{ queue: string; now: number; limit: number }], ClaimCandidate>;
+  candidatesTyped: Database.Statement<[{ queue: string; now: number; limit: number; types: string }], ClaimCandidate>;
+  claimRowids: Database.Statement<[{ rowids: string; now: number; leaseExpiresAt: number; workerId: string }], JobRow>;
+  heartbeat: Database.Statement<[{ id: string; leaseToken: string; leaseExpiresAt: number }], void>;
+  complete: Database.Statement<[SettleParams & { output: string | null }], void>;
+  completeReturning: Database.Statement<[SettleParams & { output: string | null }], JobRow>;
+  retry: Database.Statement<[SettleParams & { status: 'scheduled' | 'queued'; runAt: number; error: string }], { queue: string }>;
+  failFinal: Database.Statement<[SettleParams & { error: string }], JobRow>;
+  release: Database.Statement<[SettleParams], { queue: string }>;
+  progress: Database.Statement<[SettleParams & { progress: string | null }], void>;
+  cancel: Database.Statement<[{ id: string; now: number }], JobRow>;
+  setPaused: Database.Statement<[{ queue: string; paused: number; now: number }], void>;
+  reclaim: Database.Statement<[{ now: number; limit: number; error: string }], JobRow>;
+  purge: Database.Statement<[{ finishedBefore: number; failedBefore: number; limit: number }], void>;
+  ping: Database.Statement<[], number>;
+}
 
 interface ClaimOneParams {
   queue: string;

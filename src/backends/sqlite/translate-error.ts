@@ -10,7 +10,11 @@ const UNAVAILABLE = /^SQLITE_(BUSY|LOCKED|IOERR|FULL|CANTOPEN|READONLY|CORRUPT|N
  */
 export function translateError(error: unknown): unknown {
   if (error instanceof Database.SqliteError) {
-    const code = UNAVAILABLE.test(error.code) ? ErrorCodes.backendUnavailable : ErrorCodes.internal;
+    const code = UNAVAILABLE.test(error.code)
+      ? ErrorCodes.backendUnavailable
+      : error.code.startsWith('SQLITE_CONSTRAINT')
+        ? ErrorCodes.conflict // e.g. a job id that already exists
+        : ErrorCodes.internal;
     return new SluiceError(code, `sqlite: ${error.message} (${error.code})`, { cause: error });
   }
   return error;
