@@ -1,6 +1,7 @@
 import type { Config } from '../config/config.js';
 import { builtinHandlers, closeBuiltinHandlers } from '../handlers/builtin-handlers.js';
 import type { Logger } from '../observability/logger.js';
+import { logWorkerEvents } from '../observability/worker-logging.js';
 import type { Sluice } from '../sluice.js';
 import { startLeaseReaper } from '../worker/lease-reaper.js';
 import { startRetentionSweeper } from '../worker/retention-sweeper.js';
@@ -29,6 +30,7 @@ export async function startWorkers(sluice: Sluice, config: Config, logger: Logge
           logger: logger.child({ component: 'worker' }),
         })
       : undefined;
+  if (worker) logWorkerEvents(worker, logger.child({ component: 'worker' }));
   await worker?.start();
   if (worker) logger.info({ queues: config.SLUICE_QUEUES, concurrency }, 'worker started');
   return async () => {

@@ -4,6 +4,7 @@ import { createMetrics, type Metrics } from '../observability/metrics.js';
 import type { Sluice } from '../sluice.js';
 import { type ApiKey, Authenticator } from './auth.js';
 import type { ServerContext } from './context.js';
+import { closeFreshConnectionsOnClose } from './fresh-connections.js';
 import { installErrorHandling, sendError } from './http-errors.js';
 import { LongPolls } from './long-poll.js';
 import { dlqRoutes } from './routes/dlq.js';
@@ -64,6 +65,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   installErrorHandling(app);
   installJsonOnly(app);
+  closeFreshConnectionsOnClose(app);
 
   let closing = false;
   app.addHook('onRequest', async () => {

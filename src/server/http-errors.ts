@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { ErrorCodes, isSluiceError, SluiceError } from '../core/errors.js';
+import { ErrorCodes, isSluiceError } from '../core/errors.js';
 
 /**
  * The one table mapping Sluice error codes to HTTP statuses. Errors are recognised by code, never by
@@ -103,9 +103,4 @@ export function installErrorHandling(app: FastifyInstance): void {
     const body = errorBody(ErrorCodes.notFound, `no route ${request.method} ${(request.url.split('?')[0] ?? '').slice(0, 200)}`);
     return reply.code(404).type('application/json; charset=utf-8').send(body);
   });
-}
-
-/** A SluiceError with the given code; a shorthand for routes. */
-export function httpError(code: string, message: string, field?: string): SluiceError {
-  return new SluiceError(code, message, { field });
 }

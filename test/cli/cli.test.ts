@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
+import { createServer } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { runCli, type SluiceProcess, startServer } from '../helpers/spawn-sluice.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
@@ -93,8 +94,20 @@ describe('sluice CLI against a running server', () => {
   });
 
   test('no server reachable: a clear message, not a stack trace', async () => {
-    const down = await runCli(['jobs'], { SLUICE_URL: 'http://127.0.0.1:1' });
+    const closedPort = await freePort();
+    const down = await runCli(['jobs'], { SLUICE_URL: `http://127.0.0.1:${closedPort}` });
     assert.equal(down.code, 1);
-    assert.match(down.stderr, /cannot reach the server/);
+    assert.match(down.stderr, /cannot reach http:\/\/127\.0\.0\.1:\d+/);
+    assert.doesNotMatch(down.stderr, /\n\s+at /, 'no stack trace');
   });
 });
+
+/** A port nothing listens on: bound once by us, then released. */
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}

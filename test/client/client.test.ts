@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
+import { type AddressInfo, connect } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { SluiceClient, SluiceError, SluiceHttpError } from '../../src/client/index.js';
@@ -169,5 +170,22 @@ describe('SluiceClient against a listening server', () => {
     const error = await rejection(() => viaProxy.queues());
     assert.equal(error.status, 502);
     assert.equal(error.code, 'SLUICE_BACKEND_UNAVAILABLE');
+  });
+});
+
+describe('shutdown of a listening app', () => {
+  test('a connection that never sent a request does not hold up app.close()', { timeout: 10_000 }, async () => {
+    const temp = makeTempDir('sluice-client-');
+    const sluice = await Sluice.connect(`sqlite:${join(temp.dir, 'test.db')}`);
+    const app = await buildApp({ sluice });
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    const { port } = app.server.address() as AddressInfo;
+    const socket = connect(port, '127.0.0.1');
+    await once(socket, 'connect');
+    const closed = once(socket, 'close');
+    await app.close();
+    await closed;
+    await sluice.close();
+    temp.cleanup();
   });
 });

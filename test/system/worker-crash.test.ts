@@ -64,7 +64,7 @@ test("a stalled worker's late completion is fenced out after its job was reclaim
   assert.equal(done.attempts, 2);
 
   zombie.kill('SIGCONT'); // wakes up believing it still owns the job
-  await zombie.waitForLine(/lease/i);
+  await zombie.waitForLog(/job lease lost/);
   const after = await getJob(server.url, job.id);
   assert.deepEqual(after, done, 'the stale attempt changed nothing');
   await Promise.all([zombie.stop(), healthy.stop()]);
