@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { type AddressInfo, connect } from 'node:net';
+import { type AddressInfo, connect, createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { SluiceClient, SluiceError, SluiceHttpError } from '../../src/client/index.js';
@@ -158,10 +158,16 @@ describe('SluiceClient against a listening server', () => {
     assert.equal(denied.code, 'SLUICE_UNAUTHORIZED');
     assert.equal(denied.status, 401);
 
-    const unreachable = new SluiceClient({ baseUrl: 'http://127.0.0.1:1' });
+    // A port nothing listens on: bound once, then released.
+    const probe = createServer().listen(0, '127.0.0.1');
+    await once(probe, 'listening');
+    const { port } = probe.address() as AddressInfo;
+    await new Promise((resolve) => probe.close(resolve));
+    const unreachable = new SluiceClient({ baseUrl: `http://127.0.0.1:${port}` });
     const down = await rejection(() => unreachable.queues());
     assert.equal(down.code, 'SLUICE_BACKEND_UNAVAILABLE');
     assert.equal(down.status, 0);
+    assert.match(down.message, /^cannot reach http:\/\/127\.0\.0\.1:\d+: /);
   });
 
   test('a non-JSON error answer keeps its status', async () => {
