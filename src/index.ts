@@ -1,6 +1,7 @@
 /** The public library surface: the Sluice facade, core types and errors, the worker's handler types. */
-export * from './core/index.js';
+
 export { DEFAULT_BACKEND_URL, openBackend } from './backends/open-backend.js';
+export * from './core/index.js';
 export { type EnqueueOptions, type ScopeOptions, Sluice, type WaitForOptions } from './sluice.js';
 export type { Handler, HandlerContext, HandlerDefinition, HandlerFunction, HandlerMap } from './worker/handler.js';
 export type { WorkerOptions } from './worker/worker.js';

@@ -66,7 +66,11 @@ export class Sluice {
     if (specs.length > LIMITS.bulkMax) throw new ValidationError(`at most ${LIMITS.bulkMax} jobs per call`, 'jobs');
     const bulk = specs.length > 1;
     const jobs = specs.map((spec, i) =>
-      toNewJob(spec, { tenant: options.tenant, idempotencyKey: bulk ? undefined : options.idempotencyKey }, bulk ? `jobs.${i}` : ''),
+      toNewJob(
+        spec,
+        { tenant: options.tenant, idempotencyKey: bulk ? undefined : options.idempotencyKey },
+        bulk ? `jobs.${i}` : '',
+      ),
     );
     return this.backend.enqueue({ jobs });
   }
@@ -146,7 +150,10 @@ export class Sluice {
       if (options.signal?.aborted) return onAbort();
       options.signal?.addEventListener('abort', onAbort, { once: true });
       timers.push(
-        setTimeout(() => finish(new SluiceError(ErrorCodes.timeout, `job ${id} did not finish within ${timeoutMs} ms`)), timeoutMs),
+        setTimeout(
+          () => finish(new SluiceError(ErrorCodes.timeout, `job ${id} did not finish within ${timeoutMs} ms`)),
+          timeoutMs,
+        ),
       );
       if (!this.backend.capabilities.crossProcessEvents) {
         const poll = () => {

@@ -30,9 +30,13 @@ export async function openBackend(url: string = DEFAULT_BACKEND_URL, options: Op
     case 'rediss:':
     case 'amqp:':
     case 'amqps:':
-      throw new SluiceError(ErrorCodes.config, `backend "${scheme.slice(0, -1)}" is not available in this version yet; use sqlite:PATH`, {
-        field: 'SLUICE_BACKEND',
-      });
+      throw new SluiceError(
+        ErrorCodes.config,
+        `backend "${scheme.slice(0, -1)}" is not available in this version yet; use sqlite:PATH`,
+        {
+          field: 'SLUICE_BACKEND',
+        },
+      );
     default:
       throw new SluiceError(ErrorCodes.config, `unknown backend URL "${url}": expected sqlite:PATH`, { field: 'SLUICE_BACKEND' });
   }
@@ -51,17 +55,24 @@ export function parseSqliteUrl(url: string): { path: string; synchronous?: SyncM
     rest = rest.slice(0, q);
   }
   if (rest.startsWith('//')) rest = rest.slice(2);
-  if (rest === '') throw new SluiceError(ErrorCodes.config, 'sqlite URL needs a path, e.g. sqlite:./data/sluice.db', { field: 'SLUICE_BACKEND' });
+  if (rest === '')
+    throw new SluiceError(ErrorCodes.config, 'sqlite URL needs a path, e.g. sqlite:./data/sluice.db', {
+      field: 'SLUICE_BACKEND',
+    });
   const params = new URLSearchParams(query);
   for (const key of params.keys()) {
     if (key !== 'synchronous') {
-      throw new SluiceError(ErrorCodes.config, `unknown sqlite URL option "${key}" (known: synchronous)`, { field: 'SLUICE_BACKEND' });
+      throw new SluiceError(ErrorCodes.config, `unknown sqlite URL option "${key}" (known: synchronous)`, {
+        field: 'SLUICE_BACKEND',
+      });
     }
   }
   const sync = params.get('synchronous');
   if (sync === null) return { path: rest };
   if (!(SYNC_MODES as readonly string[]).includes(sync)) {
-    throw new SluiceError(ErrorCodes.config, `sqlite synchronous must be one of ${SYNC_MODES.join(', ')}`, { field: 'SLUICE_BACKEND' });
+    throw new SluiceError(ErrorCodes.config, `sqlite synchronous must be one of ${SYNC_MODES.join(', ')}`, {
+      field: 'SLUICE_BACKEND',
+    });
   }
   return { path: rest, synchronous: sync as SyncMode };
 }

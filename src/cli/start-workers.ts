@@ -11,7 +11,12 @@ import { startRetentionSweeper } from '../worker/retention-sweeper.js';
  * sweeper (both idempotent, so any number of processes may run them), and, when concurrency > 0,
  * a worker with the built-in handlers. Returns a graceful stop.
  */
-export async function startWorkers(sluice: Sluice, config: Config, logger: Logger, concurrency: number): Promise<() => Promise<void>> {
+export async function startWorkers(
+  sluice: Sluice,
+  config: Config,
+  logger: Logger,
+  concurrency: number,
+): Promise<() => Promise<void>> {
   const stopReaper = startLeaseReaper(sluice.backend, { intervalMs: config.SLUICE_REAPER_INTERVAL_MS });
   const stopSweeper = startRetentionSweeper(sluice.backend, {
     intervalMs: config.SLUICE_RETENTION_INTERVAL_MS,

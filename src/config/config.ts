@@ -13,7 +13,10 @@ export interface ApiKeyEntry {
  * named by variable) taking precedence. Throws a SluiceError (SLUICE_CONFIG) whose field and
  * message name the offending variable.
  */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Record<EnvName, string | undefined>> = {}): Config {
+export function loadConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  overrides: Partial<Record<EnvName, string | undefined>> = {},
+): Config {
   const raw: Record<string, string> = {};
   for (const key of Object.keys(envSchema.shape) as EnvName[]) {
     const value = overrides[key] ?? env[key];
@@ -42,11 +45,16 @@ export function parseApiKeys(spec: string): Map<string, ApiKeyEntry> {
     const key = eq < 0 ? '' : entry.slice(0, eq).trim();
     const tenant = eq < 0 ? '' : entry.slice(eq + 1).trim();
     if (key.length < 8 || tenant === '') {
-      throw new SluiceError(ErrorCodes.config, 'SLUICE_API_KEYS: each entry must be KEY=TENANT with a key of at least 8 characters', {
-        field: 'SLUICE_API_KEYS',
-      });
+      throw new SluiceError(
+        ErrorCodes.config,
+        'SLUICE_API_KEYS: each entry must be KEY=TENANT with a key of at least 8 characters',
+        {
+          field: 'SLUICE_API_KEYS',
+        },
+      );
     }
-    if (keys.has(key)) throw new SluiceError(ErrorCodes.config, 'SLUICE_API_KEYS: a key is listed twice', { field: 'SLUICE_API_KEYS' });
+    if (keys.has(key))
+      throw new SluiceError(ErrorCodes.config, 'SLUICE_API_KEYS: a key is listed twice', { field: 'SLUICE_API_KEYS' });
     keys.set(key, tenant === '*' ? { tenant: '*', admin: true } : { tenant, admin: false });
   }
   return keys;

@@ -40,7 +40,8 @@ export function toJobError(thrown: unknown): JobError {
   // Errors may arrive as plain objects (from worker threads, other processes, careless handlers).
   if (typeof thrown === 'object' && thrown !== null) {
     const { code, message, name } = thrown as { code?: unknown; message?: unknown; name?: unknown };
-    const text = typeof message === 'string' && message !== '' ? message : typeof name === 'string' ? name : safeStringify(thrown);
+    const text =
+      typeof message === 'string' && message !== '' ? message : typeof name === 'string' ? name : safeStringify(thrown);
     return {
       code: typeof code === 'string' && code.startsWith('SLUICE_') ? code : ErrorCodes.handlerFailed,
       message: truncate(text, 2000),

@@ -15,10 +15,15 @@ export function logWorkerEvents(worker: Worker, logger: Logger): () => void {
   const offs = [
     worker.on('job:started', ({ job }) => logger.debug(ref(job), 'job started')),
     worker.on('job:succeeded', ({ job, durationMs }) => logger.debug({ ...ref(job), durationMs }, 'job succeeded')),
-    worker.on('job:retry', ({ job, error, delayMs }) => logger.info({ ...ref(job), error, delayMs }, 'job attempt failed; retrying')),
+    worker.on('job:retry', ({ job, error, delayMs }) =>
+      logger.info({ ...ref(job), error, delayMs }, 'job attempt failed; retrying'),
+    ),
     worker.on('job:failed', ({ job, error }) => logger.warn({ ...ref(job), error }, 'job failed (dead-letter queue)')),
     worker.on('job:lost', ({ job, reason }) =>
-      logger.warn({ ...ref(job), code: reason.code, reason: reason.message }, 'job lease lost (cancelled or reclaimed); attempt discarded'),
+      logger.warn(
+        { ...ref(job), code: reason.code, reason: reason.message },
+        'job lease lost (cancelled or reclaimed); attempt discarded',
+      ),
     ),
     worker.on('job:released', ({ job }) => logger.info(ref(job), 'job handed back at shutdown')),
   ];

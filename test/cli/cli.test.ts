@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { runCli, type SluiceProcess, startServer } from '../helpers/spawn-sluice.js';
 import { makeTempDir } from '../helpers/temp-dir.js';

@@ -2,7 +2,11 @@ import type { JobJson } from '../../src/core/job-json.js';
 
 /** Minimal JSON helpers for tests that talk to a spawned server over real HTTP. */
 export async function postJob(url: string, spec: unknown): Promise<JobJson> {
-  const res = await fetch(`${url}/v1/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(spec) });
+  const res = await fetch(`${url}/v1/jobs`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(spec),
+  });
   if (res.status !== 202) throw new Error(`POST /v1/jobs answered ${res.status}: ${await res.text()}`);
   return (await res.json()) as JobJson;
 }

@@ -60,7 +60,11 @@ export class SluiceProcess {
       this.waiters.add(waiter);
       this.exited.then(({ code, signal }) => {
         if (this.waiters.delete(waiter)) {
-          reject(new Error(`process exited (code ${code}, signal ${signal}) before printing ${pattern}\n${this.stdout}\n${this.stderr}`));
+          reject(
+            new Error(
+              `process exited (code ${code}, signal ${signal}) before printing ${pattern}\n${this.stdout}\n${this.stderr}`,
+            ),
+          );
         }
       });
     });
@@ -84,14 +88,20 @@ export class SluiceProcess {
 }
 
 /** Starts `sluice serve` on a random port and resolves once it listens. */
-export async function startServer(env: Record<string, string>, args: string[] = []): Promise<{ proc: SluiceProcess; url: string }> {
+export async function startServer(
+  env: Record<string, string>,
+  args: string[] = [],
+): Promise<{ proc: SluiceProcess; url: string }> {
   const proc = new SluiceProcess(['serve', ...args], { SLUICE_PORT: '0', SLUICE_HOST: '127.0.0.1', ...env });
   const record = await proc.waitForLog(/sluice serving/);
   return { proc, url: String(record.address) };
 }
 
 /** Runs a CLI command to completion. */
-export async function runCli(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export async function runCli(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const proc = new SluiceProcess(args, env);
   const { code } = await proc.exited;
   return { code, stdout: proc.stdout, stderr: proc.stderr };

@@ -5,7 +5,12 @@ import { setTimeout as delay } from 'node:timers/promises';
  * Not a sleep for synchronisation: it returns as soon as the condition is true, and fails with the
  * last value after `timeoutMs`.
  */
-export async function until<T>(check: () => Promise<T | undefined | false>, what: string, timeoutMs = 20_000, everyMs = 50): Promise<T> {
+export async function until<T>(
+  check: () => Promise<T | undefined | false>,
+  what: string,
+  timeoutMs = 20_000,
+  everyMs = 50,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();

@@ -25,7 +25,11 @@ async function readJob(backendUrl: string, id: string) {
 
 test('SIGTERM during a job that fits in the grace period: the job finishes, then the process exits 0', async () => {
   const backend = `sqlite:${join(temp.dir, 'finish.db')}`;
-  const { proc, url } = await startServer({ SLUICE_BACKEND: backend, SLUICE_CONCURRENCY: '1', SLUICE_SHUTDOWN_GRACE_MS: '20000' });
+  const { proc, url } = await startServer({
+    SLUICE_BACKEND: backend,
+    SLUICE_CONCURRENCY: '1',
+    SLUICE_SHUTDOWN_GRACE_MS: '20000',
+  });
   procs.push(proc);
   const job = await postJob(url, { type: 'sleep', input: { ms: 1000 } });
   await until(async () => (await getJob(url, job.id)).status === 'running', 'the job to start');

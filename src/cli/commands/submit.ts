@@ -72,7 +72,9 @@ function formatProgress(progress: unknown): string {
   if (typeof progress === 'number') return `${Math.round(progress)}%`;
   if (progress && typeof progress === 'object') {
     const { percent, message } = progress as { percent?: unknown; message?: unknown };
-    return [typeof percent === 'number' ? `${Math.round(percent)}%` : '', typeof message === 'string' ? message : ''].filter(Boolean).join(' ');
+    return [typeof percent === 'number' ? `${Math.round(percent)}%` : '', typeof message === 'string' ? message : '']
+      .filter(Boolean)
+      .join(' ');
   }
   return '';
 }

@@ -160,7 +160,10 @@ describe('toJobError', () => {
   });
 
   test('a plain object keeps its Sluice code and message (errors from threads and other processes)', () => {
-    assert.deepEqual(toJobError({ code: ErrorCodes.permanent, message: 'bad input' }), { code: ErrorCodes.permanent, message: 'bad input' });
+    assert.deepEqual(toJobError({ code: ErrorCodes.permanent, message: 'bad input' }), {
+      code: ErrorCodes.permanent,
+      message: 'bad input',
+    });
     assert.deepEqual(toJobError({ reason: 'odd' }), { code: ErrorCodes.handlerFailed, message: '{"reason":"odd"}' });
   });
 });
