@@ -133,6 +133,40 @@ describe('Worker outcomes', () => {
     assert.equal(stored.attempts, 2);
   });
 
+  test('a poison job ends failed after maxAttempts and never blocks the jobs behind it (invariant 4)', async () => {
+    const backoff = { type: 'exponential' as const, delayMs: 1_000, jitter: 'none' as const };
+    const [poison] = await h.enqueue({ input: 'poison', priority: 10, maxAttempts: 3, backoff });
+    const [good] = await h.enqueue({ input: 'good' });
+    const worker = h.worker({
+      concurrency: 1,
+      handlers: {
+        echo: ({ job }) => {
+          if (job.input === 'poison') throw new Error('cannot digest this');
+          return job.input;
+        },
+      },
+    });
+    const firstRetry = worker.once('job:retry');
+    const goodDone = worker.once('job:succeeded');
+    await worker.start();
+    assert.equal((await firstRetry).delayMs, 1_000);
+    // While the poison job waits out its backoff, the job behind it runs.
+    assert.equal((await goodDone).job.id, good!.id);
+
+    const secondRetry = worker.once('job:retry');
+    h.clock.advance(1_000);
+    assert.equal((await secondRetry).delayMs, 2_000, 'the backoff doubles');
+    const failed = worker.once('job:failed');
+    h.clock.advance(2_000);
+    assert.equal((await failed).job.id, poison!.id);
+
+    const stored = await h.job(poison!.id);
+    assert.equal(stored.status, 'failed');
+    assert.equal(stored.attempts, 3);
+    assert.equal(stored.error?.message, 'cannot digest this');
+    assert.equal((await h.job(good!.id)).status, 'succeeded');
+  });
+
   test('a RateLimitedError retries after the provider retry-after', async () => {
     const [job] = await h.enqueue({ maxAttempts: 3 });
     const worker = h.worker({
