@@ -11,6 +11,11 @@ export interface EnqueueOptions {
   tenant?: string | undefined;
   /** Idempotency key given outside the spec (e.g. the Idempotency-Key header). */
   idempotencyKey?: string | undefined;
+  /**
+   * Transactional enqueue: the caller's open transaction (a pg `PoolClient` on PostgreSQL). The
+   * job is written inside it and exists only if that transaction commits.
+   */
+  client?: unknown;
 }
 
 export interface WaitForOptions {
@@ -53,7 +58,7 @@ export class Sluice {
   }
 
   /** Validates and stores many jobs in one transaction (all or none). */
-  async enqueueMany(specs: JobSpec[], options: ScopeOptions = {}): Promise<Job[]> {
+  async enqueueMany(specs: JobSpec[], options: ScopeOptions & Pick<EnqueueOptions, 'client'> = {}): Promise<Job[]> {
     return (await this.submit(specs, options)).map((r) => r.job);
   }
 
@@ -72,7 +77,7 @@ export class Sluice {
         bulk ? `jobs.${i}` : '',
       ),
     );
-    return this.backend.enqueue({ jobs });
+    return this.backend.enqueue(options.client === undefined ? { jobs } : { jobs, connection: options.client });
   }
 
   get(id: string, options: ScopeOptions = {}): Promise<Job | null> {

@@ -66,6 +66,12 @@ export interface BackendCapabilities {
 
 export interface EnqueueParams {
   jobs: NewJob[];
+  /**
+   * An adapter-specific handle on the caller's own open transaction (a pg `PoolClient` for
+   * PostgreSQL): the jobs are written inside it and exist only if the caller commits.
+   * Adapters that cannot do this throw a SluiceError (SLUICE_VALIDATION, field `connection`).
+   */
+  connection?: unknown;
 }
 
 export interface EnqueueResult {

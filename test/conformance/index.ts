@@ -21,9 +21,10 @@ export type { BackendFactory, BackendUnderTest } from './harness.js';
  * The conformance suite every Backend adapter passes. It talks to the port only (no SQL, no keys),
  * so a new adapter runs it unchanged: `runConformance('postgres', factory)` in test/backends/.
  * The factory is called once per test with a fake clock and must return empty storage of its own.
+ * `skip` (from serviceSkipReason) skips the whole suite with that message when its service is down.
  */
-export function runConformance(name: string, factory: BackendFactory): void {
-  describe(`Backend conformance: ${name}`, () => {
+export function runConformance(name: string, factory: BackendFactory, options: { skip?: string | undefined } = {}): void {
+  describe(`Backend conformance: ${name}`, { skip: options.skip ?? false }, () => {
     claimOrderSuite(factory);
     leasesAndFencingSuite(factory);
     expiredLeaseRecoverySuite(factory);

@@ -19,7 +19,7 @@ import type {
   SettleOutcome,
 } from '../../core/backend.js';
 import { type Clock, systemClock } from '../../core/clock.js';
-import { ConflictError, ErrorCodes, LeaseLostError, NotFoundError } from '../../core/errors.js';
+import { ConflictError, ErrorCodes, LeaseLostError, NotFoundError, ValidationError } from '../../core/errors.js';
 import { SluiceEvents } from '../../core/events.js';
 import { type ClaimedJob, emptyCounts, type Job, type JobError, type JobStatus, type QueueStats } from '../../core/job.js';
 import { openConnection, type SqliteSynchronous } from './connection.js';
@@ -110,7 +110,10 @@ export class SqliteBackend implements Backend {
     }
   }
 
-  async enqueue({ jobs }: EnqueueParams): Promise<EnqueueResult[]> {
+  async enqueue({ jobs, connection }: EnqueueParams): Promise<EnqueueResult[]> {
+    if (connection !== undefined) {
+      throw new ValidationError('the SQLite backend cannot enqueue inside a caller transaction (use PostgreSQL)', 'connection');
+    }
     const { results, created } = this.write(() => {
       const now = this.clock.now();
       const results: EnqueueResult[] = [];
