@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { dlqCommand } from './commands/dlq.js';
 import { jobsCommand } from './commands/jobs.js';
+import { migrateCommand } from './commands/migrate.js';
 import { queuesCommand } from './commands/queues.js';
 import { serveCommand } from './commands/serve.js';
 import { statusCommand } from './commands/status.js';
@@ -19,5 +20,6 @@ export function buildProgram(): Command {
     .addCommand(statusCommand())
     .addCommand(jobsCommand())
     .addCommand(queuesCommand())
-    .addCommand(dlqCommand());
+    .addCommand(dlqCommand())
+    .addCommand(migrateCommand());
 }

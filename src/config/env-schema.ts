@@ -20,6 +20,11 @@ const DAY = 24 * 3600 * 1000;
 export const envSchema = z.object({
   /** Backend URL: sqlite:PATH (default), later postgres://, redis://, amqp://. */
   SLUICE_BACKEND: z.string().min(1).default('sqlite:./data/sluice.db'),
+  /** Create or upgrade a server backend's schema at start (`false`: run `sluice migrate` yourself). */
+  SLUICE_AUTO_MIGRATE: z
+    .enum(['true', 'false', '1', '0'])
+    .default('true')
+    .transform((v) => v === 'true' || v === '1'),
   SLUICE_PORT: int(0, 65535).default(8080),
   /** Interface to listen on. 127.0.0.1 by default; 0.0.0.0 in containers. */
   SLUICE_HOST: z.string().min(1).default('127.0.0.1'),

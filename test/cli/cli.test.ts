@@ -87,6 +87,12 @@ describe('sluice CLI against a running server', () => {
     assert.match(badPriority.stderr, /\[priority\].*SLUICE_VALIDATION/);
   });
 
+  test('migrate creates the schema of a new database and exits', async () => {
+    const { code, stdout, stderr } = await runCli(['migrate', '--backend', `sqlite:${join(temp.dir, 'migrated', 'new.db')}`]);
+    assert.equal(code, 0, stderr);
+    assert.match(stdout, /schema of sqlite backend is current/);
+  });
+
   test('a bad configuration variable stops start-up naming the variable', async () => {
     const bad = await runCli(['serve'], { SLUICE_PORT: 'eighty' });
     assert.equal(bad.code, 2);

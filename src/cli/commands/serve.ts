@@ -34,7 +34,7 @@ export function serveCommand(): Command {
         SLUICE_QUEUES: flags.queues,
       });
       const logger = createLogger(config.SLUICE_LOG_LEVEL);
-      const sluice = await Sluice.connect(config.SLUICE_BACKEND);
+      const sluice = await Sluice.connect(config.SLUICE_BACKEND, { migrate: config.SLUICE_AUTO_MIGRATE });
       const extraTypes = config.SLUICE_JOB_TYPES;
       const app = await buildApp({
         sluice,

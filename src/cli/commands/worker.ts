@@ -25,7 +25,7 @@ export function workerCommand(): Command {
         SLUICE_QUEUES: flags.queues,
       });
       const logger = createLogger(config.SLUICE_LOG_LEVEL);
-      const sluice = await Sluice.connect(config.SLUICE_BACKEND);
+      const sluice = await Sluice.connect(config.SLUICE_BACKEND, { migrate: config.SLUICE_AUTO_MIGRATE });
       const concurrency = Math.max(1, config.SLUICE_CONCURRENCY);
       const stopWorkers = await startWorkers(sluice, config, logger, concurrency);
       logger.info({ backend: sluice.backend.name, pid: process.pid }, 'sluice worker running');

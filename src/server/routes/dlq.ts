@@ -1,9 +1,9 @@
 import type { FastifyInstance } from 'fastify';
-import { toJobJson } from '../../core/job-json.js';
 import { parseOrThrow } from '../../core/validate.js';
 import { readScope } from '../auth.js';
 import type { ServerContext } from '../context.js';
 import { dlqQuerySchema, errorBodySchema, jobPageSchema, redriveRequestSchema, redriveResultSchema } from '../http-schemas.js';
+import { toJobPage } from '../job-page.js';
 import { defineRoute } from '../route.js';
 
 /** The dead-letter queue: failed jobs, and redrive to run them again. */
@@ -21,9 +21,7 @@ export async function dlqRoutes(app: FastifyInstance, ctx: ServerContext): Promi
     },
     handler: async ({ query, caller }) => {
       const page = await ctx.sluice.list({ ...query, status: 'failed', tenant: readScope(caller) });
-      return page.nextCursor === undefined
-        ? { jobs: page.jobs.map(toJobJson) }
-        : { jobs: page.jobs.map(toJobJson), nextCursor: page.nextCursor };
+      return toJobPage(page);
     },
   });
 

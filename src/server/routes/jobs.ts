@@ -17,6 +17,7 @@ import {
   jobParamsSchema,
   listJobsQuerySchema,
 } from '../http-schemas.js';
+import { toJobPage } from '../job-page.js';
 import { defineRoute } from '../route.js';
 
 const err = (description: string) => ({ description, schema: errorBodySchema });
@@ -90,9 +91,7 @@ export async function jobRoutes(app: FastifyInstance, ctx: ServerContext): Promi
     responses: { 200: { description: 'A page of jobs', schema: jobPageSchema }, 400: err('Invalid query parameter') },
     handler: async ({ query, caller }) => {
       const page = await ctx.sluice.list({ ...query, tenant: readScope(caller) });
-      return page.nextCursor === undefined
-        ? { jobs: page.jobs.map(toJobJson) }
-        : { jobs: page.jobs.map(toJobJson), nextCursor: page.nextCursor };
+      return toJobPage(page);
     },
   });
 
