@@ -6,6 +6,8 @@ import { ErrorCodes, SluiceError } from '../core/errors.js';
 export interface OpenBackendOptions {
   /** Time source for adapters that keep time themselves (SQLite); tests inject a fake. */
   clock?: Clock | undefined;
+  /** Create or upgrade the schema on open (server backends; SQLite always does). Default true. */
+  migrate?: boolean | undefined;
 }
 
 export const DEFAULT_BACKEND_URL = 'sqlite:./data/sluice.db';
