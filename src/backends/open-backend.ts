@@ -18,6 +18,8 @@ export const DEFAULT_BACKEND_URL = 'sqlite:./data/sluice.db';
  *
  * - `sqlite:./data/sluice.db`, `sqlite:/abs/path.db`, `sqlite::memory:`;
  *   query `?synchronous=full|normal|off` sets durability (default normal, see README).
+ * - `postgres://user@host:5432/db` (query `?schema=NAME` for a schema other than `sluice`).
+ * - `redis://host:6379/0` (query `?prefix=NAME` for a key prefix other than `sluice`).
  */
 export async function openBackend(url: string = DEFAULT_BACKEND_URL, options: OpenBackendOptions = {}): Promise<Backend> {
   const scheme = url.slice(0, url.indexOf(':') + 1).toLowerCase();
@@ -27,20 +29,24 @@ export async function openBackend(url: string = DEFAULT_BACKEND_URL, options: Op
       return openSqliteBackend({ ...parseSqliteUrl(url), ...(options.clock ? { clock: options.clock } : {}) });
     }
     case 'postgres:':
-    case 'postgresql:':
+    case 'postgresql:': {
+      const { openPostgresBackend } = await import('./postgres/postgres-backend.js');
+      return openPostgresBackend({ url, migrate: options.migrate ?? true, ...(options.clock ? { clock: options.clock } : {}) });
+    }
     case 'redis:':
     case 'rediss:':
+      throw new SluiceError(ErrorCodes.config, 'the Redis backend is not available in this version yet; use sqlite: or postgres://', {
+        field: 'SLUICE_BACKEND',
+      });
     case 'amqp:':
     case 'amqps:':
-      throw new SluiceError(
-        ErrorCodes.config,
-        `backend "${scheme.slice(0, -1)}" is not available in this version yet; use sqlite:PATH`,
-        {
-          field: 'SLUICE_BACKEND',
-        },
-      );
+      throw new SluiceError(ErrorCodes.config, 'the RabbitMQ backend is not available in this version yet; use sqlite:, postgres:// or redis://', {
+        field: 'SLUICE_BACKEND',
+      });
     default:
-      throw new SluiceError(ErrorCodes.config, `unknown backend URL "${url}": expected sqlite:PATH`, { field: 'SLUICE_BACKEND' });
+      throw new SluiceError(ErrorCodes.config, `unknown backend URL "${url}": expected sqlite:PATH, postgres://… or redis://…`, {
+        field: 'SLUICE_BACKEND',
+      });
   }
 }
 

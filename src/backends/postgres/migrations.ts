@@ -1,0 +1,134 @@
+import type pg from 'pg';
+import { ErrorCodes, SluiceError } from '../../core/errors.js';
+import { quoteIdent } from './sql.js';
+
+/**
+ * Versioned migrations, applied in order. `{S}` stands for the quoted schema. Append new ones; never
+ * edit one that has shipped. Versions applied are rows of `<schema>.sluice_migrations`.
+ */
+export const MIGRATIONS: ReadonlyArray<{ name: string; sql: string }> = [
+  {
+    name: 'jobs and queues',
+    sql: `
+    CREATE TABLE {S}.jobs (
+      id               text COLLATE "C" PRIMARY KEY,  -- UUIDv7: byte order = creation order (list cursor)
+      queue            text NOT NULL,
+      type             text NOT NULL,
+      status           text NOT NULL CHECK (status IN ('scheduled', 'queued', 'running', 'succeeded', 'failed', 'cancelled')),
+      input            json NOT NULL,     -- json, not jsonb: stored as given, no re-encoding on the hot path
+      output           json,
+      error            json,
+      progress         json,
+      priority         integer NOT NULL,
+      attempts         integer NOT NULL DEFAULT 0,
+      max_attempts     integer NOT NULL,
+      backoff          json NOT NULL,
+      timeout_ms       bigint,
+      idempotency_key  text,
+      metadata         json,
+      tenant           text,
+      created_at       bigint NOT NULL,   -- epoch ms
+      run_at           bigint NOT NULL,
+      started_at       bigint,
+      finished_at      bigint,
+      updated_at       bigint NOT NULL,
+      lease_token      text,
+      lease_expires_at bigint,
+      worker_id        text
+    );
+
+    -- Claim: walks (queue, priority DESC, run_at, id) in claim order. Due scheduled jobs are claimed
+    -- straight from 'scheduled' (no promotion step), so both waiting states share the index.
+    CREATE INDEX jobs_claim ON {S}.jobs (queue, priority DESC, run_at, id) WHERE status IN ('queued', 'scheduled');
+    -- The lease reaper.
+    CREATE INDEX jobs_lease ON {S}.jobs (lease_expires_at) WHERE status = 'running';
+    -- Retention, redrive of failed jobs.
+    CREATE INDEX jobs_finished ON {S}.jobs (status, finished_at) WHERE finished_at IS NOT NULL;
+    -- Idempotency keys are unique per queue and tenant ('' when none).
+    CREATE UNIQUE INDEX jobs_idempotency ON {S}.jobs (queue, (coalesce(tenant, '')), idempotency_key)
+      WHERE idempotency_key IS NOT NULL;
+
+    CREATE TABLE {S}.queues (
+      name       text PRIMARY KEY,
+      paused     boolean NOT NULL DEFAULT false,
+      updated_at bigint NOT NULL
+    );
+    `,
+  },
+];
+
+/** The schema version this code reads and writes. */
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+type Queryable = Pick<pg.PoolClient, 'query'>;
+
+/**
+ * Brings `schema` up to SCHEMA_VERSION in one transaction, under a transaction-scoped advisory lock
+ * keyed by the schema: several processes starting at once queue up on the lock, and the later ones
+ * find the work done. Returns the version before and after.
+ */
+export async function migrate(client: Queryable, schema: string): Promise<{ from: number; to: number }> {
+  const s = quoteIdent(schema);
+  await client.query('BEGIN');
+  try {
+    await client.query("SELECT pg_advisory_xact_lock(hashtextextended('sluice:migrate:' || $1, 0))", [schema]);
+    // Inside the lock: two concurrent CREATE SCHEMA IF NOT EXISTS can still collide on the catalog.
+    await client.query(`CREATE SCHEMA IF NOT EXISTS ${s}`);
+    await client.query(
+      `CREATE TABLE IF NOT EXISTS ${s}.sluice_migrations (
+         version    integer PRIMARY KEY,
+         name       text NOT NULL,
+         applied_at timestamptz NOT NULL DEFAULT now()
+       )`,
+    );
+    const from = await readVersion(client, schema);
+    assertNotNewer(from, schema);
+    for (let version = from + 1; version <= SCHEMA_VERSION; version++) {
+      const migration = MIGRATIONS[version - 1]!;
+      await client.query(migration.sql.replaceAll('{S}', s));
+      await client.query(`INSERT INTO ${s}.sluice_migrations (version, name) VALUES ($1, $2)`, [version, migration.name]);
+    }
+    await client.query('COMMIT');
+    return { from, to: Math.max(from, SCHEMA_VERSION) };
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  }
+}
+
+/**
+ * For `migrate: false`: checks that the schema is at SCHEMA_VERSION and otherwise throws
+ * SLUICE_CONFIG telling the operator to run `sluice migrate`.
+ */
+export async function assertSchemaCurrent(client: Queryable, schema: string): Promise<void> {
+  const exists = await client.query<{ present: boolean }>('SELECT to_regclass($1) IS NOT NULL AS present', [
+    `${quoteIdent(schema)}.sluice_migrations`,
+  ]);
+  const version = exists.rows[0]?.present ? await readVersion(client, schema) : 0;
+  assertNotNewer(version, schema);
+  if (version < SCHEMA_VERSION) {
+    throw new SluiceError(
+      ErrorCodes.config,
+      `PostgreSQL schema "${schema}" is at version ${version}, this Sluice needs ${SCHEMA_VERSION}: run \`sluice migrate\` ` +
+        '(with the same SLUICE_BACKEND), or let Sluice migrate at start (SLUICE_AUTO_MIGRATE=true)',
+      { field: 'SLUICE_BACKEND' },
+    );
+  }
+}
+
+async function readVersion(client: Queryable, schema: string): Promise<number> {
+  const result = await client.query<{ version: number | null }>(
+    `SELECT max(version) AS version FROM ${quoteIdent(schema)}.sluice_migrations`,
+  );
+  return result.rows[0]?.version ?? 0;
+}
+
+function assertNotNewer(version: number, schema: string): void {
+  if (version > SCHEMA_VERSION) {
+    throw new SluiceError(
+      ErrorCodes.config,
+      `PostgreSQL schema "${schema}" is at version ${version}, newer than this Sluice understands (${SCHEMA_VERSION}); upgrade Sluice`,
+      { field: 'SLUICE_BACKEND' },
+    );
+  }
+}

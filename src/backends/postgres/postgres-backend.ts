@@ -1,0 +1,622 @@
+import { randomUUID } from 'node:crypto';
+import type pg from 'pg';
+import type {
+  Backend,
+  BackendCapabilities,
+  ClaimParams,
+  CompleteParams,
+  EnqueueParams,
+  EnqueueResult,
+  FailParams,
+  HeartbeatParams,
+  HeartbeatResult,
+  ListParams,
+  ListResult,
+  ProgressParams,
+  PurgeParams,
+  ReclaimResult,
+  RedriveParams,
+  ReleaseParams,
+  SettleOutcome,
+} from '../../core/backend.js';
+import type { Clock } from '../../core/clock.js';
+import { ConflictError, ErrorCodes, LeaseLostError, NotFoundError, SluiceError, ValidationError } from '../../core/errors.js';
+import { SluiceEvents } from '../../core/events.js';
+import { type ClaimedJob, emptyCounts, type Job, type JobError, type JobStatus, type QueueStats } from '../../core/job.js';
+import type { NewJob } from '../../core/new-job.js';
+import { type ConnectionSettings, createClient, createPool, PG_TYPES, parsePostgresUrl } from './connection.js';
+import { assertSchemaCurrent, migrate } from './migrations.js';
+import { Notifier } from './notifier.js';
+import { MAX_INLINE_PROGRESS_BYTES, type WireEvent, type WireMessage } from './notify-payload.js';
+import {
+  compareClaimOrder,
+  insertedJob,
+  type JobRow,
+  rowToClaimedJob,
+  rowToJob,
+  toInsertColumns,
+  toNullableJsonText,
+} from './row-mapping.js';
+import { channelName, NOW, whereClause } from './sql.js';
+import { buildStatements, type Statement, type Statements } from './statements.js';
+import { closedError, translateError } from './translate-error.js';
+
+/** Options of the PostgreSQL adapter. */
+export interface PostgresBackendOptions {
+  /** `postgres://user:password@host:5432/database[?schema=NAME]` (any libpq-style URL pg accepts). */
+  url: string;
+  /**
+   * Time source for tests. Leave it out in production: the DATABASE's clock then decides runAt,
+   * lease expiry and retention, so workers on machines with skewed clocks agree.
+   */
+  clock?: Clock | undefined;
+  /** Create or upgrade the schema on open (default true). `false`: check it is current, else throw
+   * SLUICE_CONFIG asking for `sluice migrate`. */
+  migrate?: boolean | undefined;
+  /** Schema holding Sluice's tables; default the URL's `?schema=`, else `sluice`. */
+  schema?: string | undefined;
+  /** Connections in the pool (default 10); one more is held for LISTEN. */
+  poolSize?: number | undefined;
+}
+
+type Queryable = Pick<pg.ClientBase, 'query'>;
+type Row = JobRow & { sluice_now: number };
+
+const LEASE_EXPIRED_ERROR: JobError = {
+  code: ErrorCodes.leaseExpired,
+  message: 'the lease expired before the attempt finished (worker crashed, stalled or lost contact)',
+};
+
+/**
+ * The Backend port on PostgreSQL (node-postgres pool).
+ *
+ * - Every operation is one statement, so one round trip and its own transaction: batches travel as
+ *   arrays (`unnest`), claims lease with `FOR UPDATE SKIP LOCKED`, and every attempt-scoped write is
+ *   fenced by the lease token in its WHERE clause.
+ * - Time is the database's (`statement_timestamp()`) unless a clock is injected (tests).
+ * - Events are emitted locally after the statement commits and relayed to every other process on
+ *   the same schema with LISTEN/NOTIFY (see Notifier), so workers elsewhere wake at once and
+ *   `waitFor` hears of jobs finished by other machines.
+ * - Transactional enqueue: `enqueue({ jobs, connection })` writes with the caller's client inside
+ *   its open transaction (no BEGIN/COMMIT of ours), and sends its NOTIFY there too, so the jobs and
+ *   the `jobs:enqueued` event (in this process and others) exist only once the caller commits.
+ */
+export class PostgresBackend implements Backend {
+  readonly name = 'postgres';
+  readonly capabilities: BackendCapabilities = { crossProcessEvents: true, multiMachine: true };
+  readonly events = new SluiceEvents();
+  /** Schema holding the tables. */
+  readonly schema: string;
+
+  private readonly pool: pg.Pool;
+  private readonly clock: Clock | undefined;
+  private readonly sql: Statements;
+  private readonly notifier: Notifier;
+  private closed = false;
+
+  private constructor(pool: pg.Pool, schema: string, clock: Clock | undefined, settings: ConnectionSettings) {
+    this.pool = pool;
+    this.schema = schema;
+    this.clock = clock;
+    this.sql = buildStatements(schema);
+    this.notifier = new Notifier({
+      channel: channelName(schema),
+      origin: randomUUID(),
+      pool,
+      connect: () => createClient(settings),
+      onMessage: (message) => this.relay(message),
+    });
+  }
+
+  /** Opens the pool, migrates (or checks) the schema and starts listening for other processes' events. */
+  static async open(options: PostgresBackendOptions): Promise<PostgresBackend> {
+    const { connectionString, schema } = parsePostgresUrl(options.url, options.schema);
+    const settings: ConnectionSettings = {
+      connectionString,
+      poolSize: options.poolSize ?? 10,
+      applicationName: `sluice:${schema}`,
+    };
+    const pool = createPool(settings);
+    let backend: PostgresBackend | undefined;
+    try {
+      const client = await pool.connect();
+      try {
+        if (options.migrate === false) await assertSchemaCurrent(client, schema);
+        else await migrate(client, schema);
+        client.release();
+      } catch (error) {
+        client.release(true);
+        throw error;
+      }
+      backend = new PostgresBackend(pool, schema, options.clock, settings);
+      await backend.notifier.start();
+      return backend;
+    } catch (error) {
+      if (backend) await backend.close();
+      else await pool.end().catch(() => undefined);
+      throw translateError(error);
+    }
+  }
+
+  async enqueue({ jobs, connection }: EnqueueParams): Promise<EnqueueResult[]> {
+    if (jobs.length === 0) return [];
+    const client = connection === undefined ? undefined : asQueryable(connection);
+    const results = await this.guard(() => this.store(jobs, client, 0));
+    const created = new Map<string, number>();
+    for (const result of results) if (result.created) created.set(result.job.queue, (created.get(result.job.queue) ?? 0) + 1);
+    const wire: WireEvent[] = [...created].map(([queue, count]) => ['e', queue, count]);
+    if (client) {
+      // Delivered on the caller's commit, to this process too (see publishWithin).
+      await this.guard(() => this.notifier.publishWithin(client, wire));
+    } else {
+      for (const [queue, count] of created) this.events.emit('jobs:enqueued', { queue, count });
+      this.notifier.publish(wire);
+    }
+    return results;
+  }
+
+  /** Inserts the batch in one statement; idempotency repeats are read back in a second one. */
+  private async store(jobs: NewJob[], client: Queryable | undefined, depth: number): Promise<EnqueueResult[]> {
+    // A repeat inside the batch maps to its first occurrence.
+    const firstOfKey = new Map<string, number>();
+    const unique: NewJob[] = [];
+    const slots = jobs.map((job): { unique: number; repeat: boolean } => {
+      if (job.idempotencyKey === undefined) return { unique: unique.push(job) - 1, repeat: false };
+      const key = keyOf(job.queue, job.tenant ?? '', job.idempotencyKey);
+      const first = firstOfKey.get(key);
+      if (first !== undefined) return { unique: first, repeat: true };
+      const index = unique.push(job) - 1;
+      firstOfKey.set(key, index);
+      return { unique: index, repeat: false };
+    });
+    const c = toInsertColumns(unique);
+    const inserted = await this.query<{ id: string; status: string; created_at: number; run_at: number }>(
+      this.sql.insert,
+      [
+        c.id,
+        c.queue,
+        c.type,
+        c.input,
+        c.priority,
+        c.max_attempts,
+        c.backoff,
+        c.timeout_ms,
+        c.idempotency_key,
+        c.metadata,
+        c.tenant,
+        c.run_at,
+        c.delay_ms,
+      ],
+      client,
+    );
+    const stored = new Map(inserted.rows.map((row) => [row.id, row]));
+    const uniqueResults: Array<EnqueueResult | undefined> = unique.map((job) => {
+      const row = stored.get(job.id);
+      return row ? { job: insertedJob(job, row), created: true } : undefined;
+    });
+    const missing = unique.filter((_, i) => uniqueResults[i] === undefined);
+    if (missing.length > 0) {
+      const existing = await this.query<Row>(
+        this.sql.byIdempotencyKeys,
+        [missing.map((j) => j.queue), missing.map((j) => j.tenant ?? ''), missing.map((j) => j.idempotencyKey ?? '')],
+        client,
+      );
+      const byKey = new Map(existing.rows.map((row) => [keyOf(row.queue, row.tenant ?? '', row.idempotency_key ?? ''), row]));
+      const vanished: number[] = [];
+      unique.forEach((job, i) => {
+        if (uniqueResults[i] !== undefined) return;
+        const row = byKey.get(keyOf(job.queue, job.tenant ?? '', job.idempotencyKey ?? ''));
+        if (row) uniqueResults[i] = { job: rowToJob(row, row.sluice_now), created: false };
+        else vanished.push(i);
+      });
+      if (vanished.length > 0) {
+        // The matching job was deleted (retention) between the two statements: store these again.
+        if (depth >= 2 || client)
+          throw new SluiceError(ErrorCodes.conflict, 'idempotency key changed hands during enqueue; retry');
+        const again = await this.store(
+          vanished.map((i) => unique[i]!),
+          client,
+          depth + 1,
+        );
+        vanished.forEach((i, k) => {
+          uniqueResults[i] = again[k];
+        });
+      }
+    }
+    return slots.map(({ unique: index, repeat }) => {
+      const result = uniqueResults[index]!;
+      return repeat ? { job: result.job, created: false } : result;
+    });
+  }
+
+  async claim(params: ClaimParams): Promise<ClaimedJob[]> {
+    if (params.limit <= 0 || params.queues.length === 0) return [];
+    if (params.types !== undefined && params.types.length === 0) return [];
+    const { rows } = await this.guard(() =>
+      this.query<JobRow>(this.sql.claim, [
+        [...new Set(params.queues)],
+        params.types ?? null,
+        params.limit,
+        params.leaseMs,
+        params.workerId,
+      ]),
+    );
+    return rows.map(rowToClaimedJob).sort(compareClaimOrder);
+  }
+
+  async heartbeat({ leases, leaseMs }: HeartbeatParams): Promise<HeartbeatResult> {
+    if (leases.length === 0) return { lost: [] };
+    const { rows } = await this.guard(() =>
+      this.query<{ id: string }>(this.sql.heartbeat, [leaseMs, leases.map((l) => l.id), leases.map((l) => l.leaseToken)]),
+    );
+    const held = new Set(rows.map((row) => row.id));
+    return { lost: leases.filter((l) => !held.has(l.id)).map((l) => l.id) };
+  }
+
+  async complete({ items }: CompleteParams): Promise<SettleOutcome[]> {
+    if (items.length === 0) return [];
+    // Reading the finished rows back costs a JSON parse per job; only pay it when someone listens.
+    const wantJobs = this.events.listenerCount('job:finished') > 0;
+    const { rows } = await this.guard(() =>
+      this.query<JobRow>(wantJobs ? this.sql.completeReturning : this.sql.complete, [
+        items.map((i) => i.id),
+        items.map((i) => i.leaseToken),
+        items.map((i) => toNullableJsonText(i.output)),
+      ]),
+    );
+    const done = new Map(rows.map((row) => [row.id, row]));
+    const outcomes = items.map((item): SettleOutcome => ({ id: item.id, result: done.has(item.id) ? 'ok' : 'lease_lost' }));
+    if (wantJobs) for (const row of done.values()) this.events.emit('job:finished', { job: rowToJob(row) });
+    this.notifier.publish([...done.keys()].map((id): WireEvent => ['f', id]));
+    return outcomes;
+  }
+
+  async fail({ items }: FailParams): Promise<SettleOutcome[]> {
+    if (items.length === 0) return [];
+    const { rows } = await this.guard(() =>
+      this.query<JobRow>(this.sql.fail, [
+        items.map((i) => i.id),
+        items.map((i) => i.leaseToken),
+        items.map((i) => i.outcome === 'retry'),
+        items.map((i) => (i.outcome === 'retry' ? Math.max(0, Math.round(i.delayMs)) : 0)),
+        items.map((i) => JSON.stringify(i.error)),
+      ]),
+    );
+    const done = new Map(rows.map((row) => [row.id, row]));
+    const wire: WireEvent[] = [];
+    const outcomes = items.map((item): SettleOutcome => {
+      const row = done.get(item.id);
+      if (!row) return { id: item.id, result: 'lease_lost' };
+      if (row.status === 'failed') {
+        this.events.emit('job:finished', { job: rowToJob(row) });
+        wire.push(['f', row.id]);
+      } else {
+        this.events.emit('job:requeued', { id: row.id, queue: row.queue });
+        wire.push(['r', row.id, row.queue]);
+      }
+      return { id: item.id, result: 'ok' };
+    });
+    this.notifier.publish(wire);
+    return outcomes;
+  }
+
+  async release({ items }: ReleaseParams): Promise<SettleOutcome[]> {
+    if (items.length === 0) return [];
+    const { rows } = await this.guard(() =>
+      this.query<{ id: string; queue: string }>(this.sql.release, [items.map((i) => i.id), items.map((i) => i.leaseToken)]),
+    );
+    const done = new Map(rows.map((row) => [row.id, row.queue]));
+    const wire: WireEvent[] = [];
+    const outcomes = items.map((item): SettleOutcome => {
+      const queue = done.get(item.id);
+      if (queue === undefined) return { id: item.id, result: 'lease_lost' };
+      this.events.emit('job:requeued', { id: item.id, queue });
+      wire.push(['r', item.id, queue]);
+      return { id: item.id, result: 'ok' };
+    });
+    this.notifier.publish(wire);
+    return outcomes;
+  }
+
+  async reportProgress(params: ProgressParams): Promise<void> {
+    const text = toNullableJsonText(params.progress);
+    const { rowCount } = await this.guard(() => this.query(this.sql.progress, [params.id, params.leaseToken, text]));
+    if (!rowCount) throw new LeaseLostError(params.id);
+    this.events.emit('job:progress', { id: params.id, progress: params.progress });
+    const inline = text === null || text.length <= MAX_INLINE_PROGRESS_BYTES;
+    this.notifier.publish([inline ? ['p', params.id, params.progress] : ['p', params.id]]);
+  }
+
+  async cancel({ id, tenant }: { id: string; tenant?: string | undefined }): Promise<Job> {
+    const { rows } = await this.guard(() =>
+      this.query<JobRow & { prev_status: JobStatus; prev_tenant: string | null }>(this.sql.cancel, [id, tenant ?? null]),
+    );
+    const row = rows[0];
+    if (!row || (tenant !== undefined && row.prev_tenant !== tenant)) throw new NotFoundError(`job ${id} not found`);
+    if (row.id === null) {
+      throw new ConflictError(`job ${id} already ${row.prev_status}; only waiting or running jobs can be cancelled`);
+    }
+    const job = rowToJob(row);
+    const wasRunning = row.prev_status === 'running';
+    if (wasRunning) this.events.emit('job:cancelled', { id });
+    this.events.emit('job:finished', { job });
+    this.notifier.publish(
+      wasRunning
+        ? [
+            ['c', id],
+            ['f', id],
+          ]
+        : [['f', id]],
+    );
+    return job;
+  }
+
+  async get({ id, tenant }: { id: string; tenant?: string | undefined }): Promise<Job | null> {
+    const { rows } = await this.guard(() => this.query<Row>(this.sql.byId, [id]));
+    const row = rows[0];
+    return row && (tenant === undefined || row.tenant === tenant) ? rowToJob(row, row.sluice_now) : null;
+  }
+
+  async list(params: ListParams): Promise<ListResult> {
+    const args: unknown[] = [this.nowParam()];
+    const arg = (value: unknown): string => `$${args.push(value)}`;
+    const where: string[] = [];
+    if (params.queue !== undefined) where.push(`j.queue = ${arg(params.queue)}`);
+    if (params.type !== undefined) where.push(`j.type = ${arg(params.type)}`);
+    if (params.tenant !== undefined) where.push(`j.tenant = ${arg(params.tenant)}`);
+    if (params.status !== undefined) {
+      // Statuses as readers see them: due scheduled jobs are queued (see effectiveStatus).
+      if (params.status === 'queued') where.push(`(j.status = 'queued' OR (j.status = 'scheduled' AND j.run_at <= ${NOW}))`);
+      else if (params.status === 'scheduled') where.push(`j.status = 'scheduled' AND j.run_at > ${NOW}`);
+      else where.push(`j.status = ${arg(params.status)}`);
+    }
+    if (params.cursor !== undefined) where.push(`j.id < ${arg(params.cursor)}`);
+    const limit = Math.max(0, params.limit);
+    const text = `SELECT j.*, ${NOW} AS sluice_now FROM ${this.sql.jobs} j ${whereClause(where)}
+      ORDER BY j.id DESC LIMIT ${arg(limit + 1)}`;
+    const { rows } = await this.guard(() => this.raw<Row>(text, args));
+    const more = rows.length > limit;
+    const jobs = (more ? rows.slice(0, limit) : rows).map((row) => rowToJob(row, row.sluice_now));
+    const last = jobs[jobs.length - 1];
+    return more && last ? { jobs, nextCursor: last.id } : { jobs };
+  }
+
+  async pauseQueue({ queue, paused }: { queue: string; paused: boolean }): Promise<void> {
+    await this.guard(() => this.query(this.sql.setPaused, [queue, paused]));
+    this.events.emit('queue:paused', { queue, paused });
+    this.notifier.publish([['q', queue, paused]]);
+  }
+
+  async redrive(params: RedriveParams): Promise<number> {
+    if (params.ids !== undefined && params.ids.length === 0) return 0;
+    const args: unknown[] = [this.nowParam()];
+    const arg = (value: unknown): string => `$${args.push(value)}`;
+    const where = ["x.status = 'failed'"];
+    if (params.queue !== undefined) where.push(`x.queue = ${arg(params.queue)}`);
+    if (params.type !== undefined) where.push(`x.type = ${arg(params.type)}`);
+    if (params.tenant !== undefined) where.push(`x.tenant = ${arg(params.tenant)}`);
+    if (params.ids !== undefined) where.push(`x.id = ANY(${arg(params.ids)}::text[])`);
+    const text = `UPDATE ${this.sql.jobs} AS j SET status = 'queued', attempts = 0, error = NULL, output = NULL, progress = NULL,
+        run_at = ${NOW}, started_at = NULL, finished_at = NULL, worker_id = NULL, updated_at = ${NOW}
+      WHERE j.id IN (SELECT x.id FROM ${this.sql.jobs} x ${whereClause(where)} ORDER BY x.id
+                     LIMIT ${arg(params.limit ?? null)}::bigint FOR UPDATE SKIP LOCKED)
+      RETURNING j.id, j.queue`;
+    const { rows } = await this.guard(() => this.raw<{ id: string; queue: string }>(text, args));
+    const perQueue = new Map<string, number>();
+    for (const { id, queue } of rows) {
+      perQueue.set(queue, (perQueue.get(queue) ?? 0) + 1);
+      this.events.emit('job:requeued', { id, queue });
+    }
+    for (const [queue, count] of perQueue) this.events.emit('jobs:enqueued', { queue, count });
+    // Other processes only need the wake-up: one entry per queue, not one per job.
+    this.notifier.publish([...perQueue].map(([queue, count]): WireEvent => ['e', queue, count]));
+    return rows.length;
+  }
+
+  async reclaimExpired(params: { limit?: number } = {}): Promise<ReclaimResult> {
+    const { rows } = await this.guard(() =>
+      this.query<JobRow>(this.sql.reclaim, [params.limit ?? null, JSON.stringify(LEASE_EXPIRED_ERROR)]),
+    );
+    let requeued = 0;
+    const wire: WireEvent[] = [];
+    for (const row of rows) {
+      if (row.status === 'queued') {
+        requeued++;
+        this.events.emit('job:requeued', { id: row.id, queue: row.queue });
+        wire.push(['r', row.id, row.queue]);
+      } else {
+        this.events.emit('job:finished', { job: rowToJob(row) });
+        wire.push(['f', row.id]);
+      }
+    }
+    this.notifier.publish(wire);
+    return { requeued, failed: rows.length - requeued };
+  }
+
+  async purgeFinished(params: PurgeParams): Promise<number> {
+    const { rowCount } = await this.guard(() =>
+      this.query(this.sql.purge, [
+        params.finishedOlderThanMs,
+        params.failedOlderThanMs ?? params.finishedOlderThanMs,
+        params.limit ?? null,
+      ]),
+    );
+    return rowCount ?? 0;
+  }
+
+  async stats(params: { queue?: string | undefined; tenant?: string | undefined } = {}): Promise<QueueStats[]> {
+    const args: unknown[] = [this.nowParam()];
+    const arg = (value: unknown): string => `$${args.push(value)}`;
+    const where: string[] = [];
+    let flagsWhere = '';
+    if (params.queue !== undefined) {
+      const q = arg(params.queue);
+      where.push(`queue = ${q}`);
+      flagsWhere = `WHERE name = ${q}`;
+    }
+    if (params.tenant !== undefined) where.push(`tenant = ${arg(params.tenant)}`);
+    // One statement, one snapshot: counts per (queue, status) and the pause flags. Due scheduled
+    // jobs (claimed straight from `scheduled`) count as queued.
+    const text = `
+      SELECT queue AS name, status, count(*)::int AS n,
+             (count(*) FILTER (WHERE status = 'scheduled' AND run_at <= ${NOW}))::int AS due,
+             min(run_at) FILTER (WHERE status = 'queued' OR (status = 'scheduled' AND run_at <= ${NOW})) AS oldest,
+             NULL::boolean AS paused, ${NOW} AS sluice_now
+      FROM ${this.sql.jobs} ${whereClause(where)} GROUP BY queue, status
+      UNION ALL
+      SELECT name, NULL, 0, 0, NULL, paused, ${NOW} FROM ${this.sql.queues} ${flagsWhere}`;
+    type StatRow = {
+      name: string;
+      status: JobStatus | null;
+      n: number;
+      due: number;
+      oldest: number | null;
+      paused: boolean | null;
+      sluice_now: number;
+    };
+    const { rows } = await this.guard(() => this.raw<StatRow>(text, args));
+    const byName = new Map<string, QueueStats>();
+    const entry = (name: string): QueueStats => {
+      let stats = byName.get(name);
+      if (!stats) {
+        stats = { name, paused: false, counts: emptyCounts(), oldestQueuedAgeMs: 0 };
+        byName.set(name, stats);
+      }
+      return stats;
+    };
+    if (params.queue !== undefined) entry(params.queue);
+    const oldest = new Map<string, number>();
+    let now = this.clock?.now() ?? Date.now();
+    for (const row of rows) {
+      now = row.sluice_now;
+      const stats = entry(row.name);
+      if (row.status === null) {
+        stats.paused = row.paused === true;
+        continue;
+      }
+      if (row.status === 'scheduled') {
+        stats.counts.scheduled += row.n - row.due;
+        stats.counts.queued += row.due;
+      } else {
+        stats.counts[row.status] += row.n;
+      }
+      if (row.oldest !== null) oldest.set(row.name, Math.min(oldest.get(row.name) ?? row.oldest, row.oldest));
+    }
+    for (const [name, runAt] of oldest) entry(name).oldestQueuedAgeMs = Math.max(0, now - runAt);
+    return [...byName.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  async ping(): Promise<void> {
+    await this.guard(() => this.raw('SELECT 1', []));
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.notifier.close();
+    await this.pool.end().catch(() => undefined);
+  }
+
+  /** Re-emits another process's events here. Finished jobs (and large progress) are read back in
+   * one query, and only when someone listens. */
+  private relay(message: WireMessage): void {
+    const finished: string[] = [];
+    const progress: string[] = [];
+    for (const event of message.v) {
+      switch (event[0]) {
+        case 'e':
+          this.events.emit('jobs:enqueued', { queue: event[1], count: event[2] });
+          break;
+        case 'r':
+          this.events.emit('job:requeued', { id: event[1], queue: event[2] });
+          break;
+        case 'c':
+          this.events.emit('job:cancelled', { id: event[1] });
+          break;
+        case 'q':
+          this.events.emit('queue:paused', { queue: event[1], paused: event[2] });
+          break;
+        case 'p':
+          if (event.length >= 3) this.events.emit('job:progress', { id: event[1], progress: event[2] });
+          else progress.push(event[1]);
+          break;
+        case 'f':
+          finished.push(event[1]);
+          break;
+      }
+    }
+    if (finished.length > 0 && this.events.listenerCount('job:finished') > 0) {
+      void this.readJobs(finished).then((jobs) => {
+        for (const job of jobs) if (job.finishedAt !== undefined) this.events.emit('job:finished', { job });
+      });
+    }
+    if (progress.length > 0 && this.events.listenerCount('job:progress') > 0) {
+      void this.readJobs(progress).then((jobs) => {
+        for (const job of jobs) this.events.emit('job:progress', { id: job.id, progress: job.progress });
+      });
+    }
+  }
+
+  /** Jobs by id, in the given order; missing ones (purged) are skipped; errors read as none. */
+  private async readJobs(ids: string[]): Promise<Job[]> {
+    if (this.closed) return [];
+    try {
+      const { rows } = await this.query<Row>(this.sql.byIds, [ids]);
+      const byId = new Map(rows.map((row) => [row.id, row]));
+      return ids.flatMap((id) => {
+        const row = byId.get(id);
+        return row ? [rowToJob(row, row.sluice_now)] : [];
+      });
+    } catch {
+      return []; // a lost event costs latency only: waitFor and long-polls have their timeouts
+    }
+  }
+
+  /** `$1` of every statement: the injected clock, or NULL for the database's clock. */
+  private nowParam(): number | null {
+    return this.clock ? this.clock.now() : null;
+  }
+
+  /** Runs a named statement with `$1` = now and `values` as `$2…`, on the pool or the caller's client. */
+  private query<R extends pg.QueryResultRow = pg.QueryResultRow>(
+    statement: Statement,
+    values: unknown[],
+    client?: Queryable,
+  ): Promise<pg.QueryResult<R>> {
+    const config: pg.QueryConfig = { name: statement.name, text: statement.text, values: [this.nowParam(), ...values] };
+    // The caller's client has its own type parsers: ours go with the query.
+    if (client) return client.query<R>({ ...config, types: PG_TYPES });
+    return this.pool.query<R>(config);
+  }
+
+  /** Runs an unnamed statement on the pool (shapes that vary per call). */
+  private raw<R extends pg.QueryResultRow = pg.QueryResultRow>(text: string, values: unknown[]): Promise<pg.QueryResult<R>> {
+    return this.pool.query<R>(text, values);
+  }
+
+  private async guard<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.closed) throw closedError();
+    try {
+      return await fn();
+    } catch (error) {
+      throw translateError(error);
+    }
+  }
+}
+
+/** Opens the PostgreSQL backend (see PostgresBackendOptions). */
+export async function openPostgresBackend(options: PostgresBackendOptions): Promise<Backend> {
+  return PostgresBackend.open(options);
+}
+
+function keyOf(queue: string, tenant: string, key: string): string {
+  return `${queue}\u0000${tenant}\u0000${key}`;
+}
+
+/** The caller's transaction handle: anything with pg's `query` (PoolClient, Client). */
+function asQueryable(connection: unknown): Queryable {
+  if (typeof connection === 'object' && connection !== null && typeof (connection as { query?: unknown }).query === 'function') {
+    return connection as Queryable;
+  }
+  throw new ValidationError('connection must be a pg PoolClient or Client inside an open transaction', 'connection');
+}

@@ -1,0 +1,56 @@
+import { ErrorCodes, SluiceError } from '../../core/errors.js';
+
+/**
+ * SQL building blocks shared by the statements, the migrations and the backend.
+ *
+ * Time: every statement takes the caller's clock as parameter `$1` (a bigint of epoch ms, or NULL).
+ * NULL means "use the database's clock", which is what production does: lease expiry and due times
+ * then never depend on a worker machine's clock. statement_timestamp() is stable within a
+ * statement, so every row of a batch sees the same "now".
+ */
+export const NOW = '(coalesce($1::bigint, (extract(epoch from statement_timestamp()) * 1000)::bigint))';
+
+/** Schema names are used as identifiers; a plain name keeps quoting, channels and logs simple. */
+const SCHEMA_RE = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
+
+export const DEFAULT_SCHEMA = 'sluice';
+
+/** Throws SLUICE_CONFIG unless `schema` is a plain identifier (letters, digits, underscore). */
+export function validateSchemaName(schema: string): string {
+  if (!SCHEMA_RE.test(schema)) {
+    throw new SluiceError(
+      ErrorCodes.config,
+      `invalid PostgreSQL schema name "${schema}": use letters, digits and underscores (at most 63, not starting with a digit)`,
+      { field: 'SLUICE_BACKEND' },
+    );
+  }
+  return schema;
+}
+
+/** A double-quoted identifier. */
+export function quoteIdent(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+/** The NOTIFY channel of one schema: processes sharing a schema share events. */
+export function channelName(schema: string): string {
+  return `sluice_events_${schema}`.slice(0, 63);
+}
+
+/**
+ * A short, stable tag of the schema for prepared-statement names: pg prepares a named statement
+ * once per connection, and a caller's own connection (transactional enqueue) may serve several
+ * schemas, so names must differ per schema (and stay under the 63-byte name limit).
+ */
+export function schemaTag(schema: string): string {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < schema.length; i++) {
+    hash ^= schema.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return (hash >>> 0).toString(16).padStart(8, '0');
+}
+
+export function whereClause(conditions: string[]): string {
+  return conditions.length === 0 ? '' : `WHERE ${conditions.join(' AND ')}`;
+}

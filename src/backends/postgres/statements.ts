@@ -1,0 +1,196 @@
+import { NOW, quoteIdent, schemaTag } from './sql.js';
+
+/** A named (prepared once per connection) statement. */
+export interface Statement {
+  name: string;
+  text: string;
+}
+
+/** Columns a reader gets: the row plus the statement's "now", for due-scheduled-reads-as-queued. */
+const ROW_AND_NOW = `j.*, ${NOW} AS sluice_now`;
+
+const LEASE_CLEARED = 'lease_token = NULL, lease_expires_at = NULL';
+
+/** Matches the batch item's token against the current lease: a stale attempt matches no row. */
+const FENCE = "j.id = l.id AND j.lease_token = l.token AND j.status = 'running'";
+
+/**
+ * The fixed statements of the adapter for one schema. Every one takes the clock as `$1` (see NOW)
+ * and is one round trip: batches travel as arrays and are joined with `unnest`. Statements whose
+ * shape depends on optional filters (list, stats, redrive) are built by the backend.
+ */
+export function buildStatements(schema: string) {
+  const jobs = `${quoteIdent(schema)}.jobs`;
+  const queues = `${quoteIdent(schema)}.queues`;
+  const tag = schemaTag(schema);
+  const named = (name: string, text: string): Statement => ({ name: `sluice_${tag}_${name}`, text });
+
+  return {
+    jobs,
+    queues,
+    /**
+     * Inserts a batch; idempotency repeats (queue, tenant, key) are skipped by ON CONFLICT and
+     * reported by their absence from RETURNING. The status and runAt are decided on the database's
+     * "now" when no clock is injected.
+     */
+    insert: named(
+      'insert',
+      `WITH batch AS (
+         SELECT * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::int[], $7::int[], $8::text[],
+                              $9::bigint[], $10::text[], $11::text[], $12::text[], $13::bigint[], $14::bigint[])
+           WITH ORDINALITY AS t(id, queue, type, input, priority, max_attempts, backoff, timeout_ms, idempotency_key,
+                                metadata, tenant, run_at, delay_ms, ord)
+       )
+       INSERT INTO ${jobs} AS j (id, queue, type, status, input, priority, max_attempts, backoff, timeout_ms,
+                                 idempotency_key, metadata, tenant, created_at, run_at, updated_at)
+       SELECT b.id, b.queue, b.type, CASE WHEN r.run_at > ${NOW} THEN 'scheduled' ELSE 'queued' END, b.input::json,
+              b.priority, b.max_attempts, b.backoff::json, b.timeout_ms, b.idempotency_key, b.metadata::json, b.tenant,
+              ${NOW}, r.run_at, ${NOW}
+       FROM batch b CROSS JOIN LATERAL (SELECT coalesce(b.run_at, ${NOW} + b.delay_ms) AS run_at) r
+       ORDER BY b.ord
+       ON CONFLICT (queue, (coalesce(tenant, '')), idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+       RETURNING j.id, j.status, j.created_at, j.run_at`,
+    ),
+    /** The jobs holding the given (queue, tenant, key) triples. */
+    byIdempotencyKeys: named(
+      'by_keys',
+      `SELECT ${ROW_AND_NOW} FROM ${jobs} j
+       JOIN unnest($2::text[], $3::text[], $4::text[]) AS k(queue, tenant, key)
+         ON j.queue = k.queue AND coalesce(j.tenant, '') = k.tenant AND j.idempotency_key = k.key
+       WHERE j.idempotency_key IS NOT NULL`,
+    ),
+    byId: named('by_id', `SELECT ${ROW_AND_NOW} FROM ${jobs} j WHERE j.id = $2`),
+    byIds: named('by_ids', `SELECT ${ROW_AND_NOW} FROM ${jobs} j WHERE j.id = ANY($2::text[])`),
+
+    /**
+     * Leases up to $4 due jobs in one statement. Per queue (a LATERAL subquery each, so every one
+     * is an ordered walk of jobs_claim that stops after $4 rows), then merged in claim order.
+     * FOR UPDATE SKIP LOCKED: concurrent claimers pass over rows another claim holds, and a row
+     * changed since the snapshot is re-checked, so no job is leased twice. Due `scheduled` jobs
+     * (delays, retry backoff) are claimed directly: no separate promotion step.
+     * $2 queues, $3 types (NULL: any), $4 limit, $5 lease ms, $6 worker id.
+     */
+    claim: named(
+      'claim',
+      `UPDATE ${jobs} AS j SET status = 'running', lease_token = gen_random_uuid()::text,
+         lease_expires_at = ${NOW} + $5::bigint, attempts = j.attempts + 1, started_at = ${NOW}, updated_at = ${NOW},
+         worker_id = $6, progress = NULL
+       WHERE j.id IN (
+         SELECT c.id FROM unnest($2::text[]) AS q(name)
+         CROSS JOIN LATERAL (
+           SELECT x.id, x.priority, x.run_at FROM ${jobs} x
+           WHERE x.queue = q.name AND x.status IN ('queued', 'scheduled') AND x.run_at <= ${NOW}
+             AND ($3::text[] IS NULL OR x.type = ANY($3::text[]))
+           ORDER BY x.priority DESC, x.run_at, x.id
+           LIMIT $4
+           FOR UPDATE SKIP LOCKED
+         ) c
+         WHERE NOT EXISTS (SELECT 1 FROM ${queues} p WHERE p.name = q.name AND p.paused)
+         ORDER BY c.priority DESC, c.run_at, c.id
+         LIMIT $4)
+       RETURNING j.*`,
+    ),
+    /** $2 lease ms, $3 ids, $4 tokens. Returns the ids whose lease was extended. */
+    heartbeat: named(
+      'heartbeat',
+      `UPDATE ${jobs} AS j SET lease_expires_at = ${NOW} + $2::bigint
+       FROM unnest($3::text[], $4::text[]) AS l(id, token)
+       WHERE ${FENCE}
+       RETURNING j.id`,
+    ),
+    /** $2 ids, $3 tokens, $4 outputs (JSON text). */
+    complete: named(
+      'complete',
+      `UPDATE ${jobs} AS j SET status = 'succeeded', output = l.output::json, finished_at = ${NOW}, updated_at = ${NOW},
+         ${LEASE_CLEARED}
+       FROM unnest($2::text[], $3::text[], $4::text[]) AS l(id, token, output)
+       WHERE ${FENCE}
+       RETURNING j.id`,
+    ),
+    /** Same write, reading the rows back for `job:finished` listeners (skipped when nobody listens). */
+    completeReturning: named(
+      'complete_rows',
+      `UPDATE ${jobs} AS j SET status = 'succeeded', output = l.output::json, finished_at = ${NOW}, updated_at = ${NOW},
+         ${LEASE_CLEARED}
+       FROM unnest($2::text[], $3::text[], $4::text[]) AS l(id, token, output)
+       WHERE ${FENCE}
+       RETURNING j.*`,
+    ),
+    /**
+     * Retries and final failures in one statement. $2 ids, $3 tokens, $4 retry flags, $5 delays
+     * (ms), $6 errors (JSON text). A retry with a delay waits as `scheduled`.
+     */
+    fail: named(
+      'fail',
+      `UPDATE ${jobs} AS j SET
+         status = CASE WHEN NOT l.retry THEN 'failed' WHEN l.delay > 0 THEN 'scheduled' ELSE 'queued' END,
+         run_at = CASE WHEN l.retry THEN ${NOW} + l.delay ELSE j.run_at END,
+         finished_at = CASE WHEN l.retry THEN j.finished_at ELSE ${NOW} END,
+         error = l.error::json, updated_at = ${NOW}, ${LEASE_CLEARED}
+       FROM unnest($2::text[], $3::text[], $4::bool[], $5::bigint[], $6::text[]) AS l(id, token, retry, delay, error)
+       WHERE ${FENCE}
+       RETURNING j.*`,
+    ),
+    /** Gives leases back without counting the attempt; runAt unchanged (the job keeps its place). */
+    release: named(
+      'release',
+      `UPDATE ${jobs} AS j SET status = 'queued', attempts = j.attempts - 1, updated_at = ${NOW}, ${LEASE_CLEARED}
+       FROM unnest($2::text[], $3::text[]) AS l(id, token)
+       WHERE ${FENCE}
+       RETURNING j.id, j.queue`,
+    ),
+    /** $2 id, $3 token, $4 progress (JSON text). */
+    progress: named(
+      'progress',
+      `UPDATE ${jobs} AS j SET progress = $4::json, updated_at = ${NOW}
+       WHERE j.id = $2 AND j.lease_token = $3 AND j.status = 'running'`,
+    ),
+    /**
+     * Cancels a waiting or running job and revokes its lease, reporting what it found: no row (not
+     * found), `prev_status` only (already ended, or another tenant's), or the cancelled row.
+     * $2 id, $3 tenant (NULL: any).
+     */
+    cancel: named(
+      'cancel',
+      `WITH cur AS (SELECT id, status, tenant FROM ${jobs} WHERE id = $2 FOR UPDATE),
+       upd AS (
+         UPDATE ${jobs} AS j SET status = 'cancelled', finished_at = ${NOW}, updated_at = ${NOW}, ${LEASE_CLEARED}
+         FROM cur
+         WHERE j.id = cur.id AND cur.status IN ('scheduled', 'queued', 'running')
+           AND ($3::text IS NULL OR cur.tenant = $3::text)
+         RETURNING j.*
+       )
+       SELECT cur.status AS prev_status, cur.tenant AS prev_tenant, upd.*
+       FROM cur LEFT JOIN upd ON true`,
+    ),
+    /** $2 queue, $3 paused. */
+    setPaused: named(
+      'set_paused',
+      `INSERT INTO ${queues} (name, paused, updated_at) VALUES ($2, $3, ${NOW})
+       ON CONFLICT (name) DO UPDATE SET paused = excluded.paused, updated_at = excluded.updated_at`,
+    ),
+    /** Expired leases back to `queued`, or `failed` on the last attempt. $2 limit (NULL: all), $3 error. */
+    reclaim: named(
+      'reclaim',
+      `UPDATE ${jobs} AS j SET
+         status = CASE WHEN j.attempts < j.max_attempts THEN 'queued' ELSE 'failed' END,
+         finished_at = CASE WHEN j.attempts < j.max_attempts THEN NULL ELSE ${NOW} END,
+         error = $3::json, updated_at = ${NOW}, ${LEASE_CLEARED}
+       WHERE j.id IN (SELECT x.id FROM ${jobs} x WHERE x.status = 'running' AND x.lease_expires_at <= ${NOW}
+                      ORDER BY x.lease_expires_at LIMIT $2 FOR UPDATE SKIP LOCKED)
+       RETURNING j.*`,
+    ),
+    /** $2 finished age ms, $3 failed age ms, $4 limit (NULL: all). */
+    purge: named(
+      'purge',
+      `DELETE FROM ${jobs} WHERE id IN (
+         SELECT id FROM (
+           SELECT id FROM ${jobs} WHERE status IN ('succeeded', 'cancelled') AND finished_at < ${NOW} - $2::bigint
+           UNION ALL
+           SELECT id FROM ${jobs} WHERE status = 'failed' AND finished_at < ${NOW} - $3::bigint
+         ) old LIMIT $4)`,
+    ),
+  };
+}
+
+export type Statements = ReturnType<typeof buildStatements>;

@@ -1,0 +1,343 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { after, describe, test } from 'node:test';
+import pg from 'pg';
+import { openPostgresBackend, type PostgresBackend } from '../../src/backends/postgres/postgres-backend.js';
+import type { Backend } from '../../src/core/backend.js';
+import { ErrorCodes } from '../../src/core/errors.js';
+import type { SluiceEventMap, SluiceEventName } from '../../src/core/events.js';
+import { toNewJob } from '../../src/core/new-job.js';
+import { Sluice } from '../../src/sluice.js';
+import { runConformance } from '../conformance/index.js';
+import { serviceSkipReason } from '../helpers/require-service.js';
+
+const PG_URL = process.env.SLUICE_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+async function probe(): Promise<void> {
+  const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 3000 });
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+const skip = await serviceSkipReason('PostgreSQL', PG_URL, probe);
+
+/** A fresh schema name per test, so that tests (and parallel runs) never share tables. */
+function freshSchema(): string {
+  return `sluice_test_${randomBytes(6).toString('hex')}`;
+}
+
+/** Runs SQL on an admin connection of its own. */
+async function admin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: PG_URL });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
+async function dropSchema(schema: string): Promise<void> {
+  await admin((c) => c.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`));
+}
+
+runConformance(
+  'postgres',
+  async ({ clock }) => {
+    const schema = freshSchema();
+    const opened: Backend[] = [];
+    const open = async (): Promise<Backend> => {
+      const backend = await openPostgresBackend({ url: PG_URL, schema, clock, poolSize: 4 });
+      opened.push(backend);
+      return backend;
+    };
+    const backend = await open();
+    return {
+      backend,
+      openAnother: open,
+      cleanup: async () => {
+        for (const b of opened) await b.close();
+        await dropSchema(schema);
+      },
+    };
+  },
+  { skip },
+);
+
+/** Resolves with the next payload of `name` that passes `filter`. */
+function nextEvent<K extends SluiceEventName>(
+  backend: Backend,
+  name: K,
+  filter: (payload: SluiceEventMap[K]) => boolean = () => true,
+): Promise<SluiceEventMap[K]> {
+  return new Promise((resolve) => {
+    const off = backend.events.on(name, (payload) => {
+      if (!filter(payload)) return;
+      off();
+      resolve(payload);
+    });
+  });
+}
+
+describe('postgres adapter', { skip }, () => {
+  const schemas: string[] = [];
+  const schema = (): string => {
+    const name = freshSchema();
+    schemas.push(name);
+    return name;
+  };
+  after(async () => {
+    for (const name of schemas) await dropSchema(name);
+  });
+
+  test('migrations are recorded, idempotent, and safe when several processes open at once', async () => {
+    const s = schema();
+    const opened = await Promise.all(Array.from({ length: 4 }, () => openPostgresBackend({ url: `${PG_URL}?schema=${s}` })));
+    try {
+      const versions = await admin((c) => c.query(`SELECT version FROM "${s}".sluice_migrations ORDER BY version`));
+      assert.deepEqual(
+        versions.rows.map((r) => r.version),
+        [1],
+      );
+      const again = await openPostgresBackend({ url: PG_URL, schema: s });
+      await again.close();
+      const after = await admin((c) => c.query(`SELECT count(*)::int AS n FROM "${s}".sluice_migrations`));
+      assert.equal(after.rows[0].n, 1);
+    } finally {
+      for (const b of opened) await b.close();
+    }
+  });
+
+  test('migrate:false on an empty schema refuses with SLUICE_CONFIG naming `sluice migrate`', async () => {
+    const s = schema();
+    await assert.rejects(openPostgresBackend({ url: PG_URL, schema: s, migrate: false }), (error: unknown) => {
+      assert.equal((error as { code?: string }).code, ErrorCodes.config);
+      assert.match((error as Error).message, /sluice migrate/);
+      return true;
+    });
+    const migrated = await openPostgresBackend({ url: PG_URL, schema: s });
+    await migrated.close();
+    const checked = await openPostgresBackend({ url: PG_URL, schema: s, migrate: false });
+    await checked.ping();
+    await checked.close();
+  });
+
+  test('refuses a schema written by a newer Sluice', async () => {
+    const s = schema();
+    await (await openPostgresBackend({ url: PG_URL, schema: s })).close();
+    await admin((c) => c.query(`INSERT INTO "${s}".sluice_migrations (version, name) VALUES (999, 'future')`));
+    await assert.rejects(openPostgresBackend({ url: PG_URL, schema: s }), (error: unknown) => {
+      assert.equal((error as { code?: string }).code, ErrorCodes.config);
+      return true;
+    });
+  });
+
+  test('the ?schema= URL parameter picks the schema and is not passed to the server', async () => {
+    const s = schema();
+    const backend = (await openPostgresBackend({ url: `${PG_URL}?schema=${s}` })) as PostgresBackend;
+    try {
+      assert.equal(backend.schema, s);
+      await backend.enqueue({ jobs: [toNewJob({ type: 'noop' })] });
+      const count = await admin((c) => c.query(`SELECT count(*)::int AS n FROM "${s}".jobs`));
+      assert.equal(count.rows[0].n, 1);
+    } finally {
+      await backend.close();
+    }
+    await assert.rejects(openPostgresBackend({ url: `${PG_URL}?schema=bad;name` }), (error: unknown) => {
+      assert.equal((error as { code?: string }).code, ErrorCodes.config);
+      return true;
+    });
+  });
+
+  test('transactional enqueue: the job exists only if the caller commits', async () => {
+    const s = schema();
+    const sluice = Sluice.fromBackend(await openPostgresBackend({ url: PG_URL, schema: s }));
+    const pool = new pg.Pool({ connectionString: PG_URL, max: 2 });
+    try {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        const enqueued = nextEvent(sluice.backend, 'jobs:enqueued');
+        const committed = await sluice.enqueue({ type: 'noop', input: 'commit' }, { client });
+        assert.equal(await sluice.get(committed.id), null, 'invisible to others before the commit');
+        await client.query('COMMIT');
+        assert.deepEqual(await enqueued, { queue: 'default', count: 1 }, 'the wake-up arrives with the commit');
+        assert.equal((await sluice.get(committed.id))?.status, 'queued');
+
+        await client.query('BEGIN');
+        const rolledBack = await sluice.enqueue({ type: 'noop', input: 'rollback' }, { client });
+        await client.query('ROLLBACK');
+        assert.equal(await sluice.get(rolledBack.id), null);
+      } finally {
+        client.release();
+      }
+      const all = await sluice.list({ limit: 10 });
+      assert.deepEqual(
+        all.jobs.map((j) => j.input),
+        ['commit'],
+      );
+    } finally {
+      await pool.end();
+      await sluice.close();
+    }
+  });
+
+  test('without an injected clock, the database clock decides runAt and lease expiry', async () => {
+    const s = schema();
+    const backend = await openPostgresBackend({ url: PG_URL, schema: s });
+    const realNow = Date.now;
+    try {
+      // This process's clock is a year ahead: a skewed worker machine.
+      const skew = 365 * 24 * 3600 * 1000;
+      Date.now = () => realNow() + skew;
+      const [result] = await backend.enqueue({ jobs: [toNewJob({ type: 'noop' })] });
+      const [claimed] = await backend.claim({ queues: ['default'], limit: 1, leaseMs: 60_000, workerId: 'w' });
+      assert.ok(result && claimed);
+      const dbNow = await admin(async (c) =>
+        Number((await c.query('SELECT (extract(epoch from now()) * 1000)::bigint AS ms')).rows[0].ms),
+      );
+      assert.ok(Math.abs(claimed.leaseExpiresAt - (dbNow + 60_000)) < 10_000, 'lease expiry is database now + leaseMs');
+      assert.ok(Math.abs(result.job.createdAt - dbNow) < 10_000);
+      assert.deepEqual(await backend.reclaimExpired(), { requeued: 0, failed: 0 }, 'the skewed clock expires nothing');
+    } finally {
+      Date.now = realNow;
+      await backend.close();
+    }
+  });
+
+  test('NOTIFY carries enqueues, finishes and cancels to another handle', async () => {
+    const s = schema();
+    const a = await openPostgresBackend({ url: PG_URL, schema: s });
+    const b = await openPostgresBackend({ url: PG_URL, schema: s });
+    try {
+      const enqueued = nextEvent(b, 'jobs:enqueued', (p) => p.queue === 'remote');
+      const [result] = await a.enqueue({ jobs: [toNewJob({ type: 'noop', queue: 'remote' })] });
+      assert.deepEqual(await enqueued, { queue: 'remote', count: 1 });
+
+      const [claimed] = await a.claim({ queues: ['remote'], limit: 1, leaseMs: 30_000, workerId: 'w' });
+      assert.ok(result && claimed);
+      const finished = nextEvent(b, 'job:finished', (p) => p.job.id === claimed.id);
+      await a.complete({ items: [{ id: claimed.id, leaseToken: claimed.leaseToken, output: { ok: true } }] });
+      const { job } = await finished;
+      assert.equal(job.status, 'succeeded');
+      assert.deepEqual(job.output, { ok: true });
+
+      await a.enqueue({ jobs: [toNewJob({ type: 'noop', queue: 'remote' })] });
+      const [running] = await b.claim({ queues: ['remote'], limit: 1, leaseMs: 30_000, workerId: 'w' });
+      assert.ok(running);
+      const cancelled = nextEvent(b, 'job:cancelled');
+      await a.cancel({ id: running.id });
+      assert.deepEqual(await cancelled, { id: running.id });
+
+      // waitFor in one process wakes on a job finished by another.
+      const waiter = Sluice.fromBackend(b);
+      await a.enqueue({ jobs: [toNewJob({ type: 'noop', queue: 'remote' })] });
+      const [third] = await a.claim({ queues: ['remote'], limit: 1, leaseMs: 30_000, workerId: 'w' });
+      assert.ok(third);
+      const waiting = waiter.waitFor(third.id, { timeoutMs: 10_000 });
+      await a.complete({ items: [{ id: third.id, leaseToken: third.leaseToken, output: 3 }] });
+      assert.equal((await waiting).output, 3);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
+  test('N handles racing to claim get each job exactly once', { timeout: 60_000 }, async () => {
+    const s = schema();
+    const handles = await Promise.all(
+      Array.from({ length: 5 }, () => openPostgresBackend({ url: PG_URL, schema: s, poolSize: 3 })),
+    );
+    try {
+      const total = 1000;
+      await handles[0]!.enqueue({
+        jobs: Array.from({ length: total }, (_, i) => toNewJob({ type: 'noop', input: i, priority: i % 4 })),
+      });
+      const claimedBy = await Promise.all(
+        handles.map(async (backend, h) => {
+          const mine: string[] = [];
+          // Several claimers per handle, so that claims really overlap on the database.
+          await Promise.all(
+            Array.from({ length: 3 }, async () => {
+              for (;;) {
+                const jobs = await backend.claim({ queues: ['default'], limit: 7, leaseMs: 30_000, workerId: `h${h}` });
+                if (jobs.length === 0) return;
+                mine.push(...jobs.map((j) => j.id));
+                await backend.complete({ items: jobs.map((j) => ({ id: j.id, leaseToken: j.leaseToken, output: null })) });
+              }
+            }),
+          );
+          return mine;
+        }),
+      );
+      const all = claimedBy.flat();
+      assert.equal(all.length, total);
+      assert.equal(new Set(all).size, total, 'no job was claimed twice');
+      assert.ok(claimedBy.filter((ids) => ids.length > 0).length >= 2, 'the work was shared');
+      const [stats] = await handles[0]!.stats();
+      assert.equal(stats?.counts.succeeded, total);
+    } finally {
+      for (const b of handles) await b.close();
+    }
+  });
+
+  test('terminated connections: calls fail with SLUICE_BACKEND_UNAVAILABLE or succeed after reconnect; LISTEN comes back', {
+    timeout: 30_000,
+  }, async () => {
+    const s = schema();
+    const backend = await openPostgresBackend({ url: PG_URL, schema: s, poolSize: 2 });
+    const other = await openPostgresBackend({ url: PG_URL, schema: s });
+    try {
+      await backend.enqueue({ jobs: [toNewJob({ type: 'noop' })] });
+      const killed = await admin(
+        async (c) =>
+          (
+            await c.query(
+              `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name LIKE $1 AND pid <> pg_backend_pid()`,
+              [`sluice:${s}%`],
+            )
+          ).rowCount,
+      );
+      assert.ok((killed ?? 0) >= 2, 'pool and LISTEN connections were terminated');
+      let succeeded = false;
+      for (let i = 0; i < 5 && !succeeded; i++) {
+        try {
+          await backend.stats();
+          succeeded = true;
+        } catch (error) {
+          assert.equal((error as { code?: string }).code, ErrorCodes.backendUnavailable, String(error));
+        }
+      }
+      assert.ok(succeeded, 'the pool reconnects');
+      // The LISTEN connection reconnects by itself: an enqueue through the other handle is heard again.
+      for (;;) {
+        const heard = nextEvent(backend, 'jobs:enqueued').then(() => true);
+        await other.enqueue({ jobs: [toNewJob({ type: 'noop' })] });
+        const timeout = new Promise<false>((resolve) => setTimeout(() => resolve(false), 500).unref());
+        if (await Promise.race([heard, timeout])) break;
+      }
+    } finally {
+      await backend.close();
+      await other.close();
+    }
+  });
+
+  test('an unreachable server fails open with SLUICE_BACKEND_UNAVAILABLE', async () => {
+    await assert.rejects(openPostgresBackend({ url: 'postgres://postgres@127.0.0.1:1/test' }), (error: unknown) => {
+      assert.equal((error as { code?: string }).code, ErrorCodes.backendUnavailable, String(error));
+      return true;
+    });
+  });
+
+  test('capabilities: cross-process events, several machines', async () => {
+    const backend = await openPostgresBackend({ url: PG_URL, schema: schema() });
+    assert.deepEqual(backend.capabilities, { crossProcessEvents: true, multiMachine: true });
+    await backend.close();
+    await backend.close();
+    await assert.rejects(backend.ping(), (error: unknown) => (error as { code?: string }).code === ErrorCodes.backendUnavailable);
+  });
+});
