@@ -118,8 +118,8 @@ export class Sluice {
 
   /**
    * Resolves with the job once it has ended (succeeded, failed or cancelled). Wakes on the
-   * backend's `job:finished` event and, unless the backend relays other processes' changes,
-   * also re-reads the job every `pollIntervalMs`.
+   * backend's `job:finished` event and also re-reads the job every `pollIntervalMs` (every 5 s at
+   * least when the backend relays other processes' changes, as a safety net for lost wake-ups).
    */
   async waitFor(id: string, options: WaitForOptions = {}): Promise<Job> {
     const timeoutMs = options.timeoutMs ?? 30_000;
@@ -160,14 +160,15 @@ export class Sluice {
           timeoutMs,
         ),
       );
-      if (!this.backend.capabilities.crossProcessEvents) {
-        const poll = () => {
-          if (settled) return;
-          check();
-          timers.push(setTimeout(poll, pollMs));
-        };
-        timers.push(setTimeout(poll, pollMs));
-      }
+      // Relayed events (NOTIFY, pub/sub) are a wake-up, not a delivery guarantee: one sent while the
+      // listener reconnects is lost. So even then re-read now and then, just less often.
+      const everyMs = this.backend.capabilities.crossProcessEvents ? Math.max(pollMs, 5_000) : pollMs;
+      const poll = () => {
+        if (settled) return;
+        check();
+        timers.push(setTimeout(poll, everyMs));
+      };
+      timers.push(setTimeout(poll, everyMs));
     });
   }
 

@@ -34,15 +34,19 @@ export async function openBackend(url: string = DEFAULT_BACKEND_URL, options: Op
       return openPostgresBackend({ url, migrate: options.migrate ?? true, ...(options.clock ? { clock: options.clock } : {}) });
     }
     case 'redis:':
-    case 'rediss:':
-      throw new SluiceError(ErrorCodes.config, 'the Redis backend is not available in this version yet; use sqlite: or postgres://', {
-        field: 'SLUICE_BACKEND',
-      });
+    case 'rediss:': {
+      const { openRedisBackend } = await import('./redis/redis-backend.js');
+      return openRedisBackend({ url, ...(options.clock ? { clock: options.clock } : {}) });
+    }
     case 'amqp:':
     case 'amqps:':
-      throw new SluiceError(ErrorCodes.config, 'the RabbitMQ backend is not available in this version yet; use sqlite:, postgres:// or redis://', {
-        field: 'SLUICE_BACKEND',
-      });
+      throw new SluiceError(
+        ErrorCodes.config,
+        'the RabbitMQ backend is not available in this version yet; use sqlite:, postgres:// or redis://',
+        {
+          field: 'SLUICE_BACKEND',
+        },
+      );
     default:
       throw new SluiceError(ErrorCodes.config, `unknown backend URL "${url}": expected sqlite:PATH, postgres://… or redis://…`, {
         field: 'SLUICE_BACKEND',

@@ -6,10 +6,11 @@ import type { Job } from './job.js';
  * also relays changes made by other processes.
  */
 export interface SluiceEventMap {
-  /** New jobs were stored (a worker may wake). */
-  'jobs:enqueued': { queue: string; count: number };
-  /** A job reached a terminal state (succeeded, failed, cancelled). */
-  'job:finished': { job: Job };
+  /** New jobs were stored (a worker may wake). `remote`: relayed from another process, so
+   * counters (metrics) skip it: the process that made the change counts it. */
+  'jobs:enqueued': { queue: string; count: number; remote?: true };
+  /** A job reached a terminal state (succeeded, failed, cancelled). `remote` as above. */
+  'job:finished': { job: Job; remote?: true };
   /** A running job was cancelled: a worker holding it should abort the handler. */
   'job:cancelled': { id: string };
   /** A job went back to waiting: a failed attempt scheduled for retry, a reclaimed lease, a redrive. */

@@ -23,8 +23,8 @@ export interface Metrics {
 }
 
 /**
- * Creates the metrics of one Sluice instance. Counters are fed by backend events (so they count what
- * this process saw happen); gauges are read from `stats()` at scrape time (so they are right whoever
+ * Creates the metrics of one Sluice instance. Counters are fed by this process's own backend events
+ * (so they count what this process did; relayed events from other processes are skipped); gauges are read from `stats()` at scrape time (so they are right whoever
  * did the work). The registry is never the global one, so tests may build many apps side by side.
  */
 export function createMetrics(source: MetricsSource, options: MetricsOptions = {}): Metrics {
@@ -114,8 +114,13 @@ export function createMetrics(source: MetricsSource, options: MetricsOptions = {
   });
 
   const unsubscribe = [
-    backend.events.on('jobs:enqueued', ({ queue, count }) => enqueued.inc({ queue }, count)),
-    backend.events.on('job:finished', ({ job }) => {
+    // Relayed (remote) events are skipped: the process that made the change counts it, so summing a
+    // counter over every process of a fleet counts each job once.
+    backend.events.on('jobs:enqueued', ({ queue, count, remote }) => {
+      if (!remote) enqueued.inc({ queue }, count);
+    }),
+    backend.events.on('job:finished', ({ job, remote }) => {
+      if (remote) return;
       const labels = { queue: job.queue, type: job.type, status: job.status };
       finished.inc(labels);
       if (job.startedAt !== undefined && job.finishedAt !== undefined) {

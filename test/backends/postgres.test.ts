@@ -216,7 +216,7 @@ describe('postgres adapter', { skip }, () => {
     try {
       const enqueued = nextEvent(b, 'jobs:enqueued', (p) => p.queue === 'remote');
       const [result] = await a.enqueue({ jobs: [toNewJob({ type: 'noop', queue: 'remote' })] });
-      assert.deepEqual(await enqueued, { queue: 'remote', count: 1 });
+      assert.deepEqual(await enqueued, { queue: 'remote', count: 1, remote: true });
 
       const [claimed] = await a.claim({ queues: ['remote'], limit: 1, leaseMs: 30_000, workerId: 'w' });
       assert.ok(result && claimed);

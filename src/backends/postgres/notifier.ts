@@ -14,8 +14,9 @@ export interface NotifierOptions {
   pool: pg.Pool;
   /** Opens the dedicated LISTEN connection (not from the pool: it is held for good). */
   connect: () => pg.Client;
-  /** Called for every message from another handle (or one without origin). */
-  onMessage: (message: WireMessage) => void;
+  /** Called for every message from another handle, and for this handle's own "to all" messages
+   * (`own` true: the change was made here, so it is not remote). */
+  onMessage: (message: WireMessage, own: boolean) => void;
 }
 
 /**
@@ -64,11 +65,12 @@ export class Notifier {
 
   /**
    * Sends events on the caller's own connection, inside its open transaction: PostgreSQL delivers
-   * them only if it commits. No origin, so this process's own listeners hear them too (its local
-   * events wait for the commit like everyone else's).
+   * them only if it commits. The origin is marked "to all" (`*` + origin), so this process's own
+   * listeners hear them too (its local events wait for the commit like everyone else's) and know
+   * the change was their own.
    */
   async publishWithin(client: Pick<pg.ClientBase, 'query'>, events: WireEvent[]): Promise<void> {
-    const messages = encodeMessages('', coalesce(events));
+    const messages = encodeMessages(`*${this.options.origin}`, coalesce(events));
     if (messages.length === 0) return;
     await client.query('SELECT pg_notify($1, m) FROM unnest($2::text[]) AS m', [this.options.channel, messages]);
   }
@@ -105,7 +107,7 @@ export class Notifier {
     this.client = client;
     client.on('notification', (notification) => {
       const message = decodeMessage(notification.payload);
-      if (message && message.o !== this.options.origin) this.options.onMessage(message);
+      if (message && message.o !== this.options.origin) this.options.onMessage(message, message.o === `*${this.options.origin}`);
     });
     // Both fire on a broken connection; `error` must be handled or the process crashes.
     client.on('error', () => this.lost(client));

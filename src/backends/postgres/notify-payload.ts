@@ -19,7 +19,7 @@ export type WireEvent =
 
 export interface WireMessage {
   /** Origin: the sending backend handle (its own messages are skipped, it emitted them already);
-   * empty when every handle, the sender's too, should emit (transactional enqueue). */
+   * `*` + origin when every handle, the sender's too, should emit (transactional enqueue). */
   o: string;
   v: WireEvent[];
 }

@@ -104,7 +104,7 @@ export class PostgresBackend implements Backend {
       origin: randomUUID(),
       pool,
       connect: () => createClient(settings),
-      onMessage: (message) => this.relay(message),
+      onMessage: (message, own) => this.relay(message, own),
     });
   }
 
@@ -518,14 +518,18 @@ export class PostgresBackend implements Backend {
   }
 
   /** Re-emits another process's events here. Finished jobs (and large progress) are read back in
-   * one query, and only when someone listens. */
-  private relay(message: WireMessage): void {
+   * one query, and only when someone listens. `own`: this handle's own transactional enqueue, which
+   * is not remote (metrics count it here). */
+  private relay(message: WireMessage, own: boolean): void {
     const finished: string[] = [];
     const progress: string[] = [];
     for (const event of message.v) {
       switch (event[0]) {
         case 'e':
-          this.events.emit('jobs:enqueued', { queue: event[1], count: event[2] });
+          this.events.emit(
+            'jobs:enqueued',
+            own ? { queue: event[1], count: event[2] } : { queue: event[1], count: event[2], remote: true },
+          );
           break;
         case 'r':
           this.events.emit('job:requeued', { id: event[1], queue: event[2] });
@@ -547,7 +551,7 @@ export class PostgresBackend implements Backend {
     }
     if (finished.length > 0 && this.events.listenerCount('job:finished') > 0) {
       void this.readJobs(finished).then((jobs) => {
-        for (const job of jobs) if (job.finishedAt !== undefined) this.events.emit('job:finished', { job });
+        for (const job of jobs) if (job.finishedAt !== undefined) this.events.emit('job:finished', { job, remote: true });
       });
     }
     if (progress.length > 0 && this.events.listenerCount('job:progress') > 0) {

@@ -1,0 +1,88 @@
+import type { Redis } from 'ioredis';
+import type { SluiceEvents } from '../../core/events.js';
+import type { Job } from '../../core/job.js';
+
+/** What a script publishes: origin handle, queue, and its events (see `events` in lua.ts). */
+interface Message {
+  o: string;
+  q: string;
+  e: Array<[string, ...Array<string | number>]>;
+}
+
+/**
+ * Relays other handles' changes into this handle's `events`: the scripts publish one message per
+ * call on the prefix's channel, and one subscriber connection per backend listens. Messages from this
+ * handle itself are skipped (its events are emitted directly, with full payloads). `job:finished`
+ * carries a Job, so finished ids are read back, and only while someone listens for them.
+ * Pub/sub is not durable: a message missed during a reconnect is covered by the worker's idle poll
+ * and waitFor's re-read.
+ */
+export async function startEventRelay(options: {
+  subscriber: Redis;
+  channel: string;
+  origin: string;
+  events: SluiceEvents;
+  fetchJobs: (queue: string, ids: string[]) => Promise<Job[]>;
+}): Promise<() => Promise<void>> {
+  const { subscriber, channel, origin, events, fetchJobs } = options;
+  subscriber.on('error', () => undefined);
+  subscriber.on('message', (from: string, text: string) => {
+    if (from !== channel) return;
+    let message: Message;
+    try {
+      message = JSON.parse(text) as Message;
+    } catch {
+      return;
+    }
+    if (message.o === origin || !Array.isArray(message.e)) return;
+    const queue = message.q;
+    const finished: string[] = [];
+    for (const [kind, a, b] of message.e) {
+      switch (kind) {
+        case 'e':
+          events.emit('jobs:enqueued', { queue, count: Number(a), remote: true });
+          break;
+        case 'r':
+          events.emit('job:requeued', { id: String(a), queue });
+          break;
+        case 'c':
+          events.emit('job:cancelled', { id: String(a) });
+          break;
+        case 'p':
+          events.emit('job:progress', { id: String(a), progress: parseOptional(b) });
+          break;
+        case 'z':
+          events.emit('queue:paused', { queue, paused: String(a) === '1' });
+          break;
+        case 'f':
+          finished.push(String(a));
+          break;
+      }
+    }
+    if (finished.length > 0 && events.listenerCount('job:finished') > 0) {
+      fetchJobs(queue, finished).then(
+        (jobs) => {
+          for (const job of jobs) events.emit('job:finished', { job, remote: true });
+        },
+        () => undefined, // the backend is closing or Redis is away: waitFor re-reads on its own
+      );
+    }
+  });
+  await subscriber.subscribe(channel);
+  return async () => {
+    try {
+      await subscriber.quit();
+    } catch {
+      subscriber.disconnect();
+    }
+  };
+}
+
+function parseOptional(text: string | number | undefined): unknown {
+  if (text === '' || text === undefined) return undefined;
+  try {
+    return JSON.parse(String(text));
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,653 @@
+import { randomUUID } from 'node:crypto';
+import type { ChainableCommander, Redis } from 'ioredis';
+import type {
+  Backend,
+  BackendCapabilities,
+  ClaimParams,
+  CompleteParams,
+  EnqueueParams,
+  EnqueueResult,
+  FailParams,
+  HeartbeatParams,
+  HeartbeatResult,
+  LeaseRef,
+  ListParams,
+  ListResult,
+  ProgressParams,
+  PurgeParams,
+  ReclaimResult,
+  RedriveParams,
+  ReleaseParams,
+  SettleOutcome,
+} from '../../core/backend.js';
+import type { Clock } from '../../core/clock.js';
+import { ConflictError, ErrorCodes, LeaseLostError, NotFoundError, ValidationError } from '../../core/errors.js';
+import { SluiceEvents } from '../../core/events.js';
+import { type ClaimedJob, emptyCounts, type Job, type JobError, type JobStatus, type QueueStats } from '../../core/job.js';
+import type { NewJob } from '../../core/new-job.js';
+import { checkRedisConfig } from './config-check.js';
+import { connect, parseRedisUrl, resolvePrefix } from './connection.js';
+import { startEventRelay } from './event-relay.js';
+import { checkQueueName, RedisKeys } from './keys.js';
+import { newLeaseToken, queueOfToken } from './lease-token.js';
+import type { ScriptName } from './lua.js';
+import { enqueueArgs, insertedJob, type JobRow, jsonArg, optArg, rowExists, rowToClaimedJob, rowToJob } from './row-mapping.js';
+import { closedError, translateError } from './translate-error.js';
+
+/** Options of the Redis adapter. */
+export interface RedisBackendOptions {
+  /** `redis://[user:pass@]host:port[/db][?prefix=NAME]` (or `rediss://`). */
+  url: string;
+  /** Time source for runAt, leases and retention (tests). Default: the Redis server's clock (TIME). */
+  clock?: Clock | undefined;
+  /** Key prefix; default the URL's `?prefix=`, else `sluice`. */
+  prefix?: string | undefined;
+  /** Largest output a job may store, in bytes of JSON. Bigger outputs fail the job permanently. Default 1 MiB. */
+  maxOutputBytes?: number | undefined;
+  /** Where start-up warnings go (Redis persistence settings). Default: process.emitWarning. */
+  warn?: ((message: string) => void) | undefined;
+  /** Check `appendonly` and `maxmemory-policy` at start. Default true. */
+  checkConfig?: boolean | undefined;
+}
+
+export const DEFAULT_MAX_OUTPUT_BYTES = 1024 * 1024;
+
+/** Most ids one script call handles in the open-ended sweeps (reclaim, purge, redrive): bounds how long Redis is busy. */
+const CHUNK = 1000;
+/** Ids one list call examines per queue before it returns a partial page with a cursor. */
+const LIST_SCAN_BUDGET = 2000;
+
+const LEASE_EXPIRED_ERROR: JobError = {
+  code: ErrorCodes.leaseExpired,
+  message: 'the lease expired before the attempt finished (worker crashed, stalled or lost contact)',
+};
+
+type ScriptArg = string | number;
+type ScriptFn = (key: string, ...args: ScriptArg[]) => Promise<unknown>;
+type QueuedScriptFn = (key: string, ...args: ScriptArg[]) => ChainableCommander;
+
+/**
+ * The Backend port on Redis (ioredis, Lua). Each state change is one script on one queue's keys
+ * (one hash tag: one Cluster slot), so it is atomic, and a batch of claims or settlements is one
+ * script call per queue, all queues of a call in one round trip. Lease expiry and runAt use the
+ * Redis server's clock (or the injected one), never the worker machine's. Key layout: keys.ts;
+ * scripts: lua.ts; durability and Cluster notes: docs/redis.md.
+ */
+export class RedisBackend implements Backend {
+  readonly name = 'redis';
+  readonly capabilities: BackendCapabilities = { crossProcessEvents: true, multiMachine: true };
+  readonly events = new SluiceEvents();
+
+  readonly keys: RedisKeys;
+  private readonly redis: Redis;
+  private readonly clock: Clock | undefined;
+  private readonly maxOutputBytes: number;
+  /** This handle's id in published events: its own messages are not relayed back to it. */
+  private readonly origin = randomUUID();
+  private stopRelay: (() => Promise<void>) | undefined;
+  private closed = false;
+
+  private constructor(redis: Redis, keys: RedisKeys, options: RedisBackendOptions) {
+    this.redis = redis;
+    this.keys = keys;
+    this.clock = options.clock;
+    this.maxOutputBytes = options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
+  }
+
+  /** Connects, checks the server's persistence settings, and subscribes to other handles' events. */
+  static async open(options: RedisBackendOptions): Promise<RedisBackend> {
+    const parsed = parseRedisUrl(options.url);
+    const keys = new RedisKeys(resolvePrefix(options.prefix, parsed.prefix));
+    const redis = await connect(parsed.url);
+    const backend = new RedisBackend(redis, keys, options);
+    try {
+      if (options.checkConfig ?? true) {
+        const warn = options.warn ?? ((message: string) => process.emitWarning(message, { code: 'SLUICE_REDIS_CONFIG' }));
+        for (const warning of await checkRedisConfig(redis)) warn(warning);
+      }
+      backend.stopRelay = await startEventRelay({
+        subscriber: redis.duplicate(),
+        channel: keys.channel,
+        origin: backend.origin,
+        events: backend.events,
+        fetchJobs: (queue, ids) => backend.fetchJobs(queue, ids),
+      });
+    } catch (error) {
+      await backend.close();
+      throw translateError(error);
+    }
+    return backend;
+  }
+
+  async enqueue({ jobs, connection }: EnqueueParams): Promise<EnqueueResult[]> {
+    if (connection !== undefined) {
+      throw new ValidationError('the Redis backend cannot enqueue inside a caller transaction (use PostgreSQL)', 'connection');
+    }
+    if (jobs.length === 0) return [];
+    const byQueue = groupBy(jobs, (job) => job.queue);
+    for (const queue of byQueue.keys()) checkQueueName(queue);
+    const replies = await this.guard(async () => {
+      // One MULTI: on a single Redis node the whole batch, every queue of it, is applied at once.
+      // The global indexes go first: a crash can leave an index entry without a job (harmless, it
+      // reads as not found), never a job that no index leads to.
+      const tx = this.redis.multi();
+      tx.sadd(this.keys.queues, ...byQueue.keys());
+      for (const [shard, fields] of groupBy(jobs, (job) => this.keys.idShard(job.id))) {
+        tx.hset(shard, Object.fromEntries(fields.map((job) => [job.id, job.queue])));
+      }
+      for (const [queue, group] of byQueue) this.queued(tx, 'sluiceEnqueue', queue, group.length, ...group.flatMap(enqueueArgs));
+      return execAll(await tx.exec());
+    });
+    const scriptReplies = replies.slice(replies.length - byQueue.size) as unknown[][];
+    const results = new Map<NewJob, EnqueueResult>();
+    const orphaned: NewJob[] = [];
+    let q = 0;
+    for (const [queue, group] of byQueue) {
+      const reply = scriptReplies[q++]!;
+      const now = Number(reply[0]);
+      let created = 0;
+      group.forEach((job, i) => {
+        const entry = reply[i + 1];
+        if (Array.isArray(entry)) {
+          results.set(job, { job: rowToJob(entry as JobRow, now), created: false });
+          orphaned.push(job);
+        } else {
+          results.set(job, { job: insertedJob(job, now), created: true });
+          created++;
+        }
+      });
+      if (created > 0) this.events.emit('jobs:enqueued', { queue, count: created });
+    }
+    // An idempotent repeat stored nothing: drop the id index entries written for its unused ids.
+    if (orphaned.length > 0) await this.dropIdIndex(orphaned.map((job) => job.id)).catch(() => undefined);
+    return jobs.map((job) => results.get(job)!);
+  }
+
+  async claim(params: ClaimParams): Promise<ClaimedJob[]> {
+    if (params.limit <= 0 || params.queues.length === 0) return [];
+    if (params.types !== undefined && params.types.length === 0) return [];
+    const queues = [...new Set(params.queues)];
+    for (const queue of queues) checkQueueName(queue, 'queues');
+    const typeArgs = params.types === undefined ? [-1] : [params.types.length, ...params.types];
+    const claimArgs = (queue: string, limit: number): ScriptArg[] => [
+      'claim',
+      limit,
+      params.leaseMs,
+      params.workerId,
+      ...typeArgs,
+      ...Array.from({ length: limit }, () => newLeaseToken(queue)),
+    ];
+    return this.guard(async () => {
+      if (queues.length === 1) {
+        const queue = queues[0]!;
+        const reply = (await this.script('sluiceClaim', queue, ...claimArgs(queue, params.limit))) as [number, JobRow[]];
+        return reply[1].map(rowToClaimedJob);
+      }
+      // Several queues live in several slots: peek at each queue's best candidates, merge them in one
+      // priority order, then claim from each queue as many as the merge gave it.
+      const peeks = await this.pipeline(
+        queues.map((queue) => ['sluiceClaim', queue, ['peek', params.limit, params.leaseMs, params.workerId, ...typeArgs]]),
+      );
+      const candidates: Array<{ score: number; id: string; queue: string }> = [];
+      peeks.forEach((reply, i) => {
+        const flat = (reply as [number, Array<string | number>])[1];
+        for (let j = 0; j < flat.length; j += 2)
+          candidates.push({ score: Number(flat[j]), id: String(flat[j + 1]), queue: queues[i]! });
+      });
+      candidates.sort((a, b) => a.score - b.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+      const share = new Map<string, number>();
+      for (const c of candidates.slice(0, params.limit)) share.set(c.queue, (share.get(c.queue) ?? 0) + 1);
+      if (share.size === 0) return [];
+      const replies = await this.pipeline(
+        [...share].map(([queue, limit]) => ['sluiceClaim', queue, claimArgs(queue, limit)] as const),
+      );
+      const jobs = replies.flatMap((reply) => (reply as [number, JobRow[]])[1].map(rowToClaimedJob));
+      jobs.sort((a, b) => b.priority - a.priority || a.runAt - b.runAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+      return jobs;
+    });
+  }
+
+  async heartbeat({ leases, leaseMs }: HeartbeatParams): Promise<HeartbeatResult> {
+    if (leases.length === 0) return { lost: [] };
+    const { byQueue, foreign } = groupLeases(leases);
+    const replies = await this.guard(() =>
+      this.pipeline([...byQueue].map(([queue, items]) => ['sluiceHeartbeat', queue, [leaseMs, ...items.flatMap(leaseArgs)]])),
+    );
+    const lost = new Set<string>(foreign.map((lease) => lease.id));
+    for (const reply of replies) for (const id of reply as string[]) lost.add(id);
+    return { lost: leases.filter((lease) => lost.has(lease.id)).map((lease) => lease.id) };
+  }
+
+  async complete({ items }: CompleteParams): Promise<SettleOutcome[]> {
+    if (items.length === 0) return [];
+    // Reading finished jobs back costs a transfer per job; only pay it when someone listens.
+    const wantRows = this.events.listenerCount('job:finished') > 0;
+    const { byQueue } = groupLeases(items);
+    const replies = await this.guard(() =>
+      this.pipeline(
+        [...byQueue].map(([queue, group]) => [
+          'sluiceComplete',
+          queue,
+          [wantRows ? '1' : '0', ...group.flatMap((item) => [item.id, item.leaseToken, ...this.outputArgs(item.output)])],
+        ]),
+      ),
+    );
+    const ok = new Set<string>();
+    const finished: Job[] = [];
+    [...byQueue.values()].forEach((group, i) => {
+      const reply = replies[i] as unknown[];
+      group.forEach((item, j) => {
+        const entry = reply[j + 1];
+        if (entry === 0) return;
+        ok.add(item.id);
+        if (Array.isArray(entry)) finished.push(rowToJob(entry as JobRow));
+      });
+    });
+    for (const job of finished) this.events.emit('job:finished', { job });
+    return items.map((item) => ({ id: item.id, result: ok.has(item.id) ? 'ok' : 'lease_lost' }));
+  }
+
+  async fail({ items }: FailParams): Promise<SettleOutcome[]> {
+    if (items.length === 0) return [];
+    const { byQueue } = groupLeases(items);
+    const replies = await this.guard(() =>
+      this.pipeline(
+        [...byQueue].map(([queue, group]) => [
+          'sluiceFail',
+          queue,
+          group.flatMap((item) => [
+            item.id,
+            item.leaseToken,
+            item.outcome === 'retry' ? 'r' : 'f',
+            item.outcome === 'retry' ? Math.max(0, item.delayMs) : 0,
+            JSON.stringify(item.error),
+          ]),
+        ]),
+      ),
+    );
+    const ok = new Set<string>();
+    const emits: Array<() => void> = [];
+    [...byQueue].forEach(([queue, group], i) => {
+      const reply = replies[i] as unknown[];
+      group.forEach((item, j) => {
+        const entry = reply[j + 1];
+        if (entry === 0) return;
+        ok.add(item.id);
+        if (Array.isArray(entry)) {
+          const job = rowToJob(entry as JobRow);
+          emits.push(() => this.events.emit('job:finished', { job }));
+        } else {
+          emits.push(() => this.events.emit('job:requeued', { id: item.id, queue }));
+        }
+      });
+    });
+    for (const emit of emits) emit();
+    return items.map((item) => ({ id: item.id, result: ok.has(item.id) ? 'ok' : 'lease_lost' }));
+  }
+
+  async release({ items }: ReleaseParams): Promise<SettleOutcome[]> {
+    if (items.length === 0) return [];
+    const { byQueue } = groupLeases(items);
+    const replies = await this.guard(() =>
+      this.pipeline([...byQueue].map(([queue, group]) => ['sluiceRelease', queue, group.flatMap(leaseArgs)])),
+    );
+    const requeued: Array<{ id: string; queue: string }> = [];
+    [...byQueue].forEach(([queue, group], i) => {
+      const reply = replies[i] as number[];
+      group.forEach((item, j) => {
+        if (reply[j] === 1) requeued.push({ id: item.id, queue });
+      });
+    });
+    for (const payload of requeued) this.events.emit('job:requeued', payload);
+    const ok = new Set(requeued.map((r) => r.id));
+    return items.map((item) => ({ id: item.id, result: ok.has(item.id) ? 'ok' : 'lease_lost' }));
+  }
+
+  async reportProgress(params: ProgressParams): Promise<void> {
+    const queue = queueOfToken(params.leaseToken);
+    if (queue === undefined) throw new LeaseLostError(params.id);
+    const done = await this.guard(() =>
+      this.script('sluiceProgress', queue, params.id, params.leaseToken, jsonArg(params.progress)),
+    );
+    if (done !== 1) throw new LeaseLostError(params.id);
+    this.events.emit('job:progress', { id: params.id, progress: params.progress });
+  }
+
+  async cancel({ id, tenant }: { id: string; tenant?: string | undefined }): Promise<Job> {
+    const notFound = () => new NotFoundError(`job ${id} not found`);
+    const queue = await this.queueOf(id);
+    if (queue === undefined) throw notFound();
+    const reply = (await this.guard(() => this.script('sluiceCancel', queue, id, optArg(tenant)))) as [string, string?, JobRow?];
+    if (reply[0] === 'nf') throw notFound();
+    if (reply[0] === 'conflict') {
+      throw new ConflictError(`job ${id} already ${reply[1]}; only waiting or running jobs can be cancelled`);
+    }
+    const job = rowToJob(reply[2]!);
+    if (reply[1] === 'running') this.events.emit('job:cancelled', { id });
+    this.events.emit('job:finished', { job });
+    return job;
+  }
+
+  async get({ id, tenant }: { id: string; tenant?: string | undefined }): Promise<Job | null> {
+    const queue = await this.queueOf(id);
+    if (queue === undefined) return null;
+    const reply = (await this.guard(() => this.script('sluiceFetch', queue, id))) as [number, JobRow[]];
+    const row = reply[1][0];
+    if (!rowExists(row)) return null;
+    const job = rowToJob(row, Number(reply[0]));
+    return tenant === undefined || job.tenant === tenant ? job : null;
+  }
+
+  async list(params: ListParams): Promise<ListResult> {
+    const limit = Math.max(0, params.limit);
+    const queues = params.queue === undefined ? await this.knownQueues() : [params.queue];
+    if (queues.length === 0) return { jobs: [] };
+    const replies = await this.guard(() =>
+      this.pipeline(
+        queues.map((queue) => [
+          'sluiceList',
+          queue,
+          [params.cursor ?? '', limit + 1, LIST_SCAN_BUDGET, params.status ?? '', optArg(params.type), optArg(params.tenant)],
+        ]),
+      ),
+    );
+    // Each queue answered newest-first down to its `want` matches, or down to a boundary id where
+    // its scan budget ran out. Below the highest boundary some queue's answer is incomplete, so the
+    // page stops there and the cursor resumes from it.
+    let now = 0;
+    let boundary: string | undefined;
+    const rows: Array<{ id: string; row: JobRow }> = [];
+    for (const reply of replies) {
+      const [replyNow, cut, found] = reply as [number, string | null, JobRow[]];
+      now = Number(replyNow);
+      if (cut !== null && (boundary === undefined || cut > boundary)) boundary = cut;
+      for (const row of found) rows.push({ id: row[0]!, row });
+    }
+    rows.sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+    const complete = boundary === undefined ? rows : rows.filter((r) => r.id >= boundary);
+    const page = complete.slice(0, limit).map((r) => rowToJob(r.row, now));
+    const last = page[page.length - 1];
+    if (complete.length > limit && last) return { jobs: page, nextCursor: last.id };
+    if (boundary !== undefined) return { jobs: page, nextCursor: boundary };
+    return { jobs: page };
+  }
+
+  async pauseQueue({ queue, paused }: { queue: string; paused: boolean }): Promise<void> {
+    checkQueueName(queue);
+    await this.guard(async () => {
+      await this.redis.sadd(this.keys.queues, queue);
+      await this.script('sluicePause', queue, paused ? '1' : '0');
+    });
+    this.events.emit('queue:paused', { queue, paused });
+  }
+
+  async redrive(params: RedriveParams): Promise<number> {
+    let left = params.limit ?? Number.POSITIVE_INFINITY;
+    const moved: Array<{ id: string; queue: string }> = [];
+    const filters = [optArg(params.type), optArg(params.tenant)];
+    await this.guard(async () => {
+      if (params.ids !== undefined) {
+        const byQueue = new Map<string, string[]>();
+        const queues = await this.queuesOf(params.ids!);
+        params.ids!.forEach((id, i) => {
+          const queue = queues[i];
+          if (queue === undefined || (params.queue !== undefined && queue !== params.queue)) return;
+          byQueue.set(queue, [...(byQueue.get(queue) ?? []), id]);
+        });
+        for (const [queue, ids] of byQueue) {
+          if (left <= 0) break;
+          const [ids2] = (await this.script('sluiceRedrive', queue, 'ids', Math.min(left, 1e9), 0, ...filters, ...ids)) as [
+            string[],
+          ];
+          for (const id of ids2) moved.push({ id, queue });
+          left -= ids2.length;
+        }
+        return;
+      }
+      const queues = params.queue === undefined ? await this.knownQueues() : [params.queue];
+      for (const queue of queues) {
+        let offset = 0;
+        while (left > 0) {
+          const chunk = Math.min(left, CHUNK);
+          const [ids, scanned] = (await this.script('sluiceRedrive', queue, 'scan', chunk, offset, ...filters)) as [
+            string[],
+            number,
+          ];
+          for (const id of ids) moved.push({ id, queue });
+          left -= ids.length;
+          offset += scanned - ids.length;
+          if (scanned < chunk) break;
+        }
+      }
+    });
+    const perQueue = new Map<string, number>();
+    for (const { id, queue } of moved) {
+      perQueue.set(queue, (perQueue.get(queue) ?? 0) + 1);
+      this.events.emit('job:requeued', { id, queue });
+    }
+    for (const [queue, count] of perQueue) this.events.emit('jobs:enqueued', { queue, count });
+    return moved.length;
+  }
+
+  async reclaimExpired(params: { limit?: number } = {}): Promise<ReclaimResult> {
+    let left = params.limit ?? Number.POSITIVE_INFINITY;
+    const requeued: Array<{ id: string; queue: string }> = [];
+    const failed: Job[] = [];
+    const errorJson = JSON.stringify(LEASE_EXPIRED_ERROR);
+    await this.guard(async () => {
+      let queues = await this.knownQueues();
+      // Every queue in one round trip; a queue that filled its chunk goes again.
+      while (queues.length > 0 && left > 0) {
+        const chunk = Math.min(left, CHUNK);
+        const batch = Number.isFinite(left) ? queues.slice(0, 1) : queues;
+        const replies = await this.pipeline(batch.map((queue) => ['sluiceReclaim', queue, [chunk, errorJson]]));
+        const again: string[] = [];
+        replies.forEach((reply, i) => {
+          const [, ids, rows, count] = reply as [number, string[], JobRow[], number];
+          const queue = batch[i]!;
+          for (const id of ids) requeued.push({ id, queue });
+          for (const row of rows) failed.push(rowToJob(row));
+          left -= count;
+          if (count >= chunk) again.push(queue);
+        });
+        queues = Number.isFinite(left) ? [...again, ...queues.slice(1).filter((q) => !again.includes(q))] : again;
+      }
+    });
+    for (const payload of requeued) this.events.emit('job:requeued', payload);
+    for (const job of failed) this.events.emit('job:finished', { job });
+    return { requeued: requeued.length, failed: failed.length };
+  }
+
+  async purgeFinished(params: PurgeParams): Promise<number> {
+    let left = params.limit ?? Number.POSITIVE_INFINITY;
+    let total = 0;
+    await this.guard(async () => {
+      for (const queue of await this.knownQueues()) {
+        while (left > 0) {
+          const chunk = Math.min(left, CHUNK);
+          const ids = (await this.script(
+            'sluicePurge',
+            queue,
+            params.finishedOlderThanMs,
+            params.failedOlderThanMs ?? params.finishedOlderThanMs,
+            chunk,
+          )) as string[];
+          if (ids.length > 0) await this.dropIdIndex(ids);
+          total += ids.length;
+          left -= ids.length;
+          if (ids.length < chunk) break;
+        }
+      }
+    });
+    return total;
+  }
+
+  async stats(params: { queue?: string | undefined; tenant?: string | undefined } = {}): Promise<QueueStats[]> {
+    const queues = params.queue === undefined ? await this.knownQueues() : [params.queue];
+    if (queues.length === 0) return [];
+    const replies = await this.guard(() => this.pipeline(queues.map((queue) => ['sluiceStats', queue, [optArg(params.tenant)]])));
+    const stats: QueueStats[] = [];
+    replies.forEach((reply, i) => {
+      const [now, paused, hasMeta, ...numbers] = reply as [number, string, number, ...number[]];
+      const [scheduled, queued, running, succeeded, failed, cancelled, oldest] = numbers.map(Number) as number[];
+      const counts = { ...emptyCounts(), scheduled, queued, running, succeeded, failed, cancelled } as Record<JobStatus, number>;
+      const any = Object.values(counts).some((n) => n > 0);
+      // A queue is known by its jobs or by a pause flag (or because it was asked for by name).
+      if (!any && hasMeta !== 1 && params.queue === undefined) return;
+      stats.push({
+        name: queues[i]!,
+        paused: paused === '1',
+        counts,
+        oldestQueuedAgeMs: oldest === undefined || oldest < 0 ? 0 : Math.max(0, Number(now) - oldest),
+      });
+    });
+    return stats.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  async ping(): Promise<void> {
+    await this.guard(() => this.redis.ping());
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.stopRelay?.();
+    try {
+      await this.redis.quit();
+    } catch {
+      this.redis.disconnect();
+    }
+  }
+
+  /** Reads jobs of one queue by id (the relay's `job:finished`). */
+  private async fetchJobs(queue: string, ids: string[]): Promise<Job[]> {
+    const reply = (await this.script('sluiceFetch', queue, ...ids)) as [number, JobRow[]];
+    return reply[1].filter(rowExists).map((row) => rowToJob(row));
+  }
+
+  /** The queue a job lives in (from the id index), or undefined for an unknown id. */
+  private async queueOf(id: string): Promise<string | undefined> {
+    const queue = await this.guard(() => this.redis.hget(this.keys.idShard(id), id));
+    return queue ?? undefined;
+  }
+
+  private async queuesOf(ids: string[]): Promise<Array<string | undefined>> {
+    if (ids.length === 0) return [];
+    const pipe = this.redis.pipeline();
+    for (const id of ids) pipe.hget(this.keys.idShard(id), id);
+    return (execAll(await pipe.exec()) as Array<string | null>).map((q) => q ?? undefined);
+  }
+
+  private async dropIdIndex(ids: string[]): Promise<void> {
+    const pipe = this.redis.pipeline();
+    for (const [shard, group] of groupBy(ids, (id) => this.keys.idShard(id))) pipe.hdel(shard, ...group);
+    execAll(await pipe.exec());
+  }
+
+  private async knownQueues(): Promise<string[]> {
+    const queues = await this.guard(() => this.redis.smembers(this.keys.queues));
+    return queues.sort();
+  }
+
+  /** Arguments that turn an output into a completion, or into a permanent failure when too large. */
+  private outputArgs(output: unknown): [string, string] {
+    const text = jsonArg(output);
+    const bytes = Buffer.byteLength(text);
+    if (bytes <= this.maxOutputBytes) return ['s', text];
+    const error: JobError = {
+      code: ErrorCodes.payloadTooLarge,
+      message: `the output is ${bytes} bytes of JSON; the Redis backend stores at most ${this.maxOutputBytes} (maxOutputBytes)`,
+      permanent: true,
+    };
+    return ['x', JSON.stringify(error)];
+  }
+
+  /** The shared leading arguments of every script (see lua.ts). */
+  private header(queue: string): [string, ...ScriptArg[]] {
+    return [
+      this.keys.meta(queue),
+      this.keys.base(queue),
+      this.clock === undefined ? '' : this.clock.now(),
+      queue,
+      this.origin,
+      this.keys.channel,
+    ];
+  }
+
+  private script(name: ScriptName, queue: string, ...args: ScriptArg[]): Promise<unknown> {
+    const fn = (this.redis as unknown as Record<ScriptName, ScriptFn>)[name];
+    return fn.call(this.redis, ...this.header(queue), ...args);
+  }
+
+  private queued(target: ChainableCommander, name: ScriptName, queue: string, ...args: ScriptArg[]): void {
+    const fn = (target as unknown as Record<ScriptName, QueuedScriptFn>)[name];
+    fn.call(target, ...this.header(queue), ...args);
+  }
+
+  /** Several script calls in one round trip; the replies in call order. */
+  private async pipeline(calls: ReadonlyArray<readonly [ScriptName, string, readonly ScriptArg[]]>): Promise<unknown[]> {
+    if (calls.length === 0) return [];
+    if (calls.length === 1) {
+      const [name, queue, args] = calls[0]!;
+      return [await this.script(name, queue, ...args)];
+    }
+    const pipe = this.redis.pipeline();
+    for (const [name, queue, args] of calls) this.queued(pipe, name, queue, ...args);
+    return execAll(await pipe.exec());
+  }
+
+  private async guard<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.closed) throw closedError();
+    try {
+      return await fn();
+    } catch (error) {
+      throw translateError(error);
+    }
+  }
+}
+
+/** Opens the Redis backend. */
+export async function openRedisBackend(options: RedisBackendOptions): Promise<Backend> {
+  return RedisBackend.open(options);
+}
+
+/** Pipeline / MULTI replies, throwing the first error. */
+function execAll(results: Array<[Error | null, unknown]> | null): unknown[] {
+  if (results === null) throw new Error('redis transaction was aborted');
+  return results.map(([error, value]) => {
+    if (error) throw error;
+    return value;
+  });
+}
+
+function groupBy<T, K>(items: readonly T[], keyOf: (item: T) => K): Map<K, T[]> {
+  const groups = new Map<K, T[]>();
+  for (const item of items) {
+    const key = keyOf(item);
+    const group = groups.get(key);
+    if (group) group.push(item);
+    else groups.set(key, [item]);
+  }
+  return groups;
+}
+
+/** Groups attempt-scoped items by the queue their token names; tokens that are not ours are `foreign`. */
+function groupLeases<T extends LeaseRef>(items: readonly T[]): { byQueue: Map<string, T[]>; foreign: T[] } {
+  const byQueue = new Map<string, T[]>();
+  const foreign: T[] = [];
+  for (const item of items) {
+    const queue = queueOfToken(item.leaseToken);
+    if (queue === undefined) {
+      foreign.push(item);
+      continue;
+    }
+    const group = byQueue.get(queue);
+    if (group) group.push(item);
+    else byQueue.set(queue, [item]);
+  }
+  return { byQueue, foreign };
+}
+
+function leaseArgs(lease: LeaseRef): string[] {
+  return [lease.id, lease.leaseToken];
+}

@@ -1,0 +1,127 @@
+import type { BackoffPolicy, ClaimedJob, Job, JobError, JobStatus } from '../../core/job.js';
+import type { NewJob } from '../../core/new-job.js';
+import { ENQUEUE_ARITY, FIELDS } from './lua.js';
+
+/** A job hash as a script returns it: the values of FIELDS in order, null where a field is absent. */
+export type JobRow = Array<string | null>;
+
+const at = Object.fromEntries(FIELDS.map((name, i) => [name, i])) as Record<(typeof FIELDS)[number], number>;
+
+function field(row: JobRow, name: (typeof FIELDS)[number]): string | null {
+  return row[at[name]] ?? null;
+}
+
+/** True when the row is a job (a missing job reads as a row of nulls). */
+export function rowExists(row: JobRow | null | undefined): row is JobRow {
+  return Array.isArray(row) && field(row, 'id') !== null;
+}
+
+/** Optional strings travel as '' (absent) or '+value' (see lua.ts). */
+export function optArg(value: string | undefined): string {
+  return value === undefined ? '' : `+${value}`;
+}
+
+/** JSON text for a stored value; '' (absent) for undefined, which has no JSON form. */
+export function jsonArg(value: unknown): string {
+  return value === undefined ? '' : JSON.stringify(value);
+}
+
+/** The enqueue script's ENQUEUE_ARITY arguments for one job. */
+export function enqueueArgs(job: NewJob): string[] {
+  const args = [
+    job.id,
+    job.type,
+    JSON.stringify(job.input === undefined ? null : job.input),
+    String(job.priority),
+    String(job.maxAttempts),
+    JSON.stringify(job.backoff),
+    job.timeoutMs === undefined ? '' : String(job.timeoutMs),
+    optArg(job.idempotencyKey),
+    job.metadata === undefined ? '' : JSON.stringify(job.metadata),
+    optArg(job.tenant),
+    job.runAt === undefined ? '' : String(job.runAt),
+    String(Math.max(0, job.delayMs ?? 0)),
+  ];
+  if (args.length !== ENQUEUE_ARITY) throw new Error('enqueueArgs is out of step with the enqueue script');
+  return args;
+}
+
+/**
+ * The Job a fresh enqueue stored, built without reading it back (enqueue is hot): the hash holds
+ * exactly these values. Input goes through JSON so the result equals what `get` returns later.
+ */
+export function insertedJob(job: NewJob, now: number): Job {
+  const runAt = job.runAt ?? now + Math.max(0, job.delayMs ?? 0);
+  const stored: Job = {
+    id: job.id,
+    type: job.type,
+    queue: job.queue,
+    status: runAt > now ? 'scheduled' : 'queued',
+    input: JSON.parse(JSON.stringify(job.input === undefined ? null : job.input)),
+    priority: job.priority,
+    attempts: 0,
+    maxAttempts: job.maxAttempts,
+    backoff: { ...job.backoff },
+    createdAt: now,
+    runAt,
+    updatedAt: now,
+  };
+  if (job.timeoutMs !== undefined) stored.timeoutMs = job.timeoutMs;
+  if (job.idempotencyKey !== undefined) stored.idempotencyKey = job.idempotencyKey;
+  if (job.metadata !== undefined) stored.metadata = JSON.parse(JSON.stringify(job.metadata));
+  if (job.tenant !== undefined) stored.tenant = job.tenant;
+  return stored;
+}
+
+/**
+ * Row -> Job. Optional fields are absent (not undefined) when the hash lacks them. A due `scheduled`
+ * job (promoted lazily by the next claim) reads as `queued` when `now` is given.
+ */
+export function rowToJob(row: JobRow, now?: number): Job {
+  const status = field(row, 'st') as JobStatus;
+  const runAt = Number(field(row, 'rAt'));
+  const job: Job = {
+    id: field(row, 'id')!,
+    type: field(row, 'type')!,
+    queue: field(row, 'q')!,
+    status: status === 'scheduled' && now !== undefined && runAt <= now ? 'queued' : status,
+    input: JSON.parse(field(row, 'in') ?? 'null'),
+    priority: Number(field(row, 'pri')),
+    attempts: Number(field(row, 'att')),
+    maxAttempts: Number(field(row, 'max')),
+    backoff: JSON.parse(field(row, 'bo')!) as BackoffPolicy,
+    createdAt: Number(field(row, 'cAt')),
+    runAt,
+    updatedAt: Number(field(row, 'uAt')),
+  };
+  const output = field(row, 'out');
+  if (output !== null) job.output = JSON.parse(output);
+  const error = field(row, 'err');
+  if (error !== null) job.error = JSON.parse(error) as JobError;
+  const progress = field(row, 'prog');
+  if (progress !== null) job.progress = JSON.parse(progress);
+  const timeoutMs = field(row, 'to');
+  if (timeoutMs !== null) job.timeoutMs = Number(timeoutMs);
+  const key = field(row, 'ik');
+  if (key !== null) job.idempotencyKey = key;
+  const metadata = field(row, 'md');
+  if (metadata !== null) job.metadata = JSON.parse(metadata);
+  const tenant = field(row, 'ten');
+  if (tenant !== null) job.tenant = tenant;
+  const startedAt = field(row, 'sAt');
+  if (startedAt !== null) job.startedAt = Number(startedAt);
+  const finishedAt = field(row, 'fAt');
+  if (finishedAt !== null) job.finishedAt = Number(finishedAt);
+  return job;
+}
+
+/** Row of a job a claim just leased -> ClaimedJob. */
+export function rowToClaimedJob(row: JobRow): ClaimedJob {
+  return {
+    ...rowToJob(row),
+    status: 'running',
+    leaseToken: field(row, 'lt')!,
+    leaseExpiresAt: Number(field(row, 'lx')),
+    workerId: field(row, 'wid')!,
+  };
+}

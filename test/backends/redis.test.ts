@@ -1,0 +1,416 @@
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+import { describe, test } from 'node:test';
+import { Redis } from 'ioredis';
+import { openRedisBackend, RedisBackend } from '../../src/backends/redis/redis-backend.js';
+import type { Backend } from '../../src/core/backend.js';
+import { ErrorCodes } from '../../src/core/errors.js';
+import type { Job } from '../../src/core/job.js';
+import { toNewJob } from '../../src/core/new-job.js';
+import { runConformance } from '../conformance/index.js';
+import { FakeClock } from '../helpers/fake-clock.js';
+import { serviceSkipReason } from '../helpers/require-service.js';
+import { makeTempDir } from '../helpers/temp-dir.js';
+
+const url = process.env.SLUICE_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+const skip = await serviceSkipReason('Redis', url, async () => {
+  const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  probe.on('error', () => undefined);
+  try {
+    await probe.connect();
+    await probe.ping();
+  } finally {
+    probe.disconnect();
+  }
+});
+
+/** A fresh key prefix per test: its storage, removed by `dropPrefix`. */
+function freshPrefix(): string {
+  return `sluicetest-${randomUUID()}`;
+}
+
+/** Deletes every key of a prefix (SCAN + UNLINK): keys start with `{prefix`. */
+async function dropPrefix(redisUrl: string, prefix: string): Promise<void> {
+  const redis = new Redis(redisUrl);
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `{${prefix}*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length > 0) await redis.unlink(...keys);
+    } while (cursor !== '0');
+  } finally {
+    await redis.quit();
+  }
+}
+
+async function allKeys(redis: Redis, prefix: string): Promise<string[]> {
+  const keys: string[] = [];
+  let cursor = '0';
+  do {
+    const [next, found] = await redis.scan(cursor, 'MATCH', `{${prefix}*`, 'COUNT', 1000);
+    cursor = next;
+    keys.push(...found);
+  } while (cursor !== '0');
+  return keys.sort();
+}
+
+const quiet = () => undefined;
+
+runConformance(
+  'redis',
+  async ({ clock }) => {
+    const prefix = freshPrefix();
+    const opened: Backend[] = [];
+    // The machine's test server runs without persistence: the start-up warning has its own test below.
+    const open = async (): Promise<Backend> => {
+      const backend = await RedisBackend.open({ url, clock, prefix, warn: quiet });
+      opened.push(backend);
+      return backend;
+    };
+    const backend = await open();
+    return {
+      backend,
+      openAnother: open,
+      cleanup: async () => {
+        for (const b of opened) await b.close();
+        await dropPrefix(url, prefix);
+      },
+    };
+  },
+  { skip },
+);
+
+describe('redis adapter', { skip }, () => {
+  /** Runs `body` on a fresh prefix with a backend on the fake clock; closes and deletes everything. */
+  async function withBackend(
+    body: (ctx: { backend: RedisBackend; prefix: string; redis: Redis; clock: FakeClock }) => Promise<void>,
+    options: { maxOutputBytes?: number } = {},
+  ): Promise<void> {
+    const prefix = freshPrefix();
+    const clock = new FakeClock();
+    const backend = await RedisBackend.open({ url, clock, prefix, warn: quiet, ...options });
+    const redis = new Redis(url);
+    try {
+      await body({ backend, prefix, redis, clock });
+    } finally {
+      await backend.close();
+      await redis.quit();
+      await dropPrefix(url, prefix);
+    }
+  }
+
+  test('every key of one queue carries the same hash tag', async () => {
+    await withBackend(async ({ backend, prefix, redis, clock }) => {
+      const [a, b] = await backend.enqueue({
+        jobs: [
+          toNewJob({ type: 'math', queue: 'llm', idempotencyKey: 'k' }),
+          toNewJob({ type: 'noop', queue: 'llm', delayMs: 1000 }),
+          toNewJob({ type: 'noop', queue: 'other' }),
+        ],
+      });
+      assert.ok(a && b);
+      const [claimed] = await backend.claim({ queues: ['llm'], limit: 1, leaseMs: 1000, workerId: 'w' });
+      assert.ok(claimed);
+      await backend.fail({
+        items: [{ id: claimed.id, leaseToken: claimed.leaseToken, outcome: 'fail', error: { code: 'E', message: 'e' } }],
+      });
+      await backend.pauseQueue({ queue: 'llm', paused: true });
+      clock.advance(2000);
+      await backend.stats();
+
+      const keys = await allKeys(redis, prefix);
+      const tag = (key: string) => key.slice(0, key.indexOf('}') + 1);
+      const llm = keys.filter((key) => key.startsWith(`{${prefix}:llm}`));
+      assert.ok(llm.length >= 6, `expected the queue's state keys, got ${llm.join(', ')}`);
+      assert.deepEqual(new Set(llm.map(tag)), new Set([`{${prefix}:llm}`]));
+      // Cluster: one slot for the whole queue.
+      const slots = await Promise.all(llm.map((key) => redis.call('CLUSTER', 'KEYSLOT', key).catch(() => null)));
+      if (slots[0] !== null) assert.equal(new Set(slots).size, 1);
+      // Everything else is one of the documented global keys.
+      const globals = keys.filter((key) => !key.startsWith(`{${prefix}:llm}`) && !key.startsWith(`{${prefix}:other}`));
+      for (const key of globals) assert.match(key, new RegExp(`^\\{${prefix}(\\}:queues|/ids/[0-9a-f]\\})$`));
+    });
+  });
+
+  test('warns at start when appendonly is off, and says so when CONFIG cannot be read', async () => {
+    const prefix = freshPrefix();
+    const config = new Redis(url);
+    try {
+      const [, appendonly] = (await config.config('GET', 'appendonly')) as [string, string];
+      const warnings: string[] = [];
+      const backend = await RedisBackend.open({ url, prefix, warn: (m) => warnings.push(m) });
+      await backend.close();
+      if (appendonly === 'yes') {
+        assert.ok(warnings.every((w) => !/appendonly/.test(w)));
+      } else {
+        assert.ok(
+          warnings.some((w) => /appendonly no/.test(w)),
+          `expected an appendonly warning, got ${JSON.stringify(warnings)}`,
+        );
+      }
+    } finally {
+      await config.quit();
+    }
+  });
+
+  test('warns that it could not check when CONFIG is disabled', async () => {
+    const server = await startRedis({ extraArgs: ['--rename-command', 'CONFIG', '""'] });
+    try {
+      const warnings: string[] = [];
+      const backend = await RedisBackend.open({ url: server.url, warn: (m) => warnings.push(m) });
+      await backend.close();
+      assert.equal(warnings.length, 1);
+      assert.match(warnings[0]!, /could not check/);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  test('an output over the size limit fails the job permanently with a clear error', async () => {
+    await withBackend(
+      async ({ backend }) => {
+        await backend.enqueue({ jobs: [toNewJob({ type: 'noop' }), toNewJob({ type: 'noop' })] });
+        const [big, small] = await backend.claim({ queues: ['default'], limit: 2, leaseMs: 10_000, workerId: 'w' });
+        assert.ok(big && small);
+        const outcomes = await backend.complete({
+          items: [
+            { id: big.id, leaseToken: big.leaseToken, output: { text: 'x'.repeat(2000) } },
+            { id: small.id, leaseToken: small.leaseToken, output: { text: 'fits' } },
+          ],
+        });
+        assert.deepEqual(
+          outcomes.map((o) => o.result),
+          ['ok', 'ok'],
+        );
+        const failed = await backend.get({ id: big.id });
+        assert.equal(failed?.status, 'failed');
+        assert.equal(failed?.output, undefined);
+        assert.equal(failed?.error?.code, ErrorCodes.payloadTooLarge);
+        assert.equal(failed?.error?.permanent, true);
+        assert.match(failed?.error?.message ?? '', /1024/);
+        assert.deepEqual((await backend.get({ id: small.id }))?.output, { text: 'fits' });
+      },
+      { maxOutputBytes: 1024 },
+    );
+  });
+
+  test("pub/sub relays one handle's changes into another handle's events", async () => {
+    const prefix = freshPrefix();
+    const clock = new FakeClock();
+    const a = await RedisBackend.open({ url, clock, prefix, warn: quiet });
+    const b = await RedisBackend.open({ url, clock, prefix, warn: quiet });
+    try {
+      const wake = new Promise<{ queue: string; count: number }>((resolve) => b.events.on('jobs:enqueued', resolve));
+      const [result] = await a.enqueue({ jobs: [toNewJob({ type: 'noop', queue: 'shared' })] });
+      assert.deepEqual(await wake, { queue: 'shared', count: 1, remote: true });
+
+      const finished = new Promise<Job>((resolve) => b.events.on('job:finished', ({ job }) => resolve(job)));
+      const [claimed] = await a.claim({ queues: ['shared'], limit: 1, leaseMs: 10_000, workerId: 'w' });
+      assert.equal(claimed?.id, result!.job.id);
+      await a.complete({ items: [{ id: claimed!.id, leaseToken: claimed!.leaseToken, output: 42 }] });
+      const job = await finished;
+      assert.equal(job.id, claimed!.id);
+      assert.equal(job.status, 'succeeded');
+      assert.equal(job.output, 42);
+
+      const paused = new Promise((resolve) => b.events.on('queue:paused', resolve));
+      await a.pauseQueue({ queue: 'shared', paused: true });
+      assert.deepEqual(await paused, { queue: 'shared', paused: true });
+    } finally {
+      await a.close();
+      await b.close();
+      await dropPrefix(url, prefix);
+    }
+  });
+
+  test('uses the Redis server clock when no clock is given', async () => {
+    const prefix = freshPrefix();
+    const backend = await RedisBackend.open({ url, prefix, warn: quiet });
+    const redis = new Redis(url);
+    try {
+      const [seconds] = (await redis.time()) as [string | number, string | number];
+      const [result] = await backend.enqueue({ jobs: [toNewJob({ type: 'noop' })] });
+      const createdAt = result!.job.createdAt;
+      assert.ok(Math.abs(createdAt - Number(seconds) * 1000) < 5000, 'createdAt comes from Redis TIME');
+      const [claimed] = await backend.claim({ queues: ['default'], limit: 1, leaseMs: 60_000, workerId: 'w' });
+      assert.ok(claimed && claimed.leaseExpiresAt >= createdAt + 60_000);
+    } finally {
+      await backend.close();
+      await redis.quit();
+      await dropPrefix(url, prefix);
+    }
+  });
+
+  test('the ?prefix= URL option names the keys and is not passed to ioredis', async () => {
+    const prefix = freshPrefix();
+    const backend = await openRedisBackend({ url: `${url}${url.includes('?') ? '&' : '?'}prefix=${prefix}`, warn: quiet });
+    const redis = new Redis(url);
+    try {
+      await backend.enqueue({ jobs: [toNewJob({ type: 'noop', queue: 'p' })] });
+      assert.ok((await allKeys(redis, prefix)).some((key) => key.startsWith(`{${prefix}:p}`)));
+    } finally {
+      await backend.close();
+      await redis.quit();
+      await dropPrefix(url, prefix);
+    }
+  });
+
+  test('a closed backend fails with SLUICE_BACKEND_UNAVAILABLE; an unreachable one too', async () => {
+    const backend = await RedisBackend.open({ url, prefix: freshPrefix(), warn: quiet });
+    await backend.close();
+    await backend.close();
+    await assert.rejects(backend.ping(), (e: unknown) => (e as { code?: string }).code === ErrorCodes.backendUnavailable);
+    const port = await freePort();
+    await assert.rejects(
+      openRedisBackend({ url: `redis://127.0.0.1:${port}` }),
+      (e: unknown) => (e as { code?: string }).code === ErrorCodes.backendUnavailable,
+    );
+  });
+
+  test('a Redis restart (AOF, appendfsync always) loses no acknowledged job; the backend reconnects', {
+    timeout: 60_000,
+  }, async () => {
+    const tmp = makeTempDir('sluice-redis-aof-');
+    let server = await startRedis({ dir: tmp.dir, extraArgs: ['--appendonly', 'yes', '--appendfsync', 'always'] });
+    const clock = new FakeClock();
+    const warnings: string[] = [];
+    const backend = await RedisBackend.open({ url: server.url, clock, warn: (m) => warnings.push(m) });
+    try {
+      assert.deepEqual(warnings, [], 'appendonly yes + noeviction raises no warning');
+      const acknowledged: string[] = [];
+      for (let i = 0; i < 20; i++) {
+        const results = await backend.enqueue({
+          jobs: Array.from({ length: 10 }, (_, j) => toNewJob({ type: 'noop', input: i * 10 + j, idempotencyKey: `k${i}-${j}` })),
+        });
+        acknowledged.push(...results.map((r) => r.job.id));
+      }
+      const inFlight = await backend.claim({ queues: ['default'], limit: 5, leaseMs: 10_000, workerId: 'w' });
+      assert.equal(inFlight.length, 5);
+
+      // Kill -9: only what appendfsync always already wrote survives.
+      await server.kill('SIGKILL');
+      server = await startRedis({
+        dir: tmp.dir,
+        port: server.port,
+        extraArgs: ['--appendonly', 'yes', '--appendfsync', 'always'],
+      });
+
+      // The same handle reconnects on its own (ioredis retries), and the scripts reload on NOSCRIPT.
+      await waitForReconnect(backend);
+      const stats = await backend.stats({ queue: 'default' });
+      assert.equal(stats[0]?.counts.queued, 195);
+      assert.equal(stats[0]?.counts.running, 5);
+      for (const id of acknowledged) assert.ok(await backend.get({ id }), `job ${id} survived the restart`);
+      const [repeat] = await backend.enqueue({ jobs: [toNewJob({ type: 'noop', idempotencyKey: 'k0-0' })] });
+      assert.equal(repeat?.created, false, 'idempotency keys survive the restart');
+
+      // In-flight jobs come back by lease.
+      clock.advance(10_000);
+      assert.deepEqual(await backend.reclaimExpired(), { requeued: 5, failed: 0 });
+      const rest = await backend.claim({ queues: ['default'], limit: 500, leaseMs: 10_000, workerId: 'w2' });
+      assert.equal(rest.length, 200);
+      const outcomes = await backend.complete({
+        items: rest.map((j) => ({ id: j.id, leaseToken: j.leaseToken, output: j.input })),
+      });
+      assert.ok(outcomes.every((o) => o.result === 'ok'));
+      assert.equal((await backend.stats({ queue: 'default' }))[0]?.counts.succeeded, 200);
+    } finally {
+      await backend.close();
+      await server.stop();
+      tmp.cleanup();
+    }
+  });
+});
+
+/** Waits until the backend answers again (ioredis reconnects in the background). */
+async function waitForReconnect(backend: Backend): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    try {
+      await backend.ping();
+      return;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+    }
+  }
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  server.close();
+  await once(server, 'close');
+  return port;
+}
+
+interface OwnRedis {
+  url: string;
+  port: number;
+  kill(signal: NodeJS.Signals): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Starts a redis-server of our own on a free port (or the given one); stops only that process, by pid. */
+async function startRedis(options: { dir?: string; port?: number; extraArgs?: string[] }): Promise<OwnRedis> {
+  const port = options.port ?? (await freePort());
+  const tmp = options.dir === undefined ? makeTempDir('sluice-redis-') : undefined;
+  const dir = options.dir ?? tmp!.dir;
+  const child: ChildProcess = spawn(
+    'redis-server',
+    [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--dir',
+      dir,
+      '--save',
+      '',
+      '--maxmemory-policy',
+      'noeviction',
+      ...(options.extraArgs ?? []),
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let output = '';
+  child.stdout?.on('data', (chunk) => {
+    output += String(chunk);
+  });
+  child.stderr?.on('data', (chunk) => {
+    output += String(chunk);
+  });
+  const exited = once(child, 'exit');
+  // Ready when it says so on stdout (the event, not a sleep).
+  await new Promise<void>((resolve, reject) => {
+    const onData = () => {
+      if (/Ready to accept connections/.test(output)) {
+        child.stdout?.off('data', onData);
+        resolve();
+      }
+    };
+    child.stdout?.on('data', onData);
+    exited.then(() => reject(new Error(`redis-server exited early: ${output}`)), reject);
+  });
+  const kill = async (signal: NodeJS.Signals) => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    if (child.pid !== undefined) process.kill(child.pid, signal);
+    await exited;
+  };
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    port,
+    kill,
+    stop: async () => {
+      await kill('SIGTERM');
+      tmp?.cleanup();
+    },
+  };
+}
