@@ -1,6 +1,6 @@
-import type { Redis } from 'ioredis';
 import type { SluiceEvents } from '../../core/events.js';
 import type { Job } from '../../core/job.js';
+import type { RedisClient } from './connection.js';
 
 /** What a script publishes: origin handle, queue, and its events (see `events` in lua.ts). */
 interface Message {
@@ -14,11 +14,13 @@ interface Message {
  * call on the prefix's channel, and one subscriber connection per backend listens. Messages from this
  * handle itself are skipped (its events are emitted directly, with full payloads). `job:finished`
  * carries a Job, so finished ids are read back, and only while someone listens for them.
+ * On a Redis Cluster the scripts' PUBLISH reaches every node over the cluster bus, and the subscriber
+ * (an ioredis Cluster) listens on one of them.
  * Pub/sub is not durable: a message missed during a reconnect is covered by the worker's idle poll
  * and waitFor's re-read.
  */
 export async function startEventRelay(options: {
-  subscriber: Redis;
+  subscriber: RedisClient;
   channel: string;
   origin: string;
   events: SluiceEvents;

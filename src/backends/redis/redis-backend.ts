@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { ChainableCommander, Redis } from 'ioredis';
+import { type ChainableCommander, Cluster } from 'ioredis';
 import type {
   Backend,
   BackendCapabilities,
@@ -26,7 +26,7 @@ import { SluiceEvents } from '../../core/events.js';
 import { type ClaimedJob, emptyCounts, type Job, type JobError, type JobStatus, type QueueStats } from '../../core/job.js';
 import type { NewJob } from '../../core/new-job.js';
 import { checkRedisConfig } from './config-check.js';
-import { connect, parseRedisUrl, resolvePrefix } from './connection.js';
+import { connect, dataNodes, parseRedisUrl, type RedisClient, resolvePrefix } from './connection.js';
 import { startEventRelay } from './event-relay.js';
 import { checkQueueName, RedisKeys } from './keys.js';
 import { newLeaseToken, queueOfToken } from './lease-token.js';
@@ -36,7 +36,10 @@ import { closedError, translateError } from './translate-error.js';
 
 /** Options of the Redis adapter. */
 export interface RedisBackendOptions {
-  /** `redis://[user:pass@]host:port[/db][?prefix=NAME]` (or `rediss://`). */
+  /**
+   * `redis://[user:pass@]host:port[/db][?prefix=NAME]` (or `rediss://`); Redis Cluster:
+   * `redis://host:port[,host:port…]?cluster=1[&prefix=NAME]` (see docs/redis.md).
+   */
   url: string;
   /** Time source for runAt, leases and retention (tests). Default: the Redis server's clock (TIME). */
   clock?: Clock | undefined;
@@ -79,7 +82,9 @@ export class RedisBackend implements Backend {
   readonly events = new SluiceEvents();
 
   readonly keys: RedisKeys;
-  private readonly redis: Redis;
+  private readonly redis: RedisClient;
+  /** Redis Cluster: commands over several slots go one per slot (auto-pipelined per node), never in one MULTI. */
+  private readonly cluster: boolean;
   private readonly clock: Clock | undefined;
   private readonly maxOutputBytes: number;
   /** This handle's id in published events: its own messages are not relayed back to it. */
@@ -87,8 +92,9 @@ export class RedisBackend implements Backend {
   private stopRelay: (() => Promise<void>) | undefined;
   private closed = false;
 
-  private constructor(redis: Redis, keys: RedisKeys, options: RedisBackendOptions) {
+  private constructor(redis: RedisClient, keys: RedisKeys, options: RedisBackendOptions) {
     this.redis = redis;
+    this.cluster = redis instanceof Cluster;
     this.keys = keys;
     this.clock = options.clock;
     this.maxOutputBytes = options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
@@ -98,12 +104,17 @@ export class RedisBackend implements Backend {
   static async open(options: RedisBackendOptions): Promise<RedisBackend> {
     const parsed = parseRedisUrl(options.url);
     const keys = new RedisKeys(resolvePrefix(options.prefix, parsed.prefix));
-    const redis = await connect(parsed.url);
+    const redis = await connect(parsed);
     const backend = new RedisBackend(redis, keys, options);
     try {
       if (options.checkConfig ?? true) {
         const warn = options.warn ?? ((message: string) => process.emitWarning(message, { code: 'SLUICE_REDIS_CONFIG' }));
-        for (const warning of await checkRedisConfig(redis)) warn(warning);
+        // On a Cluster every master holds jobs: each one must keep them.
+        const nodes = dataNodes(redis);
+        for (const node of nodes) {
+          const where = nodes.length > 1 ? `${node.options.host}:${node.options.port}: ` : '';
+          for (const warning of await checkRedisConfig(node)) warn(`${where}${warning}`);
+        }
       }
       backend.stopRelay = await startEventRelay({
         subscriber: redis.duplicate(),
@@ -126,19 +137,32 @@ export class RedisBackend implements Backend {
     if (jobs.length === 0) return [];
     const byQueue = groupBy(jobs, (job) => job.queue);
     for (const queue of byQueue.keys()) checkQueueName(queue);
-    const replies = await this.guard(async () => {
-      // One MULTI: on a single Redis node the whole batch, every queue of it, is applied at once.
+    const shards = groupBy(jobs, (job) => this.keys.idShard(job.id));
+    const scriptReplies = (await this.guard(async () => {
       // The global indexes go first: a crash can leave an index entry without a job (harmless, it
       // reads as not found), never a job that no index leads to.
+      if (this.cluster) {
+        // Cluster: the indexes and the queues are in different slots, so no MULTI spans them. The
+        // indexes are written (idempotently) and acknowledged before any job; then one script per
+        // queue: each queue's part of the batch is atomic, the batch as a whole is not.
+        await Promise.all([
+          this.redis.sadd(this.keys.queues, ...byQueue.keys()),
+          ...[...shards].map(([shard, fields]) =>
+            this.redis.hset(shard, Object.fromEntries(fields.map((job) => [job.id, job.queue]))),
+          ),
+        ]);
+        return this.pipeline(
+          [...byQueue].map(([queue, group]) => ['sluiceEnqueue', queue, [group.length, ...group.flatMap(enqueueArgs)]] as const),
+        );
+      }
+      // One MULTI: on a single Redis node the whole batch, every queue of it, is applied at once.
       const tx = this.redis.multi();
       tx.sadd(this.keys.queues, ...byQueue.keys());
-      for (const [shard, fields] of groupBy(jobs, (job) => this.keys.idShard(job.id))) {
-        tx.hset(shard, Object.fromEntries(fields.map((job) => [job.id, job.queue])));
-      }
+      for (const [shard, fields] of shards) tx.hset(shard, Object.fromEntries(fields.map((job) => [job.id, job.queue])));
       for (const [queue, group] of byQueue) this.queued(tx, 'sluiceEnqueue', queue, group.length, ...group.flatMap(enqueueArgs));
-      return execAll(await tx.exec());
-    });
-    const scriptReplies = replies.slice(replies.length - byQueue.size) as unknown[][];
+      const replies = execAll(await tx.exec());
+      return replies.slice(replies.length - byQueue.size);
+    })) as unknown[][];
     const results = new Map<NewJob, EnqueueResult>();
     const orphaned: NewJob[] = [];
     let q = 0;
@@ -533,12 +557,23 @@ export class RedisBackend implements Backend {
 
   private async queuesOf(ids: string[]): Promise<Array<string | undefined>> {
     if (ids.length === 0) return [];
+    if (this.cluster) {
+      // One command per id shard (slot); auto-pipelining sends them as one pipeline per node.
+      const found = await Promise.all(ids.map((id) => this.redis.hget(this.keys.idShard(id), id)));
+      return found.map((q) => q ?? undefined);
+    }
     const pipe = this.redis.pipeline();
     for (const id of ids) pipe.hget(this.keys.idShard(id), id);
     return (execAll(await pipe.exec()) as Array<string | null>).map((q) => q ?? undefined);
   }
 
   private async dropIdIndex(ids: string[]): Promise<void> {
+    if (this.cluster) {
+      await Promise.all(
+        [...groupBy(ids, (id) => this.keys.idShard(id))].map(([shard, group]) => this.redis.hdel(shard, ...group)),
+      );
+      return;
+    }
     const pipe = this.redis.pipeline();
     for (const [shard, group] of groupBy(ids, (id) => this.keys.idShard(id))) pipe.hdel(shard, ...group);
     execAll(await pipe.exec());
@@ -584,12 +619,15 @@ export class RedisBackend implements Backend {
     fn.call(target, ...this.header(queue), ...args);
   }
 
-  /** Several script calls in one round trip; the replies in call order. */
+  /**
+   * Several script calls in one round trip; the replies in call order. On a Cluster the queues live
+   * on several nodes and one explicit pipeline may only address one: the calls are issued together
+   * and auto-pipelining sends them as one pipeline per node.
+   */
   private async pipeline(calls: ReadonlyArray<readonly [ScriptName, string, readonly ScriptArg[]]>): Promise<unknown[]> {
     if (calls.length === 0) return [];
-    if (calls.length === 1) {
-      const [name, queue, args] = calls[0]!;
-      return [await this.script(name, queue, ...args)];
+    if (calls.length === 1 || this.cluster) {
+      return Promise.all(calls.map(([name, queue, args]) => this.script(name, queue, ...args)));
     }
     const pipe = this.redis.pipeline();
     for (const [name, queue, args] of calls) this.queued(pipe, name, queue, ...args);
