@@ -4,6 +4,7 @@
  *   server -> sluice facade, core, observability, handlers (type names)
  *   sluice -> backends/open-backend, worker, core
  *   backends/<one> -> core;  worker, handlers, providers, observability, config, client -> core
+ *   handlers -> models (offline CPU models) -> core
  *   core -> zod, uuid
  */
 const notCore = '^src/(?!core/)';
@@ -32,9 +33,9 @@ module.exports = {
     },
     {
       name: 'lower-layers-stay-low',
-      comment: 'worker, handlers, providers, observability, config and client never import the layers above them',
+      comment: 'worker, handlers, models, providers, observability, config and client never import the layers above them',
       severity: 'error',
-      from: { path: '^src/(worker|handlers|providers|observability|config|client)/' },
+      from: { path: '^src/(worker|handlers|models|providers|observability|config|client)/' },
       to: { path: '^src/(server|cli|backends)/|^src/sluice\\.ts$|^src/index\\.ts$' },
     },
     {
@@ -42,6 +43,13 @@ module.exports = {
       severity: 'error',
       from: { path: '^src/worker/' },
       to: { path: '^src/handlers/' },
+    },
+    {
+      name: 'models-sit-below-handlers',
+      comment: 'models/ loads and runs models; handlers/ turn jobs into model calls, never the reverse',
+      severity: 'error',
+      from: { path: '^src/models/' },
+      to: { path: '^src/(handlers|worker|providers)/' },
     },
     {
       name: 'client-is-standalone',

@@ -1,0 +1,77 @@
+import { availableParallelism } from 'node:os';
+import { Piscina } from 'piscina';
+import { modelLoadError } from './model-errors.js';
+import { siblingThreadFile, threadExecArgv } from './thread-file.js';
+import type { NlpAnalysis, NlpOptions } from './wink-analyse.js';
+import type { WinkTask, WinkTaskResult } from './wink-thread.js';
+
+/**
+ * The NLP model (wink-nlp + English lite model) behind a piscina thread pool. wink is fast, but not
+ * free: a 100 000-character text blocked the event loop for 45-90 ms here (measured, see
+ * docs/models.md), longer than a worker should stall its lease heartbeats and HTTP answers. So the
+ * model lives in worker threads, each loading it once (~60 ms, ~30 MB) and keeping it while the
+ * thread lives; the pool keeps its threads for IDLE_TIMEOUT_MS after the last job.
+ */
+
+/** Threads the pool may use: leave a core to the event loop, at most 2. */
+export const NLP_THREADS = Math.max(1, Math.min(2, availableParallelism() - 1));
+
+/** Idle threads exit after this long (taking their model copy with them). */
+const IDLE_TIMEOUT_MS = 60_000;
+
+let pool: Piscina<WinkTask, WinkTaskResult> | undefined;
+/** Model loads reported by each thread that answered (by thread id). */
+const loadsByThread = new Map<number, number>();
+
+function getPool(): Piscina<WinkTask, WinkTaskResult> {
+  if (pool) return pool;
+  const file = siblingThreadFile('wink-thread', import.meta.url);
+  const created = new Piscina<WinkTask, WinkTaskResult>({
+    filename: file.href,
+    minThreads: 0,
+    maxThreads: NLP_THREADS,
+    idleTimeout: IDLE_TIMEOUT_MS,
+    execArgv: threadExecArgv(file.typescript),
+  });
+  // A thread that dies with no task in hand would otherwise crash the process: drop the pool.
+  created.on('error', () => {
+    if (pool === created) pool = undefined;
+    void created.destroy();
+  });
+  pool = created;
+  return created;
+}
+
+/**
+ * Analyses `text` in the NLP thread pool. Rejects with a PermanentError ("NLP model could not be
+ * loaded: ...") when the model cannot load, with `signal.reason` when aborted (the thread running
+ * the text is terminated; the next job starts a fresh one).
+ */
+export async function analyseInThread(text: string, options: NlpOptions, signal?: AbortSignal): Promise<NlpAnalysis> {
+  signal?.throwIfAborted();
+  let result: WinkTaskResult;
+  try {
+    result = await getPool().run({ text, options }, { signal: signal ?? null });
+  } catch (error) {
+    if (signal?.aborted) throw signal.reason;
+    throw error;
+  }
+  loadsByThread.set(result.threadId, result.modelLoads);
+  if (!result.ok) throw modelLoadError('NLP', result.loadError);
+  return result.analysis;
+}
+
+/** Threads alive, and how many times the threads that answered so far loaded the model in total. */
+export function winkModelStats(): { threads: number; modelLoads: number } {
+  let modelLoads = 0;
+  for (const loads of loadsByThread.values()) modelLoads += loads;
+  return { threads: pool?.threads.length ?? 0, modelLoads };
+}
+
+/** Stops the NLP threads (running tasks are rejected). Safe to call more than once. */
+export async function closeWinkModel(): Promise<void> {
+  const current = pool;
+  pool = undefined;
+  loadsByThread.clear();
+  if (current) await current.destroy();
+}
