@@ -8,6 +8,8 @@ export interface OpenBackendOptions {
   clock?: Clock | undefined;
   /** Create or upgrade the schema on open (server backends; SQLite always does). Default true. */
   migrate?: boolean | undefined;
+  /** The job store URL for a transport-only backend (`amqp://…`): SLUICE_STORE. */
+  store?: string | undefined;
 }
 
 export const DEFAULT_BACKEND_URL = 'sqlite:./data/sluice.db';
@@ -19,7 +21,10 @@ export const DEFAULT_BACKEND_URL = 'sqlite:./data/sluice.db';
  * - `sqlite:./data/sluice.db`, `sqlite:/abs/path.db`, `sqlite::memory:`;
  *   query `?synchronous=full|normal|off` sets durability (default normal, see README).
  * - `postgres://user@host:5432/db` (query `?schema=NAME` for a schema other than `sluice`).
- * - `redis://host:6379/0` (query `?prefix=NAME` for a key prefix other than `sluice`).
+ * - `redis://host:6379/0` (query `?prefix=NAME` for a key prefix other than `sluice`;
+ *   Redis Cluster: `redis://host:7000,host:7001?cluster=1`).
+ * - `amqp://user:pass@host:5672/vhost` with `options.store` (SLUICE_STORE) naming the job store;
+ *   query `?prefix=NAME` for a queue-name prefix other than `sluice` (see docs/rabbitmq.md).
  */
 export async function openBackend(url: string = DEFAULT_BACKEND_URL, options: OpenBackendOptions = {}): Promise<Backend> {
   const scheme = url.slice(0, url.indexOf(':') + 1).toLowerCase();
@@ -39,14 +44,37 @@ export async function openBackend(url: string = DEFAULT_BACKEND_URL, options: Op
       return openRedisBackend({ url, ...(options.clock ? { clock: options.clock } : {}) });
     }
     case 'amqp:':
-    case 'amqps:':
-      throw new SluiceError(
-        ErrorCodes.config,
-        'the RabbitMQ backend is not available in this version yet; use sqlite:, postgres:// or redis://',
-        {
-          field: 'SLUICE_BACKEND',
-        },
-      );
+    case 'amqps:': {
+      if (options.store === undefined || options.store === '') {
+        throw new SluiceError(
+          ErrorCodes.config,
+          'an amqp:// backend needs a job store: set SLUICE_STORE=sqlite:…|postgres://…|redis://…',
+          {
+            field: 'SLUICE_STORE',
+          },
+        );
+      }
+      const storeScheme = options.store.slice(0, options.store.indexOf(':') + 1).toLowerCase();
+      if (storeScheme === 'amqp:' || storeScheme === 'amqps:') {
+        throw new SluiceError(ErrorCodes.config, 'SLUICE_STORE must be a sqlite:, postgres:// or redis:// URL', {
+          field: 'SLUICE_STORE',
+        });
+      }
+      const { openRabbitmqBackend } = await import('./rabbitmq/rabbitmq-backend.js');
+      const { prefix, url: brokerUrl } = splitPrefix(url);
+      const store = await openBackend(options.store, { ...options, store: undefined });
+      try {
+        return await openRabbitmqBackend({
+          url: brokerUrl,
+          store,
+          ...(prefix ? { prefix } : {}),
+          ...(options.clock ? { clock: options.clock } : {}),
+        });
+      } catch (error) {
+        await store.close();
+        throw error;
+      }
+    }
     default:
       throw new SluiceError(ErrorCodes.config, `unknown backend URL "${url}": expected sqlite:PATH, postgres://… or redis://…`, {
         field: 'SLUICE_BACKEND',
@@ -87,4 +115,16 @@ export function parseSqliteUrl(url: string): { path: string; synchronous?: SyncM
     });
   }
   return { path: rest, synchronous: sync as SyncMode };
+}
+
+/** Takes the adapter's own `prefix` option off an amqp URL (amqplib would pass it to the broker). */
+function splitPrefix(url: string): { url: string; prefix?: string } {
+  const q = url.indexOf('?');
+  if (q < 0) return { url };
+  const params = new URLSearchParams(url.slice(q + 1));
+  const prefix = params.get('prefix');
+  params.delete('prefix');
+  const rest = params.toString();
+  const bare = `${url.slice(0, q)}${rest === '' ? '' : `?${rest}`}`;
+  return prefix === null ? { url: bare } : { url: bare, prefix };
 }

@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { dlqCommand } from './commands/dlq.js';
 import { jobsCommand } from './commands/jobs.js';
 import { migrateCommand } from './commands/migrate.js';
+import { mockProviderCommand } from './commands/mock-provider.js';
 import { queuesCommand } from './commands/queues.js';
 import { serveCommand } from './commands/serve.js';
 import { statusCommand } from './commands/status.js';
@@ -21,5 +22,6 @@ export function buildProgram(): Command {
     .addCommand(jobsCommand())
     .addCommand(queuesCommand())
     .addCommand(dlqCommand())
-    .addCommand(migrateCommand());
+    .addCommand(migrateCommand())
+    .addCommand(mockProviderCommand());
 }

@@ -1,7 +1,9 @@
 import type { Config } from '../config/config.js';
 import { builtinHandlers, closeBuiltinHandlers } from '../handlers/builtin-handlers.js';
+import { providerHandlers } from '../handlers/provider-handlers.js';
 import type { Logger } from '../observability/logger.js';
 import { logWorkerEvents } from '../observability/worker-logging.js';
+import { openProviderPool } from '../providers/open-provider-pool.js';
 import type { Sluice } from '../sluice.js';
 import { startLeaseReaper } from '../worker/lease-reaper.js';
 import { startRetentionSweeper } from '../worker/retention-sweeper.js';
@@ -23,12 +25,16 @@ export async function startWorkers(
     finishedOlderThanMs: config.SLUICE_RETENTION_MS,
     failedOlderThanMs: config.SLUICE_FAILED_RETENTION_MS,
   });
+  // chat / embed exist only where providers are configured (SLUICE_PROVIDERS); limits are shared
+  // through the backend when it keeps rate budgets.
+  const providers = concurrency > 0 ? openProviderPool(config.SLUICE_PROVIDERS, { backend: sluice.backend }) : undefined;
+  if (providers) logger.info({ sharedBudgets: providers.sharedBudgets }, 'AI providers configured');
   const worker =
     concurrency > 0
       ? sluice.worker({
           queues: config.SLUICE_QUEUES,
           concurrency,
-          handlers: builtinHandlers(),
+          handlers: { ...builtinHandlers(), ...(providers ? providerHandlers(providers.pool) : {}) },
           leaseMs: config.SLUICE_LEASE_MS,
           pollIntervalMs: config.SLUICE_POLL_INTERVAL_MS,
           shutdownGraceMs: config.SLUICE_SHUTDOWN_GRACE_MS,

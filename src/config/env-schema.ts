@@ -20,6 +20,8 @@ const DAY = 24 * 3600 * 1000;
 export const envSchema = z.object({
   /** Backend URL: sqlite:PATH (default), later postgres://, redis://, amqp://. */
   SLUICE_BACKEND: z.string().min(1).default('sqlite:./data/sluice.db'),
+  /** The job store when SLUICE_BACKEND is amqp:// (RabbitMQ delivers, the store keeps records). */
+  SLUICE_STORE: z.string().min(1).optional(),
   /** Create or upgrade a server backend's schema at start (`false`: run `sluice migrate` yourself). */
   SLUICE_AUTO_MIGRATE: z
     .enum(['true', 'false', '1', '0'])
@@ -52,6 +54,8 @@ export const envSchema = z.object({
   SLUICE_URL: z.url().default('http://127.0.0.1:8080'),
   /** API key the CLI's client commands send. */
   SLUICE_API_KEY: z.string().optional(),
+  /** OpenAI-compatible providers for `chat` / `embed`: a JSON list, or `@path/to/file.json` (see docs/providers.md). */
+  SLUICE_PROVIDERS: z.string().optional(),
 });
 
 export type Env = z.output<typeof envSchema>;

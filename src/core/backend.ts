@@ -1,6 +1,7 @@
 import type { SluiceEvents } from './events.js';
 import type { ClaimedJob, Job, JobError, JobStatus, QueueStats } from './job.js';
 import type { NewJob } from './new-job.js';
+import type { RateBudgetAction, RateBudgetResult } from './rate-budget.js';
 
 /**
  * The Backend port: what a storage adapter must do, shaped by the job lifecycle.
@@ -26,6 +27,21 @@ export interface Backend {
   /** Atomically leases up to `limit` due jobs: highest priority first, then oldest runAt.
    * Starts an attempt on each (attempts + 1). Paused queues are skipped. */
   claim(params: ClaimParams): Promise<ClaimedJob[]>;
+  /**
+   * Optional (declared by `capabilities.claimById`): leases exactly the listed jobs, those of them
+   * that are claimable now (queued, or scheduled and due; queue not paused; type in `types`), in one
+   * atomic batch. Ids that are not claimable (unknown, already running, ended, not yet due) are
+   * skipped, not errors: a transport that delivers job ids (RabbitMQ) uses this to turn a delivery
+   * into a fenced lease, so a duplicate or stale delivery can never start a second attempt.
+   * Returns the leased jobs in claim order; an id listed twice is leased once.
+   */
+  claimIds?(params: ClaimIdsParams): Promise<ClaimedJob[]>;
+  /**
+   * Optional (declared by `capabilities.rateBudgets`): applies a rate-budget action (see
+   * core/rate-budget.ts: the policy) to the stored state of `scope` in one atomic step, with the
+   * backend's clock, so that provider limits hold for every worker sharing this backend.
+   */
+  updateRateBudget?(params: UpdateRateBudgetParams): Promise<RateBudgetResult>;
   /** Extends leases. Reports which leases are gone (expired and reclaimed, cancelled, finished). */
   heartbeat(params: HeartbeatParams): Promise<HeartbeatResult>;
   /** Ends attempts successfully. */
@@ -62,6 +78,32 @@ export interface BackendCapabilities {
   crossProcessEvents: boolean;
   /** Several processes on several machines may share this backend. */
   multiMachine: boolean;
+  /** `updateRateBudget` is implemented (fleet-wide provider limits). Absent = false. */
+  rateBudgets?: boolean;
+  /** `claimIds` is implemented. Absent = false. */
+  claimById?: boolean;
+  /**
+   * Claims follow the priority / runAt order exactly, across calls and handles. Absent = true.
+   * False for a broker transport (RabbitMQ): its priorities are coarse buckets and delivery order
+   * is the broker's, so only the jobs handed out in one claim call are sorted among themselves.
+   */
+  strictOrder?: boolean;
+}
+
+/** Parameters of `Backend.claimIds`. */
+export interface ClaimIdsParams {
+  ids: string[];
+  /** Only these job types; undefined = any type. */
+  types?: string[] | undefined;
+  leaseMs: number;
+  workerId: string;
+}
+
+/** Parameters of `Backend.updateRateBudget`. */
+export interface UpdateRateBudgetParams {
+  /** One provider's budgets, e.g. `provider:openai`. */
+  scope: string;
+  action: RateBudgetAction;
 }
 
 export interface EnqueueParams {

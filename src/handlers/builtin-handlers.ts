@@ -2,14 +2,16 @@ import type { HandlerMap } from '../worker/handler.js';
 import type { BuiltinHandlerType } from './builtin-types.js';
 import { closeFactorialPool, factorialHandler } from './factorial.js';
 import { mathHandler } from './math.js';
+import { closeModelHandlers, modelHandlers } from './model-handlers.js';
 import { noopHandler } from './noop.js';
 import { sleepHandler } from './sleep.js';
 
 export { BUILTIN_HANDLER_TYPES, type BuiltinHandlerType } from './builtin-types.js';
 
 /**
- * The built-in handlers by job type: `math`, `factorial`, `noop`, `sleep`. A fresh map each call,
- * so a caller may add or replace entries without affecting others.
+ * The built-in handlers by job type: `math`, `factorial`, `noop`, `sleep`, and the offline CPU
+ * models `ocr`, `nlp`, `detect-language` (each model loads on its first job). A fresh map each
+ * call, so a caller may add or replace entries without affecting others.
  */
 export function builtinHandlers(): HandlerMap {
   const handlers: Record<BuiltinHandlerType, HandlerMap[string]> = {
@@ -18,13 +20,13 @@ export function builtinHandlers(): HandlerMap {
     noop: noopHandler,
     sleep: sleepHandler,
   };
-  return handlers;
+  return { ...handlers, ...modelHandlers() };
 }
 
 /**
- * Releases what the built-in handlers hold (the factorial thread pool), so that the process can
- * exit. Call after the workers have stopped; safe to call more than once.
+ * Releases what the built-in handlers hold (the factorial thread pool, loaded models), so that the
+ * process can exit. Call after the workers have stopped; safe to call more than once.
  */
 export async function closeBuiltinHandlers(): Promise<void> {
-  await closeFactorialPool();
+  await Promise.all([closeFactorialPool(), closeModelHandlers()]);
 }

@@ -5,3 +5,5 @@
 export const BUILTIN_HANDLER_TYPES = ['math', 'factorial', 'noop', 'sleep'] as const;
 
 export type BuiltinHandlerType = (typeof BUILTIN_HANDLER_TYPES)[number];
+
+export { MODEL_HANDLER_TYPES } from './model-types.js';

@@ -19,7 +19,34 @@ export interface HandlerDefinition<Input = unknown, Output = unknown> {
   timeoutMs?: number;
   /** At most this many jobs of this type run at once in one worker (within its concurrency). */
   concurrency?: number;
+  /**
+   * Batching window: the worker gathers up to `maxSize` claimed jobs of this type (or whatever
+   * arrived within `maxWaitMs` of the first) and runs them in one `handleBatch` call. Each job
+   * keeps its own lease, timeout and result. A batch cannot be larger than the worker's
+   * concurrency (or this handler's), since every job in it holds a slot.
+   */
+  batch?: BatchOptions;
+  /** Runs a batch (required with `batch`); `handle` still serves a job run alone. */
+  handleBatch?: BatchHandlerFunction<Input, Output>;
 }
+
+export interface BatchOptions {
+  maxSize: number;
+  maxWaitMs: number;
+}
+
+/** One job's result in a batch: only the items that failed fail. */
+export type BatchItemResult<Output = unknown> = { ok: true; output: Output } | { ok: false; error: unknown };
+
+/**
+ * Runs several jobs in one call. `items[i]` is the context of one job (its signal fires on that
+ * job's timeout, cancellation or lost lease); `signal` fires when every item's signal has fired.
+ * Returns one result per item, in order. A throw fails every item with that error.
+ */
+export type BatchHandlerFunction<Input = unknown, Output = unknown> = (
+  items: Array<HandlerContext<Input>>,
+  signal: AbortSignal,
+) => Promise<Array<BatchItemResult<Output>>>;
 
 export type Handler<Input = unknown, Output = unknown> = HandlerFunction<Input, Output> | HandlerDefinition<Input, Output>;
 

@@ -78,6 +78,14 @@ export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOpti
   for (const [type, definition] of resolved.handlers) {
     if (definition.concurrency !== undefined) requirePositiveInteger(`handlers.${type}.concurrency`, definition.concurrency);
     if (definition.timeoutMs !== undefined) requirePositiveInteger(`handlers.${type}.timeoutMs`, definition.timeoutMs);
+    if (definition.batch !== undefined) {
+      requirePositiveInteger(`handlers.${type}.batch.maxSize`, definition.batch.maxSize);
+      if (!Number.isInteger(definition.batch.maxWaitMs) || definition.batch.maxWaitMs < 0) {
+        throw configError(`handlers.${type}.batch.maxWaitMs`, 'must be an integer >= 0');
+      }
+      if (typeof definition.handleBatch !== 'function')
+        throw configError(`handlers.${type}.handleBatch`, 'is required with batch');
+    }
   }
   requirePositiveInteger('concurrency', resolved.concurrency);
   requirePositiveInteger('leaseMs', resolved.leaseMs);

@@ -4,8 +4,10 @@ import type { ClaimedJob } from '../core/job.js';
 import { decideFailure } from '../core/retry-policy.js';
 import { abortKind, cancelledReason, leaseLostReason, shutdownReason } from './abort-reasons.js';
 import { Attempt, type AttemptOutcome } from './attempt.js';
+import { BatchCollector } from './batch-collector.js';
 import { planClaims } from './claim-planner.js';
 import { type ErrorBackoff, errorBackoffMs } from './error-backoff.js';
+import type { HandlerDefinition, HandlerFunction } from './handler.js';
 import { SettleBatcher } from './settle-batcher.js';
 import { sleep } from './sleep.js';
 import { type EventListener, TypedEmitter } from './typed-emitter.js';
@@ -69,6 +71,8 @@ export class Worker {
   /** The heartbeat call in flight, if any: beats never overlap, and stop() waits for the last one. */
   private heartbeatInFlight: Promise<void> | undefined;
   private unsubscribers: Array<() => void> = [];
+  /** Batching windows by job type (handlers that declare `batch`). */
+  private readonly collectors = new Map<string, BatchCollector>();
   private stopping: Promise<void> | undefined;
 
   constructor(backend: Backend, options: WorkerOptions) {
@@ -136,6 +140,8 @@ export class Worker {
     this.currentState = 'stopping';
     this.stopController.abort();
     this.wake.wake();
+    // Jobs waiting in a batching window run now rather than at the end of the window.
+    for (const collector of this.collectors.values()) collector.flush();
 
     const grace = new AbortController();
     const finishedInTime = await Promise.race([
@@ -272,7 +278,9 @@ export class Worker {
       try {
         this.emitter.emit('job:started', { job });
         const timeoutMs = job.timeoutMs ?? definition.timeoutMs ?? this.options.defaultTimeoutMs;
-        outcome = await attempt.run(definition.handle, timeoutMs, (progress) => this.reportProgress(attempt, progress));
+        outcome = await attempt.run(this.handlerOf(job.type, definition), timeoutMs, (progress) =>
+          this.reportProgress(attempt, progress),
+        );
       } finally {
         // The slot frees as soon as the handler is done (or abandoned), before the result is written.
         this.freeSlot(job.type);
@@ -284,6 +292,18 @@ export class Worker {
       attempt.end();
       this.attempts.delete(job.leaseToken);
     }
+  }
+
+  /** The handler function of an attempt: the definition's own, or its batching window's. */
+  private handlerOf(type: string, definition: HandlerDefinition<never, unknown>): HandlerFunction<never, unknown> {
+    const { batch, handleBatch } = definition;
+    if (!batch || !handleBatch) return definition.handle;
+    let collector = this.collectors.get(type);
+    if (!collector) {
+      collector = new BatchCollector(batch, handleBatch);
+      this.collectors.set(type, collector);
+    }
+    return collector.submit;
   }
 
   private async settle(attempt: Attempt, outcome: AttemptOutcome): Promise<void> {

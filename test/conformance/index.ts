@@ -1,6 +1,7 @@
 import { describe } from 'node:test';
 import { bulkEnqueueSuite } from './bulk-enqueue.js';
 import { cancelSuite } from './cancel.js';
+import { claimIdsSuite } from './claim-ids.js';
 import { claimOrderSuite } from './claim-order.js';
 import { concurrentClaimersSuite } from './concurrent-claimers.js';
 import { deadLetterAndRedriveSuite } from './dead-letter-and-redrive.js';
@@ -12,6 +13,7 @@ import { idempotencySuite } from './idempotency.js';
 import { leasesAndFencingSuite } from './leases-and-fencing.js';
 import { listAndTenantsSuite } from './list-and-tenants.js';
 import { pauseSuite } from './pause.js';
+import { rateBudgetsSuite } from './rate-budgets.js';
 import { retentionSuite } from './retention.js';
 import { statsSuite } from './stats.js';
 
@@ -39,5 +41,7 @@ export function runConformance(name: string, factory: BackendFactory, options: {
     listAndTenantsSuite(factory);
     concurrentClaimersSuite(factory);
     eventsSuite(factory);
+    claimIdsSuite(factory);
+    rateBudgetsSuite(factory);
   });
 }

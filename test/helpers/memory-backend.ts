@@ -1,6 +1,7 @@
 import type {
   Backend,
   BackendCapabilities,
+  ClaimIdsParams,
   ClaimParams,
   CompleteParams,
   EnqueueParams,
@@ -17,12 +18,14 @@ import type {
   RedriveParams,
   ReleaseParams,
   SettleOutcome,
+  UpdateRateBudgetParams,
 } from '../../src/core/backend.js';
 import type { Clock } from '../../src/core/clock.js';
 import { ConflictError, ErrorCodes, LeaseLostError, NotFoundError, SluiceError } from '../../src/core/errors.js';
 import { type SluiceEventMap, type SluiceEventName, SluiceEvents } from '../../src/core/events.js';
 import { newLeaseToken } from '../../src/core/ids.js';
 import { type ClaimedJob, emptyCounts, isTerminal, type Job, type QueueStats } from '../../src/core/job.js';
+import { applyRateBudget, type RateBudgetResult, type RateBudgetState } from '../../src/core/rate-budget.js';
 
 /** The lease of a running attempt: kept beside the job, never shown in `get`/`list`. */
 interface Lease {
@@ -53,10 +56,16 @@ type PendingEvent = { [K in SluiceEventName]: { name: K; payload: SluiceEventMap
  */
 export class MemoryBackend implements Backend {
   readonly name = 'memory';
-  readonly capabilities: BackendCapabilities = { crossProcessEvents: false, multiMachine: false };
+  readonly capabilities: BackendCapabilities = {
+    crossProcessEvents: false,
+    multiMachine: false,
+    claimById: true,
+    rateBudgets: true,
+  };
   readonly events = new SluiceEvents();
 
   private readonly clock: Clock;
+  private readonly rateBudgets = new Map<string, RateBudgetState>();
   private readonly jobs = new Map<string, StoredJob>();
   /** `tenant \0 queue \0 key` -> job id. */
   private readonly idempotency = new Map<string, string>();
@@ -132,6 +141,27 @@ export class MemoryBackend implements Backend {
       )
       .sort((a, b) => compareClaimOrder(a.job, b.job))
       .slice(0, params.limit);
+    return this.lease(due, now, params);
+  }
+
+  async claimIds(params: ClaimIdsParams): Promise<ClaimedJob[]> {
+    const now = this.begin();
+    const types = params.types === undefined ? undefined : new Set(params.types);
+    const picked = [...new Set(params.ids)]
+      .map((id) => this.jobs.get(id))
+      .filter(
+        (stored): stored is StoredJob =>
+          stored !== undefined &&
+          stored.job.status === 'queued' &&
+          stored.job.runAt <= now &&
+          !this.pausedQueues.has(stored.job.queue) &&
+          (types === undefined || types.has(stored.job.type)),
+      )
+      .sort((a, b) => compareClaimOrder(a.job, b.job));
+    return this.lease(picked, now, params);
+  }
+
+  private lease(due: StoredJob[], now: number, params: { leaseMs: number; workerId: string }): ClaimedJob[] {
     return due.map((stored) => {
       const lease: Lease = { token: newLeaseToken(), expiresAt: now + params.leaseMs, workerId: params.workerId };
       stored.lease = lease;
@@ -394,6 +424,12 @@ export class MemoryBackend implements Backend {
     return [...byQueue.values()]
       .filter((stats) => params.queue === undefined || stats.name === params.queue)
       .sort((a, b) => compareStrings(a.name, b.name));
+  }
+
+  async updateRateBudget({ scope, action }: UpdateRateBudgetParams): Promise<RateBudgetResult> {
+    const { state, result } = applyRateBudget(this.rateBudgets.get(scope), action, this.clock.now());
+    this.rateBudgets.set(scope, state);
+    return result;
   }
 
   async ping(): Promise<void> {

@@ -55,6 +55,17 @@ export const MIGRATIONS: ReadonlyArray<{ name: string; sql: string }> = [
     );
     `,
   },
+  {
+    name: 'provider rate budgets',
+    sql: `
+    -- Provider rate-limit budgets shared by every worker (Backend.updateRateBudget).
+    CREATE TABLE {S}.rate_budgets (
+      scope      text PRIMARY KEY,
+      state      json NOT NULL,     -- RateBudgetState (core/rate-budget.ts)
+      updated_at bigint NOT NULL
+    );
+    `,
+  },
 ];
 
 /** The schema version this code reads and writes. */

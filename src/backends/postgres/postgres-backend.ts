@@ -3,6 +3,7 @@ import type pg from 'pg';
 import type {
   Backend,
   BackendCapabilities,
+  ClaimIdsParams,
   ClaimParams,
   CompleteParams,
   EnqueueParams,
@@ -18,12 +19,14 @@ import type {
   RedriveParams,
   ReleaseParams,
   SettleOutcome,
+  UpdateRateBudgetParams,
 } from '../../core/backend.js';
 import type { Clock } from '../../core/clock.js';
 import { ConflictError, ErrorCodes, LeaseLostError, NotFoundError, SluiceError, ValidationError } from '../../core/errors.js';
 import { SluiceEvents } from '../../core/events.js';
 import { type ClaimedJob, emptyCounts, type Job, type JobError, type JobStatus, type QueueStats } from '../../core/job.js';
 import type { NewJob } from '../../core/new-job.js';
+import { applyRateBudget, type RateBudgetResult, type RateBudgetState } from '../../core/rate-budget.js';
 import { type ConnectionSettings, createClient, createPool, PG_TYPES, parsePostgresUrl } from './connection.js';
 import { assertSchemaCurrent, migrate } from './migrations.js';
 import { Notifier } from './notifier.js';
@@ -37,7 +40,7 @@ import {
   toInsertColumns,
   toNullableJsonText,
 } from './row-mapping.js';
-import { channelName, NOW, whereClause } from './sql.js';
+import { channelName, NOW, quoteIdent, whereClause } from './sql.js';
 import { buildStatements, type Statement, type Statements } from './statements.js';
 import { closedError, translateError } from './translate-error.js';
 
@@ -83,7 +86,12 @@ const LEASE_EXPIRED_ERROR: JobError = {
  */
 export class PostgresBackend implements Backend {
   readonly name = 'postgres';
-  readonly capabilities: BackendCapabilities = { crossProcessEvents: true, multiMachine: true };
+  readonly capabilities: BackendCapabilities = {
+    crossProcessEvents: true,
+    multiMachine: true,
+    claimById: true,
+    rateBudgets: true,
+  };
   readonly events = new SluiceEvents();
   /** Schema holding the tables. */
   readonly schema: string;
@@ -240,6 +248,15 @@ export class PostgresBackend implements Backend {
         params.leaseMs,
         params.workerId,
       ]),
+    );
+    return rows.map(rowToClaimedJob).sort(compareClaimOrder);
+  }
+
+  async claimIds(params: ClaimIdsParams): Promise<ClaimedJob[]> {
+    if (params.ids.length === 0) return [];
+    if (params.types !== undefined && params.types.length === 0) return [];
+    const { rows } = await this.guard(() =>
+      this.query<JobRow>(this.sql.claimIds, [[...new Set(params.ids)], params.types ?? null, params.leaseMs, params.workerId]),
     );
     return rows.map(rowToClaimedJob).sort(compareClaimOrder);
   }
@@ -574,6 +591,46 @@ export class PostgresBackend implements Backend {
     } catch {
       return []; // a lost event costs latency only: waitFor and long-polls have their timeouts
     }
+  }
+
+  /**
+   * Reads, applies (core policy) and writes one scope's budget in one transaction. The row is
+   * created first (ON CONFLICT DO NOTHING) so that FOR UPDATE always has a row to lock: concurrent
+   * workers on one scope queue up on it. Time is the database's unless a clock is injected.
+   */
+  async updateRateBudget({ scope, action }: UpdateRateBudgetParams): Promise<RateBudgetResult> {
+    const table = `${quoteIdent(this.schema)}.rate_budgets`;
+    return this.guard(async () => {
+      const client = await this.pool.connect();
+      try {
+        await client.query('BEGIN');
+        await client.query(
+          `INSERT INTO ${table} (scope, state, updated_at) VALUES ($2, 'null', ${NOW}) ON CONFLICT (scope) DO NOTHING`,
+          [this.nowParam(), scope],
+        );
+        const { rows } = await client.query<{ state: RateBudgetState | string | null; now: string | number }>(
+          `SELECT state, ${NOW} AS now FROM ${table} WHERE scope = $2 FOR UPDATE`,
+          [this.nowParam(), scope],
+        );
+        const row = rows[0];
+        const now = Number(row?.now ?? Date.now());
+        // Our pool leaves json columns as text (parsed where needed); 'null' is a row not yet used.
+        const stored = typeof row?.state === 'string' ? (JSON.parse(row.state) as RateBudgetState | null) : (row?.state ?? null);
+        const { state, result } = applyRateBudget(stored ?? undefined, action, now);
+        await client.query(`UPDATE ${table} SET state = $3, updated_at = $2 WHERE scope = $1`, [
+          scope,
+          now,
+          JSON.stringify(state),
+        ]);
+        await client.query('COMMIT');
+        client.release();
+        return result;
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        client.release(true);
+        throw error;
+      }
+    });
   }
 
   /** `$1` of every statement: the injected clock, or NULL for the database's clock. */

@@ -90,6 +90,24 @@ export function buildStatements(schema: string) {
          LIMIT $4)
        RETURNING j.*`,
     ),
+    /**
+     * Leases exactly the listed jobs that are claimable now (a transport delivered their ids).
+     * SKIP LOCKED: a row another claim holds is not claimable now anyway.
+     * $2 ids, $3 types (NULL: any), $4 lease ms, $5 worker id.
+     */
+    claimIds: named(
+      'claim_ids',
+      `UPDATE ${jobs} AS j SET status = 'running', lease_token = gen_random_uuid()::text,
+         lease_expires_at = ${NOW} + $4::bigint, attempts = j.attempts + 1, started_at = ${NOW}, updated_at = ${NOW},
+         worker_id = $5, progress = NULL
+       WHERE j.id IN (
+         SELECT x.id FROM ${jobs} x
+         WHERE x.id = ANY($2::text[]) AND x.status IN ('queued', 'scheduled') AND x.run_at <= ${NOW}
+           AND ($3::text[] IS NULL OR x.type = ANY($3::text[]))
+           AND NOT EXISTS (SELECT 1 FROM ${queues} p WHERE p.name = x.queue AND p.paused)
+         FOR UPDATE SKIP LOCKED)
+       RETURNING j.*`,
+    ),
     /** $2 lease ms, $3 ids, $4 tokens. Returns the ids whose lease was extended. */
     heartbeat: named(
       'heartbeat',

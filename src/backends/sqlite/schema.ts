@@ -57,6 +57,14 @@ export const MIGRATIONS: readonly string[] = [
     updated_at INTEGER NOT NULL
   );
   `,
+  // 2: provider rate-limit budgets shared by every worker (Backend.updateRateBudget).
+  `
+  CREATE TABLE rate_budgets (
+    scope      TEXT PRIMARY KEY,
+    state      TEXT NOT NULL,             -- JSON RateBudgetState
+    updated_at INTEGER NOT NULL
+  );
+  `,
 ];
 
 /** The schema version this code writes. */

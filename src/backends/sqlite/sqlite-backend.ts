@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import type {
   Backend,
   BackendCapabilities,
+  ClaimIdsParams,
   ClaimParams,
   CompleteParams,
   EnqueueParams,
@@ -17,11 +18,13 @@ import type {
   RedriveParams,
   ReleaseParams,
   SettleOutcome,
+  UpdateRateBudgetParams,
 } from '../../core/backend.js';
 import { type Clock, systemClock } from '../../core/clock.js';
 import { ConflictError, ErrorCodes, LeaseLostError, NotFoundError, ValidationError } from '../../core/errors.js';
 import { SluiceEvents } from '../../core/events.js';
 import { type ClaimedJob, emptyCounts, type Job, type JobError, type JobStatus, type QueueStats } from '../../core/job.js';
+import { applyRateBudget, type RateBudgetResult, type RateBudgetState } from '../../core/rate-budget.js';
 import { openConnection, type SqliteSynchronous } from './connection.js';
 import { insertedJob, type JobRow, rowToClaimedJob, rowToJob, toInsertParams, toNullableJsonText } from './row-mapping.js';
 import { type ClaimCandidate, prepareStatements, type Statements } from './statements.js';
@@ -77,7 +80,12 @@ type Emit = () => void;
  */
 export class SqliteBackend implements Backend {
   readonly name = 'sqlite';
-  readonly capabilities: BackendCapabilities = { crossProcessEvents: false, multiMachine: false };
+  readonly capabilities: BackendCapabilities = {
+    crossProcessEvents: false,
+    multiMachine: false,
+    claimById: true,
+    rateBudgets: true,
+  };
   readonly events = new SluiceEvents();
 
   private readonly db: Database.Database;
@@ -148,6 +156,24 @@ export class SqliteBackend implements Backend {
     const rows = this.write(() => this.claimInTransaction(params));
     const jobs = rows.map(rowToClaimedJob);
     // RETURNING does not promise an order; hand jobs out in claim order.
+    jobs.sort((a, b) => b.priority - a.priority || a.runAt - b.runAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    return jobs;
+  }
+
+  async claimIds(params: ClaimIdsParams): Promise<ClaimedJob[]> {
+    if (params.ids.length === 0) return [];
+    if (params.types !== undefined && params.types.length === 0) return [];
+    const rows = this.write(() => {
+      const now = this.clock.now();
+      return this.stmts.claimIds.all({
+        ids: JSON.stringify(params.ids),
+        types: params.types === undefined ? null : JSON.stringify(params.types),
+        now,
+        leaseExpiresAt: now + params.leaseMs,
+        workerId: params.workerId,
+      });
+    });
+    const jobs = rows.map(rowToClaimedJob);
     jobs.sort((a, b) => b.priority - a.priority || a.runAt - b.runAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     return jobs;
   }
@@ -487,6 +513,20 @@ export class SqliteBackend implements Backend {
   }
 
   /** Runs `fn` in a BEGIN IMMEDIATE transaction, translating driver errors. */
+  /** Reads, applies (core policy) and writes one scope's budget in one IMMEDIATE transaction. */
+  async updateRateBudget({ scope, action }: UpdateRateBudgetParams): Promise<RateBudgetResult> {
+    return this.write(() => {
+      const now = this.clock.now();
+      const row = this.statement<{ state: string }>('SELECT state FROM rate_budgets WHERE scope = @scope').get({ scope });
+      const { state, result } = applyRateBudget(row ? (JSON.parse(row.state) as RateBudgetState) : undefined, action, now);
+      this.statement(
+        `INSERT INTO rate_budgets (scope, state, updated_at) VALUES (@scope, @state, @now)
+         ON CONFLICT (scope) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at`,
+      ).run({ scope, state: JSON.stringify(state), now });
+      return result;
+    });
+  }
+
   private write<T>(fn: () => T): T {
     return this.guard(() => this.transaction.immediate(fn) as T);
   }

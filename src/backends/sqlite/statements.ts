@@ -86,6 +86,15 @@ export function prepareStatements(db: Database.Database): Statements {
        RETURNING *`,
     ),
 
+    // Leases exactly the listed jobs that are claimable now (a transport delivered their ids).
+    claimIds: db.prepare<[ClaimIdsStatementParams], JobRow>(
+      `UPDATE jobs SET ${CLAIM_SET}
+       WHERE id IN (SELECT value FROM json_each(@ids))
+         AND (status = 'queued' OR (status = 'scheduled' AND run_at <= @now))
+         AND queue NOT IN (SELECT name FROM queues WHERE paused = 1)
+         AND (@types IS NULL OR type IN (SELECT value FROM json_each(@types)))
+       RETURNING *`,
+    ),
     heartbeat: db.prepare<[{ id: string; leaseToken: string; leaseExpiresAt: number }], void>(
       `UPDATE jobs SET lease_expires_at = @leaseExpiresAt ${FENCE}`,
     ),
@@ -154,6 +163,7 @@ export interface Statements {
   candidates: Database.Statement<[{ queue: string; now: number; limit: number }], ClaimCandidate>;
   candidatesTyped: Database.Statement<[{ queue: string; now: number; limit: number; types: string }], ClaimCandidate>;
   claimRowids: Database.Statement<[{ rowids: string; now: number; leaseExpiresAt: number; workerId: string }], JobRow>;
+  claimIds: Database.Statement<[ClaimIdsStatementParams], JobRow>;
   heartbeat: Database.Statement<[{ id: string; leaseToken: string; leaseExpiresAt: number }], void>;
   complete: Database.Statement<[SettleParams & { output: string | null }], void>;
   completeReturning: Database.Statement<[SettleParams & { output: string | null }], JobRow>;
@@ -172,6 +182,14 @@ interface ClaimOneParams {
   queue: string;
   now: number;
   limit: number;
+  leaseExpiresAt: number;
+  workerId: string;
+}
+
+interface ClaimIdsStatementParams {
+  ids: string;
+  types: string | null;
+  now: number;
   leaseExpiresAt: number;
   workerId: string;
 }

@@ -9,7 +9,7 @@ export function migrateCommand(): Command {
     .option('-b, --backend <url>', 'backend URL (env SLUICE_BACKEND, default sqlite:./data/sluice.db)')
     .action(async (flags: { backend?: string }) => {
       const config = loadConfig(process.env, { SLUICE_BACKEND: flags.backend });
-      const sluice = await Sluice.connect(config.SLUICE_BACKEND, { migrate: true });
+      const sluice = await Sluice.connect(config.SLUICE_BACKEND, { migrate: true, store: config.SLUICE_STORE });
       await sluice.close();
       process.stdout.write(`schema of ${sluice.backend.name} backend is current\n`);
     });

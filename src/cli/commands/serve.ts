@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { loadConfig, parseApiKeys } from '../../config/config.js';
-import { BUILTIN_HANDLER_TYPES } from '../../handlers/builtin-types.js';
+import { BUILTIN_HANDLER_TYPES, MODEL_HANDLER_TYPES } from '../../handlers/builtin-types.js';
+import { PROVIDER_HANDLER_TYPES } from '../../handlers/provider-handlers.js';
 import { createLogger } from '../../observability/logger.js';
 import { createMetrics } from '../../observability/metrics.js';
 import { buildApp } from '../../server/app.js';
@@ -34,12 +35,23 @@ export function serveCommand(): Command {
         SLUICE_QUEUES: flags.queues,
       });
       const logger = createLogger(config.SLUICE_LOG_LEVEL);
-      const sluice = await Sluice.connect(config.SLUICE_BACKEND, { migrate: config.SLUICE_AUTO_MIGRATE });
+      const sluice = await Sluice.connect(config.SLUICE_BACKEND, {
+        migrate: config.SLUICE_AUTO_MIGRATE,
+        store: config.SLUICE_STORE,
+      });
       const extraTypes = config.SLUICE_JOB_TYPES;
       const app = await buildApp({
         sluice,
         apiKeys: parseApiKeys(config.SLUICE_API_KEYS),
-        allowedTypes: extraTypes.includes('*') ? undefined : new Set([...BUILTIN_HANDLER_TYPES, ...extraTypes]),
+        allowedTypes: extraTypes.includes('*')
+          ? undefined
+          : new Set([
+              ...BUILTIN_HANDLER_TYPES,
+              ...MODEL_HANDLER_TYPES,
+              // chat and embed only where providers are configured: without them no worker could run the job.
+              ...(config.SLUICE_PROVIDERS ? PROVIDER_HANDLER_TYPES : []),
+              ...extraTypes,
+            ]),
         bodyLimitBytes: config.SLUICE_BODY_LIMIT_BYTES,
         maxWaitSeconds: config.SLUICE_MAX_WAIT_SECONDS,
         metrics: createMetrics(sluice.backend),

@@ -25,7 +25,10 @@ export function workerCommand(): Command {
         SLUICE_QUEUES: flags.queues,
       });
       const logger = createLogger(config.SLUICE_LOG_LEVEL);
-      const sluice = await Sluice.connect(config.SLUICE_BACKEND, { migrate: config.SLUICE_AUTO_MIGRATE });
+      const sluice = await Sluice.connect(config.SLUICE_BACKEND, {
+        migrate: config.SLUICE_AUTO_MIGRATE,
+        store: config.SLUICE_STORE,
+      });
       const concurrency = Math.max(1, config.SLUICE_CONCURRENCY);
       const stopWorkers = await startWorkers(sluice, config, logger, concurrency);
       logger.info({ backend: sluice.backend.name, pid: process.pid }, 'sluice worker running');

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { BUILTIN_HANDLER_TYPES, builtinHandlers, closeBuiltinHandlers } from '../../../src/handlers/builtin-handlers.js';
+import { MODEL_HANDLER_TYPES } from '../../../src/handlers/model-types.js';
 import { noopHandler } from '../../../src/handlers/noop.js';
 import { toDefinition } from '../../../src/worker/handler.js';
 import { handlerContext } from './handler-context.js';
@@ -16,10 +17,10 @@ describe('noop handler', () => {
 describe('builtinHandlers', () => {
   after(() => closeBuiltinHandlers());
 
-  test('maps every built-in type to a handler', () => {
+  test('maps every built-in type and every offline model type to a handler', () => {
     const handlers = builtinHandlers();
-    assert.deepEqual(Object.keys(handlers).sort(), [...BUILTIN_HANDLER_TYPES].sort());
-    assert.deepEqual(Object.keys(handlers).sort(), ['factorial', 'math', 'noop', 'sleep']);
+    assert.deepEqual(Object.keys(handlers).sort(), [...BUILTIN_HANDLER_TYPES, ...MODEL_HANDLER_TYPES].sort());
+    assert.deepEqual(Object.keys(handlers).sort(), ['detect-language', 'factorial', 'math', 'nlp', 'noop', 'ocr', 'sleep']);
   });
 
   test('returns a fresh map each call', () => {

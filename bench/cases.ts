@@ -1,0 +1,139 @@
+import type { BenchArgs } from './lib/args.js';
+import { type Case, type Measurement, targetSide } from './lib/runner.js';
+import type { QueueTarget } from './lib/target.js';
+import { makeTarget, type TargetName } from './peers/registry.js';
+import { SluiceTarget } from './peers/sluice.js';
+import { depth } from './workloads/depth.js';
+import { endToEnd } from './workloads/end-to-end.js';
+import { enqueueBulk, enqueueOneAtATime } from './workloads/enqueue.js';
+import { type HttpOptions, rawHttp, sluiceHttp } from './workloads/http-submit.js';
+import { latency } from './workloads/latency.js';
+import { scaleOut } from './workloads/scale-out.js';
+
+/** Sluice side first, then the peer. `null`: Sluice has no backend for it (yet). */
+export const PAIRS: Record<string, [TargetName | null, TargetName]> = {
+  sqlite: ['sluice-sqlite', 'raw-sqlite'],
+  redis: ['sluice-redis', 'bullmq'],
+  'pg-boss': ['sluice-postgres', 'pg-boss'],
+  graphile: ['sluice-postgres', 'graphile-worker'],
+  rabbitmq: ['sluice-rabbitmq', 'raw-amqp'],
+};
+
+export const WORKLOADS = ['enqueue', 'e2e', 'latency', 'http', 'depth', 'scale-out'] as const;
+
+interface Sizes {
+  enqueueOne: number;
+  enqueueBulk: number;
+  e2e: number;
+  e2eC1: number;
+  latencySeconds: number;
+  http: HttpOptions;
+  depths: number[];
+  scaleN: number;
+  scaleProcesses: number[];
+  sideTimeoutMs: number;
+}
+
+export function sizes(args: BenchArgs): Sizes {
+  const q = args.quick;
+  return {
+    // One round trip per job: 5,000 keeps the full run under 30 min on 2 cores (pg-boss at c=1 is
+    // paced by its polling); `--n 20000` gives the issue's full count everywhere.
+    enqueueOne: args.n ?? (q ? 2_000 : 5_000),
+    enqueueBulk: args.n ?? (q ? 5_000 : 20_000),
+    e2e: args.n ?? (q ? 3_000 : 20_000),
+    e2eC1: args.n ?? (q ? 1_000 : 5_000),
+    latencySeconds: q ? 2 : 10,
+    http: { seconds: q ? 2 : 5, connections: 10, bulkSize: 100 },
+    depths: q ? [10_000, 100_000] : [10_000, 1_000_000],
+    scaleN: q ? 2_000 : 20_000,
+    scaleProcesses: q ? [1, 2] : [1, 2, 4],
+    sideTimeoutMs: q ? 90_000 : 900_000,
+  };
+}
+
+/** Why the Sluice side of the rabbitmq pair is n/a (the `amqp:` backend does not open), or undefined. */
+async function amqpUnavailable(): Promise<string | undefined> {
+  const target = new SluiceTarget('rabbitmq');
+  try {
+    await target.setup();
+    return undefined;
+  } catch (error) {
+    return `Sluice amqp backend not available: ${(error instanceof Error ? error.message : String(error)).split(';')[0]}`;
+  } finally {
+    await target.teardown().catch(() => {});
+  }
+}
+
+type Measure = (name: TargetName) => (target: QueueTarget) => Promise<Measurement[]>;
+
+function pairSides(pair: string, measure: Measure, sluiceAvailable: boolean): Pick<Case, 'sluice' | 'peer'> {
+  const [s, p] = PAIRS[pair]!;
+  return {
+    sluice: s && sluiceAvailable ? targetSide(() => makeTarget(s), measure(s)) : null,
+    peer: targetSide(() => makeTarget(p), measure(p)),
+  };
+}
+
+/** Every case the flags select, in run order. */
+export async function buildCases(args: BenchArgs): Promise<Case[]> {
+  const z = sizes(args);
+  const cases: Case[] = [];
+  const wantsRabbit = args.only.length === 0 || args.only.some((o) => o.includes('rabbitmq'));
+  const rabbitNote = wantsRabbit ? await amqpUnavailable() : undefined;
+  const add = (workload: string, pairs: string[], measure: Measure) => {
+    for (const pair of pairs) {
+      cases.push({
+        workload,
+        pair,
+        ...pairSides(pair, measure, !(pair === 'rabbitmq' && rabbitNote)),
+        timeoutMs: z.sideTimeoutMs,
+        ...(pair === 'rabbitmq' && rabbitNote ? { note: rabbitNote } : {}),
+      });
+    }
+  };
+  const all = Object.keys(PAIRS);
+
+  add('enqueue', all, () => (t) => enqueueOneAtATime(t, z.enqueueOne));
+  add('enqueue', all, () => (t) => enqueueBulk(t, z.enqueueBulk));
+  add('e2e', all, () => (t) => endToEnd(t, z.e2eC1, 1, z.sideTimeoutMs));
+  add('e2e', all, () => (t) => endToEnd(t, z.e2e, 50, z.sideTimeoutMs));
+  add('latency', all, () => (t) => latency(t, 500, z.latencySeconds));
+
+  for (const pair of args.quick ? ['sqlite'] : ['sqlite', 'pg-boss']) {
+    const kind = pair === 'sqlite' ? 'sqlite' : 'postgres';
+    cases.push({
+      workload: 'http',
+      pair: `${pair === 'sqlite' ? 'sqlite' : 'postgres'} vs raw-fastify`,
+      sluice: targetSide(
+        () => new SluiceTarget(kind),
+        (t) => sluiceHttp((t as SluiceTarget).sluice!, z.http),
+      ),
+      peer: { name: 'raw-fastify', run: () => rawHttp(z.http) },
+      timeoutMs: z.sideTimeoutMs,
+      note: 'API only (no workers); ceiling = bare Fastify route, same JSON parse, stores nothing',
+    });
+  }
+
+  const depthOpts = { depths: z.depths, batches: 20, limit: 50 };
+  add('depth', ['sqlite', 'pg-boss'], (name) => (t) => depth(t, name, depthOpts));
+  const scaleOpts = { n: z.scaleN, processes: z.scaleProcesses, concurrency: 50 };
+  add('scale-out', ['pg-boss', 'redis', 'rabbitmq'], (name) => (t) => scaleOut(t, name, scaleOpts));
+
+  const selected = cases.filter((c) => {
+    if (args.only.length === 0) return true;
+    const basePair = c.pair.split(' ')[0]!;
+    return args.only.some(
+      (o) =>
+        o === c.workload ||
+        o === c.pair ||
+        o === basePair ||
+        o === `${c.workload}:${c.pair}` ||
+        o === `${c.workload}:${basePair}`,
+    );
+  });
+  // Depth loads up to a million jobs per side: one run is the bound there (noted in the row).
+  for (const c of selected)
+    if (c.workload === 'depth') c.note = [c.note, 'loads the queue once per run'].filter(Boolean).join(' · ');
+  return selected;
+}

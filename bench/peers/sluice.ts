@@ -1,0 +1,134 @@
+import amqp from 'amqplib';
+import type { Backend } from '../../src/core/backend.js';
+import { Sluice } from '../../src/sluice.js';
+import type { Worker } from '../../src/worker/worker.js';
+import { AMQP_URL, deleteRedisPrefix, dropSchema, sluicePgUrl, sluiceRedisUrl, tempDir, uniqueName } from '../lib/services.js';
+import { type BenchJob, chunks, type QueueTarget, type WorkerHooks } from '../lib/target.js';
+
+export type SluiceKind = 'sqlite' | 'postgres' | 'redis' | 'rabbitmq';
+
+/** The wait queues the amqp backend may declare per queue (src/backends/rabbitmq/topology.ts). */
+const WAIT_BUCKETS_MS = [1_000, 2_000, 5_000, 10_000, 30_000, 60_000];
+
+/** Deletes the named queues, ignoring those that do not exist (one channel each: an error closes it). */
+async function deleteAmqpQueues(names: string[]): Promise<void> {
+  const conn = await amqp.connect(AMQP_URL);
+  conn.on('error', () => {});
+  try {
+    for (const name of names) {
+      try {
+        const ch = await conn.createChannel();
+        ch.on('error', () => {});
+        await ch.deleteQueue(name);
+        await ch.close();
+      } catch {
+        // gone already
+      }
+    }
+  } finally {
+    await conn.close();
+  }
+}
+
+/** Sluice's own bulk limit per call. */
+const BULK = 1000;
+const QUEUE = 'bench';
+
+/** Sluice through its public facade: enqueue / enqueueMany / worker with the `noop` handler. */
+export class SluiceTarget implements QueueTarget {
+  readonly name: string;
+  sluice: Sluice | undefined;
+  url = '';
+  /** The job store of a transport-only backend (rabbitmq): a PostgreSQL schema of its own. */
+  store: string | undefined;
+  private cleanup: () => Promise<void> = async () => {};
+
+  /** `existing`: attach to a store another target created (a backend URL); teardown leaves it. */
+  constructor(
+    readonly kind: SluiceKind,
+    private readonly existing?: string,
+  ) {
+    this.name = `sluice-${kind}`;
+  }
+
+  get address(): string {
+    return this.store === undefined ? this.url : `${this.url} ${this.store}`;
+  }
+
+  async setup(): Promise<void> {
+    if (this.existing) {
+      const [url, store] = this.existing.split(' ');
+      this.url = url!;
+      this.store = store;
+    } else if (this.kind === 'rabbitmq') {
+      const prefix = uniqueName('bench-sluice');
+      const schema = uniqueName('bench_sluice_store');
+      this.url = `${AMQP_URL}?prefix=${prefix}`;
+      this.store = sluicePgUrl(schema);
+      this.cleanup = async () => {
+        await dropSchema(schema);
+        await deleteAmqpQueues([`${prefix}.${QUEUE}`, ...WAIT_BUCKETS_MS.map((ms) => `${prefix}.${QUEUE}.wait.${ms}`)]);
+      };
+    } else if (this.kind === 'sqlite') {
+      const tmp = tempDir();
+      this.url = `sqlite:${tmp.dir}/sluice.db`;
+      this.cleanup = async () => tmp.remove();
+    } else if (this.kind === 'postgres') {
+      const schema = uniqueName('bench_sluice');
+      this.url = sluicePgUrl(schema);
+      this.cleanup = () => dropSchema(schema);
+    } else {
+      const prefix = uniqueName('bench-sluice');
+      this.url = sluiceRedisUrl(prefix);
+      this.cleanup = () => deleteRedisPrefix(prefix);
+    }
+    this.sluice = await Sluice.connect(this.url, this.store === undefined ? {} : { store: this.store });
+  }
+
+  get backend(): Backend {
+    return this.sluice!.backend;
+  }
+
+  async enqueueOne(input: object): Promise<void> {
+    await this.sluice!.enqueue({ type: 'noop', queue: QUEUE, input });
+  }
+
+  async enqueueBulk(inputs: object[]): Promise<void> {
+    for (const batch of chunks(inputs, BULK)) {
+      await this.sluice!.enqueueMany(batch.map((input) => ({ type: 'noop', queue: QUEUE, input })));
+    }
+  }
+
+  async startWorker(hooks: WorkerHooks): Promise<{ stop: () => Promise<void> }> {
+    const worker: Worker = this.sluice!.worker({
+      queues: [QUEUE],
+      concurrency: hooks.concurrency,
+      handlers: {
+        noop: ({ job }) => {
+          hooks.onStart?.(job.input as BenchJob);
+          return null;
+        },
+      },
+    });
+    worker.on('job:succeeded', () => hooks.onDone());
+    await worker.start();
+    return { stop: () => worker.stop({ graceMs: 5_000 }) };
+  }
+
+  /** Depth workload: one claim call of `limit`, then one complete call for what it got. */
+  async claimAndComplete(limit: number): Promise<number> {
+    const jobs = await this.backend.claim({ queues: [QUEUE], types: ['noop'], limit, leaseMs: 30_000, workerId: 'bench' });
+    if (jobs.length > 0)
+      await this.backend.complete({ items: jobs.map((j) => ({ id: j.id, leaseToken: j.leaseToken, output: null })) });
+    return jobs.length;
+  }
+
+  async teardown(): Promise<void> {
+    try {
+      await this.sluice?.close({ graceMs: 2_000 });
+    } finally {
+      this.sluice = undefined;
+      await this.cleanup();
+    }
+  }
+}

@@ -1,0 +1,709 @@
+import { type Channel, type ChannelModel, type ConfirmChannel, type ConsumeMessage, connect } from 'amqplib';
+import type {
+  Backend,
+  BackendCapabilities,
+  ClaimParams,
+  CompleteParams,
+  EnqueueParams,
+  EnqueueResult,
+  FailParams,
+  HeartbeatParams,
+  HeartbeatResult,
+  ListParams,
+  ListResult,
+  ProgressParams,
+  PurgeParams,
+  ReclaimResult,
+  RedriveParams,
+  ReleaseParams,
+  SettleOutcome,
+} from '../../core/backend.js';
+import { type Clock, systemClock } from '../../core/clock.js';
+import { ErrorCodes, SluiceError } from '../../core/errors.js';
+import type { SluiceEvents } from '../../core/events.js';
+import type { ClaimedJob, Job, QueueStats } from '../../core/job.js';
+import {
+  amqpPriority,
+  decodeMessage,
+  delayBucketMs,
+  encodeMessage,
+  type JobMessage,
+  MAX_AMQP_PRIORITY,
+  waitQueueName,
+  workQueueName,
+} from './topology.js';
+
+/** Options of the RabbitMQ transport. */
+export interface RabbitmqBackendOptions {
+  /** `amqp://user:pass@host:5672/vhost`. */
+  url: string;
+  /** The job store: the source of truth for job records. Must declare `capabilities.claimById`. */
+  store: Backend;
+  /** Time source for delays computed here (must agree with the store's clock). Default: system. */
+  clock?: Clock | undefined;
+  /** Prefix of every queue name. Default `sluice`. */
+  prefix?: string | undefined;
+  /** Close the store on close(). Default true (open-backend hands over a store of its own). */
+  ownsStore?: boolean | undefined;
+  /** How often the outbox relay looks for jobs that the broker lost track of. Default 5000; 0 = at
+   * every claim that came up short (tests on a fake clock). */
+  relayIntervalMs?: number | undefined;
+  /** A waiting job is republished only when it has waited at least this long (by the store's
+   * timestamps): a fresh job's own publish is still in flight. Default 10 000. */
+  relayMinAgeMs?: number | undefined;
+  /** A claim short of jobs waits until no delivery arrived for this long. Default 10. */
+  claimSettleMs?: number | undefined;
+  /** ... and at most this long in all. Default 100. */
+  claimMaxWaitMs?: number | undefined;
+  /** Lowest consumer prefetch; it grows to the largest claim limit seen (the worker's concurrency). */
+  minPrefetch?: number | undefined;
+  /** Where connection trouble is reported (never thrown: a broker outage must not crash the process). */
+  warn?: ((message: string) => void) | undefined;
+}
+
+interface Delivery {
+  message: JobMessage;
+  raw: ConsumeMessage;
+  /** The channel it came on: an ack must go back on it, and a replaced channel makes it moot. */
+  channel: Channel;
+}
+
+interface Consumer {
+  tag: string;
+  channel: Channel;
+}
+
+/** An open connection and its two channels: confirms for publishing, plain for consuming. */
+interface Link {
+  model: ChannelModel;
+  pub: ConfirmChannel;
+  sub: Channel;
+}
+
+const RECONNECT_MIN_MS = 100;
+const RECONNECT_MAX_MS = 5_000;
+/** Most jobs one relay pass republishes per queue: bounds the work of a pass. */
+const RELAY_MAX_PER_QUEUE = 10_000;
+
+/**
+ * The Backend port on RabbitMQ (delivery) plus a job store (records).
+ *
+ * - enqueue: the store write comes first (that is what makes 202 durable), then a persistent
+ *   `{id,…}` message is published with publisher confirms. The store is the outbox: the relay
+ *   republishes waiting jobs the broker does not hold (a crash or an outage between the two
+ *   writes), so no accepted job is lost; the duplicates this can cause are absorbed by the store's
+ *   fenced `claimIds`.
+ * - claim: consumers with manual acks and a prefetch that follows the largest claim limit; each
+ *   delivered id is leased in the store (`claimIds`, one batch). The message is acked once the store
+ *   lease exists: from then on the lease (and the lease reaper, which republishes) protects the job,
+ *   so a long handler does not pin a broker message and a channel drop does not redeliver every
+ *   running job. A message whose job is not claimable (ended, running elsewhere, paused) is acked
+ *   and dropped; one that came back early from a wait queue waits again.
+ * - delays and retry backoff: per-delay wait queues (message TTL + dead-lettering back into the
+ *   work queue; no plugin). Everything else delegates to the store, and whatever puts a job back to
+ *   waiting (retry, release, reclaim, redrive, resume) republishes it.
+ * - the connection is re-established with backoff after a broker restart; unacked deliveries come
+ *   back by redelivery, leased jobs by their lease.
+ */
+export class RabbitmqBackend implements Backend {
+  readonly name = 'rabbitmq';
+  readonly capabilities: BackendCapabilities;
+  readonly events: SluiceEvents;
+
+  private readonly store: Backend;
+  private readonly url: string;
+  private readonly clock: Clock;
+  private readonly prefix: string;
+  private readonly options: {
+    relayIntervalMs: number;
+    relayMinAgeMs: number;
+    claimSettleMs: number;
+    claimMaxWaitMs: number;
+    minPrefetch: number;
+  };
+  private readonly ownsStore: boolean;
+  private readonly warn: (message: string) => void;
+
+  private link: Link | undefined;
+  private connecting: Promise<void> | undefined;
+  private reconnectTimer: NodeJS.Timeout | undefined;
+  private reconnectDelay = RECONNECT_MIN_MS;
+  private closed = false;
+  /** Queues whose topology is declared on the current connection. */
+  private readonly declared = new Set<string>();
+  /** Every queue name this handle declared (for tests that delete their topology). */
+  private readonly everDeclared = new Set<string>();
+  /** Sluice queues this handle consumes (re-established after a reconnect). */
+  private readonly wanted = new Set<string>();
+  private readonly consumers = new Map<string, Consumer>();
+  private readonly buffer: Delivery[] = [];
+  private readonly waiters = new Set<() => void>();
+  /** Types some claim on this handle asked for (undefined: any): deliveries of other types go back. */
+  private acceptedTypes: Set<string> | undefined = new Set();
+  private prefetch: number;
+  private lastRelayAt = Number.NEGATIVE_INFINITY;
+  private relayTimer: NodeJS.Timeout | undefined;
+  private relaying: Promise<void> | undefined;
+  private readonly wakePending = new Map<string, number>();
+  /** Queues known to be paused: not consumed, so their messages wait in the broker. */
+  private readonly paused = new Set<string>();
+
+  private constructor(options: RabbitmqBackendOptions) {
+    this.store = options.store;
+    this.url = options.url;
+    this.clock = options.clock ?? systemClock;
+    this.prefix = options.prefix ?? 'sluice';
+    this.ownsStore = options.ownsStore ?? true;
+    this.warn = options.warn ?? ((message) => process.emitWarning(message, { code: 'SLUICE_RABBITMQ' }));
+    this.options = {
+      relayIntervalMs: options.relayIntervalMs ?? 5_000,
+      relayMinAgeMs: options.relayMinAgeMs ?? 10_000,
+      claimSettleMs: options.claimSettleMs ?? 10,
+      claimMaxWaitMs: options.claimMaxWaitMs ?? 100,
+      minPrefetch: Math.max(1, options.minPrefetch ?? 1),
+    };
+    this.prefetch = this.options.minPrefetch;
+    this.events = this.store.events;
+    this.events.on('queue:paused', ({ queue, paused }) => {
+      if (paused) this.paused.add(queue);
+      else this.paused.delete(queue);
+    });
+    this.capabilities = {
+      // Deliveries wake this handle's workers whoever enqueued, so wake-ups cross processes.
+      crossProcessEvents: this.store.capabilities.crossProcessEvents,
+      multiMachine: this.store.capabilities.multiMachine,
+      claimById: false,
+      strictOrder: false,
+    };
+  }
+
+  /** Connects (failing fast when the broker is unreachable at start) and starts the outbox relay. */
+  static async open(options: RabbitmqBackendOptions): Promise<RabbitmqBackend> {
+    if (!options.store.capabilities.claimById || !options.store.claimIds) {
+      throw new SluiceError(
+        ErrorCodes.config,
+        `the job store "${options.store.name}" cannot claim jobs by id; use a sqlite:, postgres:// or redis:// store`,
+        { field: 'SLUICE_STORE' },
+      );
+    }
+    const backend = new RabbitmqBackend(options);
+    try {
+      await backend.connectOnce();
+    } catch (error) {
+      throw new SluiceError(
+        ErrorCodes.backendUnavailable,
+        `RabbitMQ is not reachable at ${redact(options.url)}: ${(error as Error).message}`,
+        { cause: error },
+      );
+    }
+    backend.scheduleRelay();
+    return backend;
+  }
+
+  // ---- enqueue and claim ---------------------------------------------------------------------
+
+  async enqueue(params: EnqueueParams): Promise<EnqueueResult[]> {
+    const results = await this.store.enqueue(params);
+    // Published after the store write (the outbox order); a failure here is the relay's to repair.
+    await this.publishJobs(results.filter((r) => r.created).map((r) => r.job));
+    return results;
+  }
+
+  async claim(params: ClaimParams): Promise<ClaimedJob[]> {
+    this.checkOpen();
+    if (params.limit <= 0 || params.queues.length === 0) return [];
+    if (params.types !== undefined && params.types.length === 0) return [];
+    const queues = [...new Set(params.queues)];
+    this.acceptTypes(params.types);
+    if (params.limit > this.prefetch) {
+      this.prefetch = params.limit;
+      await this.link?.sub.prefetch(this.prefetch, true).catch(() => undefined);
+    }
+    for (const queue of queues) this.wanted.add(queue);
+    await this.ensureConsumers(queues);
+
+    const jobs = await this.claimBuffered(queues, params, params.limit);
+    if (jobs.length < params.limit && this.relayDue()) {
+      await this.relay(queues);
+      jobs.push(...(await this.claimBuffered(queues, params, params.limit - jobs.length)));
+    }
+    return jobs.sort(compareClaimOrder);
+  }
+
+  /** Waits briefly for deliveries, takes up to `limit` in claim order and leases them in the store. */
+  private async claimBuffered(queues: string[], params: ClaimParams, limit: number): Promise<ClaimedJob[]> {
+    const types = params.types === undefined ? undefined : new Set(params.types);
+    const matches = (d: Delivery) => queues.includes(d.message.queue) && (types === undefined || types.has(d.message.type));
+    await this.waitForDeliveries(matches, limit);
+    const taken = this.take(matches, limit);
+    if (taken.length === 0) return [];
+    let claimed: ClaimedJob[];
+    try {
+      claimed = await this.store.claimIds!({
+        ids: taken.map((d) => d.message.id),
+        types: params.types,
+        leaseMs: params.leaseMs,
+        workerId: params.workerId,
+      });
+    } catch (error) {
+      // The store could not lease them: give the messages back to the broker for a later claim.
+      for (const d of taken) safely(() => d.channel.nack(d.raw, false, true));
+      throw error;
+    }
+    const leased = new Set(claimed.map((job) => job.id));
+    // Acked once the store lease exists: the lease protects the job from here on.
+    for (const d of taken) safely(() => d.channel.ack(d.raw));
+    await this.rewaitEarly(taken.filter((d) => !leased.has(d.message.id)));
+    return claimed;
+  }
+
+  /**
+   * Deliveries that leased nothing: dropped (the job ended, runs elsewhere, or its queue is paused:
+   * resuming republishes), except a job not yet due, which goes back to wait for the rest.
+   */
+  private async rewaitEarly(unleased: Delivery[]): Promise<void> {
+    if (unleased.length === 0) return;
+    const now = this.clock.now();
+    const early = unleased.filter((d) => d.message.runAt > now);
+    if (early.length === 0) return;
+    const jobs = await Promise.all(early.map((d) => this.store.get({ id: d.message.id })));
+    await this.publishJobs(jobs.filter((job): job is Job => job?.status === 'scheduled'));
+  }
+
+  private take(matches: (d: Delivery) => boolean, limit: number): Delivery[] {
+    const candidates = this.buffer.filter(matches);
+    candidates.sort((a, b) => compareClaimOrder(a.message, b.message));
+    const taken = candidates.slice(0, limit);
+    const set = new Set(taken);
+    for (let i = this.buffer.length - 1; i >= 0; i--) if (set.has(this.buffer[i]!)) this.buffer.splice(i, 1);
+    return taken;
+  }
+
+  /** Resolves when `limit` matching deliveries are buffered, when deliveries went quiet for the
+   * settle time, or at the maximum wait: a claim is a short poll, never a long block. */
+  private waitForDeliveries(matches: (d: Delivery) => boolean, limit: number): Promise<void> {
+    const enough = () => this.buffer.filter(matches).length >= limit;
+    if (enough() || this.link === undefined) return Promise.resolve();
+    return new Promise((resolve) => {
+      let quiet: NodeJS.Timeout;
+      const finish = () => {
+        clearTimeout(quiet);
+        clearTimeout(hard);
+        this.waiters.delete(onDelivery);
+        resolve();
+      };
+      const onDelivery = () => {
+        if (enough()) return finish();
+        clearTimeout(quiet);
+        quiet = setTimeout(finish, this.options.claimSettleMs);
+      };
+      quiet = setTimeout(finish, this.options.claimSettleMs);
+      const hard = setTimeout(finish, this.options.claimMaxWaitMs);
+      this.waiters.add(onDelivery);
+    });
+  }
+
+  private acceptTypes(types: string[] | undefined): void {
+    if (types === undefined) this.acceptedTypes = undefined;
+    else if (this.acceptedTypes !== undefined) for (const type of types) this.acceptedTypes.add(type);
+  }
+
+  private onDelivery(channel: Channel, raw: ConsumeMessage | null): void {
+    if (raw === null) return; // the broker cancelled the consumer (queue deleted): reconnect re-consumes
+    const message = decodeMessage(raw.content);
+    if (message === undefined) {
+      safely(() => channel.ack(raw));
+      return;
+    }
+    if (this.acceptedTypes !== undefined && !this.acceptedTypes.has(message.type)) {
+      // No claim here runs this type: let another consumer have it.
+      safely(() => channel.nack(raw, false, true));
+      return;
+    }
+    this.buffer.push({ message, raw, channel });
+    for (const waiter of [...this.waiters]) waiter();
+    this.wake(message.queue);
+  }
+
+  /** Tells this process's workers that work arrived (coalesced per tick). Marked remote: metrics
+   * counted the job where it was enqueued. */
+  private wake(queue: string): void {
+    if (this.waiters.size > 0) return; // a claim is already collecting it
+    const pending = this.wakePending.size === 0;
+    this.wakePending.set(queue, (this.wakePending.get(queue) ?? 0) + 1);
+    if (!pending) return;
+    setImmediate(() => {
+      const counts = [...this.wakePending];
+      this.wakePending.clear();
+      for (const [q, count] of counts) this.events.emit('jobs:enqueued', { queue: q, count, remote: true });
+    });
+  }
+
+  // ---- attempt-scoped writes: the store, then republish what went back to waiting --------------
+
+  async heartbeat(params: HeartbeatParams): Promise<HeartbeatResult> {
+    return this.store.heartbeat(params);
+  }
+
+  async complete(params: CompleteParams): Promise<SettleOutcome[]> {
+    return this.store.complete(params);
+  }
+
+  async fail(params: FailParams): Promise<SettleOutcome[]> {
+    return this.republishing(() => this.store.fail(params));
+  }
+
+  async release(params: ReleaseParams): Promise<SettleOutcome[]> {
+    return this.republishing(() => this.store.release(params));
+  }
+
+  async reportProgress(params: ProgressParams): Promise<void> {
+    return this.store.reportProgress(params);
+  }
+
+  async cancel(params: { id: string; tenant?: string | undefined }): Promise<Job> {
+    // The message (if any) stays in the broker and is dropped when delivered: the job has ended.
+    return this.store.cancel(params);
+  }
+
+  async get(params: { id: string; tenant?: string | undefined }): Promise<Job | null> {
+    return this.store.get(params);
+  }
+
+  async list(params: ListParams): Promise<ListResult> {
+    return this.store.list(params);
+  }
+
+  async pauseQueue(params: { queue: string; paused: boolean }): Promise<void> {
+    await this.store.pauseQueue(params);
+    if (params.paused) {
+      await this.stopConsuming(params.queue);
+    } else {
+      // Deliveries dropped while it was paused (here or elsewhere) come back through the relay.
+      await this.relay([params.queue], 0);
+    }
+  }
+
+  async redrive(params: RedriveParams): Promise<number> {
+    return this.republishing(() => this.store.redrive(params));
+  }
+
+  async reclaimExpired(params?: { limit?: number }): Promise<ReclaimResult> {
+    return this.republishing(() => this.store.reclaimExpired(params));
+  }
+
+  async purgeFinished(params: PurgeParams): Promise<number> {
+    return this.store.purgeFinished(params);
+  }
+
+  async stats(params?: { queue?: string | undefined; tenant?: string | undefined }): Promise<QueueStats[]> {
+    return this.store.stats(params);
+  }
+
+  async ping(): Promise<void> {
+    this.checkOpen();
+    if (this.link === undefined) {
+      throw new SluiceError(ErrorCodes.backendUnavailable, 'RabbitMQ connection is down (reconnecting)');
+    }
+    await this.store.ping();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    clearTimeout(this.reconnectTimer);
+    clearTimeout(this.relayTimer);
+    await this.relaying?.catch(() => undefined);
+    for (const waiter of [...this.waiters]) waiter();
+    const link = this.link;
+    this.link = undefined;
+    // Closing the channels hands every unacked delivery back to the broker.
+    if (link) await link.model.close().catch(() => undefined);
+    if (this.ownsStore) await this.store.close();
+  }
+
+  /** Every queue name this handle declared: tests delete them to leave the broker as they found it. */
+  declaredQueues(): string[] {
+    return [...this.everDeclared];
+  }
+
+  /** Closes the current connection as if the broker dropped it (tests); the handle reconnects. */
+  async dropConnection(): Promise<void> {
+    await this.link?.model.close().catch(() => undefined);
+  }
+
+  /** Resolves once a connection is up again (or at once). */
+  async whenConnected(): Promise<void> {
+    while (!this.closed && this.link === undefined) {
+      if (!this.connecting) this.scheduleReconnect(0);
+      await (this.connecting ?? new Promise<void>((resolve) => setTimeout(resolve, RECONNECT_MIN_MS)));
+    }
+  }
+
+  // ---- republishing ----------------------------------------------------------------------------
+
+  /**
+   * Runs a store write and republishes every job it put back to waiting. The store announces those
+   * with `job:requeued` during the call, which covers retries, releases, reclaims and redrives alike.
+   * A remote event that lands in the window only causes a duplicate, which fencing absorbs.
+   */
+  private async republishing<T>(write: () => Promise<T>): Promise<T> {
+    const ids: string[] = [];
+    const off = this.store.events.on('job:requeued', ({ id }) => ids.push(id));
+    let result: T;
+    try {
+      result = await write();
+    } finally {
+      off();
+    }
+    if (ids.length > 0) {
+      const jobs = await Promise.all([...new Set(ids)].map((id) => this.store.get({ id })));
+      await this.publishJobs(jobs.filter((job): job is Job => job?.status === 'queued' || job?.status === 'scheduled'));
+    }
+    return result;
+  }
+
+  /**
+   * Publishes one message per job (waiting ones to the work queue, future ones to a wait queue) and
+   * waits for the broker's confirms. Never throws: a job left unpublished stays in the store, and
+   * the relay publishes it later.
+   */
+  private async publishJobs(jobs: Job[]): Promise<void> {
+    if (jobs.length === 0) return;
+    const link = this.link;
+    if (!link) return;
+    try {
+      const now = this.clock.now();
+      for (const job of jobs) {
+        const work = workQueueName(this.prefix, job.queue);
+        await this.declareWork(link, job.queue);
+        // The store's clock decided whether the job is due (its status); the process clock only
+        // sizes the wait of a scheduled job. Comparing runAt with this process's clock for a due
+        // job would send it to a 1 s wait queue whenever the store's clock runs slightly ahead.
+        const remaining = job.status === 'scheduled' ? job.runAt - now : 0;
+        let target = work;
+        if (remaining > 0) {
+          const bucket = delayBucketMs(remaining);
+          target = waitQueueName(this.prefix, job.queue, bucket);
+          await this.declareWait(link, job.queue, bucket);
+        }
+        const message: JobMessage = { id: job.id, queue: job.queue, type: job.type, priority: job.priority, runAt: job.runAt };
+        link.pub.sendToQueue(target, encodeMessage(message), {
+          persistent: true,
+          priority: amqpPriority(job.priority),
+          messageId: job.id,
+          contentType: 'application/json',
+        });
+      }
+      await link.pub.waitForConfirms();
+    } catch (error) {
+      this.warn(`RabbitMQ publish failed, the outbox relay will retry: ${(error as Error).message}`);
+    }
+  }
+
+  private relayDue(): boolean {
+    return Date.now() - this.lastRelayAt >= this.options.relayIntervalMs;
+  }
+
+  private scheduleRelay(): void {
+    if (this.closed) return;
+    const interval = Math.max(this.options.relayIntervalMs, 1_000);
+    this.relayTimer = setTimeout(() => {
+      this.relay(undefined).finally(() => this.scheduleRelay());
+    }, interval);
+    this.relayTimer.unref();
+  }
+
+  /**
+   * The outbox relay: for each waiting queue (not paused) whose broker queue holds fewer ready
+   * messages than the store has waiting jobs, republish the waiting jobs older than the minimum age.
+   * Store-side it needs nothing but the port (stats, list); duplicates are harmless.
+   */
+  private relay(queues: string[] | undefined, minAgeMs = this.options.relayMinAgeMs): Promise<void> {
+    if (this.relaying) return this.relaying;
+    this.lastRelayAt = Date.now();
+    this.relaying = this.relayOnce(queues, minAgeMs)
+      .catch((error) => this.warn(`outbox relay failed: ${(error as Error).message}`))
+      .finally(() => {
+        this.relaying = undefined;
+      });
+    return this.relaying;
+  }
+
+  private async relayOnce(queues: string[] | undefined, minAgeMs: number): Promise<void> {
+    const link = this.link;
+    if (!link || this.closed) return;
+    const stats = await this.store.stats();
+    const now = this.clock.now();
+    for (const entry of stats) {
+      if (queues !== undefined && !queues.includes(entry.name)) continue;
+      if (entry.paused || entry.counts.queued === 0) continue;
+      await this.declareWork(link, entry.name);
+      const { messageCount } = await link.pub.checkQueue(workQueueName(this.prefix, entry.name));
+      if (messageCount >= entry.counts.queued) continue;
+      const stale: Job[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await this.store.list({ queue: entry.name, status: 'queued', limit: 500, cursor });
+        for (const job of page.jobs) if (now - Math.max(job.runAt, job.updatedAt) >= minAgeMs) stale.push(job);
+        cursor = page.nextCursor;
+      } while (cursor !== undefined && stale.length < RELAY_MAX_PER_QUEUE);
+      // Due now, whatever runAt said when it was written: straight to the work queue.
+      await this.publishJobs(stale.map((job) => ({ ...job, runAt: Math.min(job.runAt, now) })));
+    }
+  }
+
+  // ---- connection, topology, consumers ---------------------------------------------------------
+
+  private async connectOnce(): Promise<void> {
+    const model = await connect(this.url);
+    try {
+      const pub = await model.createConfirmChannel();
+      const sub = await model.createChannel();
+      // Per channel (global): every consumer of this handle shares one window of unacked deliveries.
+      await sub.prefetch(this.prefetch, true);
+      const link: Link = { model, pub, sub };
+      model.on('error', (error: Error) => this.warn(`RabbitMQ connection error: ${error.message}`));
+      model.on('close', () => this.onLinkClosed(link));
+      for (const channel of [pub, sub]) {
+        channel.on('error', (error: Error) => this.warn(`RabbitMQ channel error: ${error.message}`));
+        // A channel closed by the broker (e.g. a precondition failure) takes the connection down with
+        // it, so that one reconnect path restores everything.
+        channel.on('close', () => {
+          if (this.link === link) model.close().catch(() => undefined);
+        });
+      }
+      if (this.closed) {
+        await model.close();
+        return;
+      }
+      this.link = link;
+      this.declared.clear();
+      this.reconnectDelay = RECONNECT_MIN_MS;
+      await this.ensureConsumers([...this.wanted]);
+    } catch (error) {
+      await model.close().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  private onLinkClosed(link: Link): void {
+    if (this.link !== link) return;
+    this.link = undefined;
+    this.consumers.clear();
+    this.declared.clear();
+    // Unacked deliveries of the dead channel return to the broker; forget our copies.
+    for (let i = this.buffer.length - 1; i >= 0; i--) if (this.buffer[i]!.channel === link.sub) this.buffer.splice(i, 1);
+    for (const waiter of [...this.waiters]) waiter();
+    if (!this.closed) {
+      this.warn('RabbitMQ connection closed; reconnecting');
+      this.scheduleReconnect(this.reconnectDelay);
+    }
+  }
+
+  private scheduleReconnect(delayMs: number): void {
+    if (this.closed || this.connecting || this.reconnectTimer) return;
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = undefined;
+      this.connecting = this.connectOnce()
+        .then(() => {
+          // Workers may have gone idle during the outage: tell them to claim again.
+          for (const queue of this.wanted) this.events.emit('jobs:enqueued', { queue, count: 0, remote: true });
+        })
+        .catch((error) => {
+          this.warn(`RabbitMQ reconnect failed: ${(error as Error).message}`);
+          this.reconnectDelay = Math.min(this.reconnectDelay * 2, RECONNECT_MAX_MS);
+          this.connecting = undefined;
+          this.scheduleReconnect(this.reconnectDelay);
+        })
+        .finally(() => {
+          if (this.link !== undefined) this.connecting = undefined;
+        });
+    }, delayMs);
+    this.reconnectTimer.unref();
+  }
+
+  private async declareWork(link: Link, queue: string): Promise<void> {
+    const name = workQueueName(this.prefix, queue);
+    if (this.declared.has(name)) return;
+    await link.pub.assertQueue(name, {
+      durable: true,
+      arguments: { 'x-queue-type': 'classic', 'x-max-priority': MAX_AMQP_PRIORITY },
+    });
+    this.declared.add(name);
+    this.everDeclared.add(name);
+  }
+
+  private async declareWait(link: Link, queue: string, bucketMs: number): Promise<void> {
+    const name = waitQueueName(this.prefix, queue, bucketMs);
+    if (this.declared.has(name)) return;
+    await link.pub.assertQueue(name, {
+      durable: true,
+      arguments: {
+        'x-queue-type': 'classic',
+        'x-message-ttl': bucketMs,
+        // Expired messages go to the default exchange under the work queue's name: back to work.
+        'x-dead-letter-exchange': '',
+        'x-dead-letter-routing-key': workQueueName(this.prefix, queue),
+      },
+    });
+    this.declared.add(name);
+    this.everDeclared.add(name);
+  }
+
+  private async ensureConsumers(queues: string[]): Promise<void> {
+    const link = this.link;
+    if (!link) return;
+    for (const queue of queues) {
+      if (this.consumers.has(queue) || this.paused.has(queue)) continue;
+      await this.declareWork(link, queue);
+      const channel = link.sub;
+      const { consumerTag } = await channel.consume(workQueueName(this.prefix, queue), (raw) => this.onDelivery(channel, raw), {
+        noAck: false,
+      });
+      if (this.link !== link) return;
+      this.consumers.set(queue, { tag: consumerTag, channel });
+    }
+  }
+
+  private async stopConsuming(queue: string): Promise<void> {
+    const consumer = this.consumers.get(queue);
+    if (!consumer) return;
+    this.consumers.delete(queue);
+    await consumer.channel.cancel(consumer.tag).catch(() => undefined);
+    // Buffered deliveries of the paused queue go back to the broker, in place, for the resume.
+    for (let i = this.buffer.length - 1; i >= 0; i--) {
+      const d = this.buffer[i]!;
+      if (d.message.queue !== queue) continue;
+      this.buffer.splice(i, 1);
+      safely(() => d.channel.nack(d.raw, false, true));
+    }
+  }
+
+  private checkOpen(): void {
+    if (this.closed) throw new SluiceError(ErrorCodes.backendUnavailable, 'the RabbitMQ backend is closed');
+  }
+}
+
+/** Opens the RabbitMQ transport over the given store. */
+export async function openRabbitmqBackend(options: RabbitmqBackendOptions): Promise<Backend> {
+  return RabbitmqBackend.open(options);
+}
+
+/** Claim order: higher priority first, then oldest runAt, then id (creation order). */
+function compareClaimOrder(a: { priority: number; runAt: number; id: string }, b: typeof a): number {
+  return b.priority - a.priority || a.runAt - b.runAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+}
+
+/** Acks and nacks on a channel that has since closed throw; the broker has requeued those already. */
+function safely(fn: () => void): void {
+  try {
+    fn();
+  } catch {
+    // Nothing to do: see above.
+  }
+}
+
+function redact(url: string): string {
+  return url.replace(/\/\/([^:@/]+):[^@/]+@/, '//$1:***@');
+}

@@ -1,0 +1,46 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { makeTempDir } from '../helpers/temp-dir.js';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const tmp = makeTempDir('sluice-bench-smoke-');
+after(() => tmp.cleanup());
+
+// The harness end to end on a tiny configuration: two workloads, Sluice-sqlite vs the raw
+// better-sqlite3 loop (no services needed), two runs. Checks the report's shape, never timings.
+test('bench harness writes a report with median/min/max and ratio per row', { timeout: 60_000 }, () => {
+  const result = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', 'bench/run.ts', '--only', 'enqueue:sqlite,e2e:sqlite', '--n', '200', '--runs', '2', '--out', tmp.dir],
+    { cwd: root, encoding: 'utf8', timeout: 55_000 },
+  );
+  assert.equal(result.status, 0, result.stderr);
+  assert.match(result.stdout, /\| Workload \| Pair \| Metric/);
+
+  const report = JSON.parse(readFileSync(join(tmp.dir, 'latest.json'), 'utf8')) as {
+    header: { node: string; command: string; machine: { cores: number; memoryGiB: number }; runs: number };
+    rows: Array<Record<string, unknown>>;
+  };
+  assert.equal(report.header.runs, 2);
+  assert.ok(report.header.machine.cores >= 1);
+  assert.match(report.header.command, /--only/);
+  const metrics = report.rows.map((r) => r.metric);
+  assert.deepEqual(metrics, ['enqueue one-by-one', 'enqueue bulk', 'end-to-end c=1', 'end-to-end c=50']);
+  for (const row of report.rows) {
+    assert.equal(row.error, undefined, `row ${row.metric}: ${String(row.error)}`);
+    for (const side of ['sluice', 'peer', 'ratio'] as const) {
+      const s = row[side] as { median: number; min: number; max: number; runs: number[] };
+      assert.ok(s, `${row.metric} has ${side}`);
+      for (const key of ['median', 'min', 'max'] as const) assert.equal(typeof s[key], 'number', `${row.metric} ${side}.${key}`);
+      assert.ok(s.min <= s.median && s.median <= s.max);
+      assert.equal(s.runs.length, 2);
+    }
+    assert.equal((row.sluice as { name: string }).name, 'sluice-sqlite');
+    assert.equal((row.peer as { name: string }).name, 'raw-sqlite');
+  }
+  assert.match(readFileSync(join(tmp.dir, 'latest.md'), 'utf8'), /sluice-sqlite/);
+});
