@@ -1,7 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { newLeaseToken } from '../../core/ids.js';
 import { migrate } from './schema.js';
 
 /** Durability of a commit: `full` fsyncs every commit; `normal` (WAL) may lose the last commits on
@@ -16,9 +15,6 @@ export interface ConnectionOptions {
 
 /** PRAGMA values come from this table, never from the caller's string, so nothing can be injected. */
 const SYNCHRONOUS_PRAGMA: Record<SqliteSynchronous, string> = { full: 'FULL', normal: 'NORMAL', off: 'OFF' };
-
-/** SQL function that mints a lease token per row inside `UPDATE … RETURNING` (one statement per claim). */
-export const LEASE_TOKEN_FUNCTION = 'sluice_lease_token';
 
 export function isMemoryPath(path: string): boolean {
   return path === ':memory:' || path === '';
@@ -37,7 +33,6 @@ export function openConnection(options: ConnectionOptions): Database.Database {
   try {
     if (!isMemoryPath(options.path)) db.pragma('journal_mode = WAL');
     db.pragma(`synchronous = ${SYNCHRONOUS_PRAGMA[options.synchronous]}`);
-    db.function(LEASE_TOKEN_FUNCTION, { deterministic: false }, () => newLeaseToken());
     migrate(db);
     return db;
   } catch (error) {

@@ -137,15 +137,44 @@ export function rowToJob(row: JobRow, now?: number): Job {
   return job;
 }
 
-/** Row of a job a claim just leased -> ClaimedJob. */
-export function rowToClaimedJob(row: JobRow): ClaimedJob {
-  return {
-    ...rowToJob(row),
+/** What a claim reads back (see CLAIM_RETURNING): a leased row, without output and progress. */
+export type ClaimedRow = Omit<JobRow, 'status' | 'output' | 'progress' | 'lease_token' | 'lease_expires_at' | 'worker_id'> & {
+  lease_token: string;
+  lease_expires_at: number;
+  worker_id: string;
+};
+
+/**
+ * Row of a job a claim just leased -> ClaimedJob, built in one object literal (claims are hot: no
+ * intermediate Job and no spread). Same fields as rowToJob plus the lease; a claimed row has no
+ * output or progress.
+ */
+export function rowToClaimedJob(row: ClaimedRow): ClaimedJob {
+  const job: ClaimedJob = {
+    id: row.id,
+    type: row.type,
+    queue: row.queue,
     status: 'running',
-    leaseToken: row.lease_token!,
-    leaseExpiresAt: row.lease_expires_at!,
-    workerId: row.worker_id!,
+    input: JSON.parse(row.input),
+    priority: row.priority,
+    attempts: row.attempts,
+    maxAttempts: row.max_attempts,
+    backoff: JSON.parse(row.backoff),
+    createdAt: row.created_at,
+    runAt: row.run_at,
+    updatedAt: row.updated_at,
+    leaseToken: row.lease_token,
+    leaseExpiresAt: row.lease_expires_at,
+    workerId: row.worker_id,
   };
+  if (row.error !== null) job.error = JSON.parse(row.error) as JobError;
+  if (row.timeout_ms !== null) job.timeoutMs = row.timeout_ms;
+  if (row.idempotency_key !== null) job.idempotencyKey = row.idempotency_key;
+  if (row.metadata !== null) job.metadata = JSON.parse(row.metadata);
+  if (row.tenant !== null) job.tenant = row.tenant;
+  if (row.started_at !== null) job.startedAt = row.started_at;
+  if (row.finished_at !== null) job.finishedAt = row.finished_at;
+  return job;
 }
 
 /** The status a reader should see: a `scheduled` row whose runAt has come is waiting, i.e. `queued`. */

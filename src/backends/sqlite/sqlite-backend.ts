@@ -26,7 +26,15 @@ import { SluiceEvents } from '../../core/events.js';
 import { type ClaimedJob, emptyCounts, type Job, type JobError, type JobStatus, type QueueStats } from '../../core/job.js';
 import { applyRateBudget, type RateBudgetResult, type RateBudgetState } from '../../core/rate-budget.js';
 import { openConnection, type SqliteSynchronous } from './connection.js';
-import { insertedJob, type JobRow, rowToClaimedJob, rowToJob, toInsertParams, toNullableJsonText } from './row-mapping.js';
+import {
+  type ClaimedRow,
+  insertedJob,
+  type JobRow,
+  rowToClaimedJob,
+  rowToJob,
+  toInsertParams,
+  toNullableJsonText,
+} from './row-mapping.js';
 import { type ClaimCandidate, prepareStatements, type Statements } from './statements.js';
 import { closedError, translateError } from './translate-error.js';
 
@@ -178,7 +186,7 @@ export class SqliteBackend implements Backend {
     return jobs;
   }
 
-  private claimInTransaction(params: ClaimParams): JobRow[] {
+  private claimInTransaction(params: ClaimParams): ClaimedRow[] {
     const now = this.clock.now();
     const paused = this.stmts.pausedQueues.all();
     const queues = [...new Set(params.queues)].filter((queue) => !paused.includes(queue));
@@ -224,6 +232,19 @@ export class SqliteBackend implements Backend {
     if (items.length === 0) return [];
     // Reading the finished rows back costs a JSON parse per job; only pay it when someone listens.
     const wantJobs = this.events.listenerCount('job:finished') > 0;
+    // Without listeners, one statement settles the whole batch (each row fenced by its own token).
+    // A batch naming a job twice (two leases of one id) goes row by row, so that each item gets
+    // its own answer.
+    if (!wantJobs && hasUniqueIds(items)) {
+      const written = this.write(() =>
+        this.stmts.completeMany.all({
+          items: JSON.stringify(items.map((item) => [item.id, item.leaseToken, toNullableJsonText(item.output)])),
+          now: this.clock.now(),
+        }),
+      );
+      const ok = new Set(written);
+      return items.map((item): SettleOutcome => ({ id: item.id, result: ok.has(item.id) ? 'ok' : 'lease_lost' }));
+    }
     const { outcomes, finished } = this.write(() => {
       const now = this.clock.now();
       const outcomes: SettleOutcome[] = [];
@@ -558,6 +579,13 @@ export class SqliteBackend implements Backend {
 /** Opens the SQLite backend. */
 export async function openSqliteBackend(options: SqliteBackendOptions): Promise<Backend> {
   return SqliteBackend.open(options);
+}
+
+function hasUniqueIds(items: ReadonlyArray<{ id: string }>): boolean {
+  if (items.length === 1) return true;
+  const ids = new Set<string>();
+  for (const item of items) ids.add(item.id);
+  return ids.size === items.length;
 }
 
 function visibleTo(row: JobRow, tenant: string | undefined): boolean {

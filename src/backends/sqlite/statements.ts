@@ -1,10 +1,24 @@
 import type Database from 'better-sqlite3';
-import { LEASE_TOKEN_FUNCTION } from './connection.js';
-import type { JobInsertParams, JobRow } from './row-mapping.js';
+import type { ClaimedRow, JobInsertParams, JobRow } from './row-mapping.js';
+
+/**
+ * A fresh lease token per row, minted by SQLite itself (128 bits from its CSPRNG-seeded randomblob,
+ * as 32 hex digits): no call back into JS per claimed row, and as unguessable as a random UUID.
+ */
+const LEASE_TOKEN_SQL = 'lower(hex(randomblob(16)))';
 
 /** Columns a claim sets: a fresh token per row (minted in SQL, so one statement leases the batch). */
-const CLAIM_SET = `status = 'running', lease_token = ${LEASE_TOKEN_FUNCTION}(), lease_expires_at = @leaseExpiresAt,
+const CLAIM_SET = `status = 'running', lease_token = ${LEASE_TOKEN_SQL}, lease_expires_at = @leaseExpiresAt,
   attempts = attempts + 1, started_at = @now, updated_at = @now, worker_id = @workerId, progress = NULL`;
+
+/**
+ * What a claim reads back: the columns a ClaimedJob carries. Claimed rows are running with no
+ * output or progress (a claim clears progress; output is only written by a completion), so those
+ * columns are not read.
+ */
+const CLAIM_RETURNING = `RETURNING id, queue, type, input, priority, attempts, max_attempts, backoff, timeout_ms,
+  idempotency_key, metadata, tenant, error, created_at, run_at, started_at, finished_at, updated_at, lease_token,
+  lease_expires_at, worker_id`;
 
 /** Order of the claim, served by the jobs_claim index. */
 const CLAIM_ORDER = 'ORDER BY priority DESC, run_at, id';
@@ -57,18 +71,18 @@ export function prepareStatements(db: Database.Database): Statements {
        WHERE status = 'scheduled' AND queue IN (SELECT value FROM json_each(@queues)) AND run_at <= @now`,
     ),
     // One queue (the common case): a single UPDATE … RETURNING walks the claim index in order.
-    claimOne: db.prepare<[ClaimOneParams], JobRow>(
+    claimOne: db.prepare<[ClaimOneParams], ClaimedRow>(
       `UPDATE jobs SET ${CLAIM_SET}
        WHERE rowid IN (SELECT rowid FROM jobs INDEXED BY jobs_claim WHERE status = 'queued' AND queue = @queue AND run_at <= @now
                        ${CLAIM_ORDER} LIMIT @limit)
-       RETURNING *`,
+       ${CLAIM_RETURNING}`,
     ),
-    claimOneTyped: db.prepare<[ClaimOneParams & { types: string }], JobRow>(
+    claimOneTyped: db.prepare<[ClaimOneParams & { types: string }], ClaimedRow>(
       `UPDATE jobs SET ${CLAIM_SET}
        WHERE rowid IN (SELECT rowid FROM jobs INDEXED BY jobs_claim
                        WHERE status = 'queued' AND queue = @queue AND run_at <= @now ${TYPES_FILTER}
                        ${CLAIM_ORDER} LIMIT @limit)
-       RETURNING *`,
+       ${CLAIM_RETURNING}`,
     ),
     // Several queues: the top `limit` of each queue (index-served), merged in JS, then leased by rowid.
     // An `IN (queues…) ORDER BY` would sort every waiting job of those queues on each claim.
@@ -80,20 +94,20 @@ export function prepareStatements(db: Database.Database): Statements {
       `SELECT rowid AS rid, priority, run_at, id FROM jobs INDEXED BY jobs_claim
        WHERE status = 'queued' AND queue = @queue AND run_at <= @now ${TYPES_FILTER} ${CLAIM_ORDER} LIMIT @limit`,
     ),
-    claimRowids: db.prepare<[{ rowids: string; now: number; leaseExpiresAt: number; workerId: string }], JobRow>(
+    claimRowids: db.prepare<[{ rowids: string; now: number; leaseExpiresAt: number; workerId: string }], ClaimedRow>(
       `UPDATE jobs SET ${CLAIM_SET}
        WHERE rowid IN (SELECT value FROM json_each(@rowids))
-       RETURNING *`,
+       ${CLAIM_RETURNING}`,
     ),
 
     // Leases exactly the listed jobs that are claimable now (a transport delivered their ids).
-    claimIds: db.prepare<[ClaimIdsStatementParams], JobRow>(
+    claimIds: db.prepare<[ClaimIdsStatementParams], ClaimedRow>(
       `UPDATE jobs SET ${CLAIM_SET}
        WHERE id IN (SELECT value FROM json_each(@ids))
          AND (status = 'queued' OR (status = 'scheduled' AND run_at <= @now))
          AND queue NOT IN (SELECT name FROM queues WHERE paused = 1)
          AND (@types IS NULL OR type IN (SELECT value FROM json_each(@types)))
-       RETURNING *`,
+       ${CLAIM_RETURNING}`,
     ),
     heartbeat: db.prepare<[{ id: string; leaseToken: string; leaseExpiresAt: number }], void>(
       `UPDATE jobs SET lease_expires_at = @leaseExpiresAt ${FENCE}`,
@@ -101,6 +115,16 @@ export function prepareStatements(db: Database.Database): Statements {
     complete: db.prepare<[SettleParams & { output: string | null }], void>(
       `UPDATE jobs SET status = 'succeeded', output = @output, finished_at = @now, updated_at = @now, ${LEASE_CLEARED} ${FENCE}`,
     ),
+    // A whole batch in one statement: `items` is a JSON array of [id, leaseToken, outputText|null];
+    // each row is fenced by its own token, and the ids returned are the ones written.
+    completeMany: db
+      .prepare<[{ items: string; now: number }], string>(
+        `UPDATE jobs SET status = 'succeeded', output = j.value ->> 2, finished_at = @now, updated_at = @now, ${LEASE_CLEARED}
+       FROM json_each(@items) AS j
+       WHERE jobs.id = j.value ->> 0 AND jobs.lease_token = j.value ->> 1 AND jobs.status = 'running'
+       RETURNING id`,
+      )
+      .pluck(),
     // Same write, reading the row back for `job:finished` listeners (skipped when nobody listens).
     completeReturning: db.prepare<[SettleParams & { output: string | null }], JobRow>(
       `UPDATE jobs SET status = 'succeeded', output = @output, finished_at = @now, updated_at = @now, ${LEASE_CLEARED} ${FENCE}
@@ -158,14 +182,15 @@ export interface Statements {
   pausedQueues: Database.Statement<[], string>;
   promoteOne: Database.Statement<[{ queue: string; now: number }], void>;
   promoteMany: Database.Statement<[{ queues: string; now: number }], void>;
-  claimOne: Database.Statement<[ClaimOneParams], JobRow>;
-  claimOneTyped: Database.Statement<[ClaimOneParams & { types: string }], JobRow>;
+  claimOne: Database.Statement<[ClaimOneParams], ClaimedRow>;
+  claimOneTyped: Database.Statement<[ClaimOneParams & { types: string }], ClaimedRow>;
   candidates: Database.Statement<[{ queue: string; now: number; limit: number }], ClaimCandidate>;
   candidatesTyped: Database.Statement<[{ queue: string; now: number; limit: number; types: string }], ClaimCandidate>;
-  claimRowids: Database.Statement<[{ rowids: string; now: number; leaseExpiresAt: number; workerId: string }], JobRow>;
-  claimIds: Database.Statement<[ClaimIdsStatementParams], JobRow>;
+  claimRowids: Database.Statement<[{ rowids: string; now: number; leaseExpiresAt: number; workerId: string }], ClaimedRow>;
+  claimIds: Database.Statement<[ClaimIdsStatementParams], ClaimedRow>;
   heartbeat: Database.Statement<[{ id: string; leaseToken: string; leaseExpiresAt: number }], void>;
   complete: Database.Statement<[SettleParams & { output: string | null }], void>;
+  completeMany: Database.Statement<[{ items: string; now: number }], string>;
   completeReturning: Database.Statement<[SettleParams & { output: string | null }], JobRow>;
   retry: Database.Statement<[SettleParams & { status: 'scheduled' | 'queued'; runAt: number; error: string }], { queue: string }>;
   failFinal: Database.Statement<[SettleParams & { error: string }], JobRow>;
