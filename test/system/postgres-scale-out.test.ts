@@ -1,10 +1,9 @@
-import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, test } from 'node:test';
 import pg from 'pg';
+import { assertFleetFinishedOnce, submitInBulk } from '../helpers/fleet-check.js';
 import { serviceSkipReason } from '../helpers/require-service.js';
 import { SluiceProcess, startServer } from '../helpers/spawn-sluice.js';
-import { until } from '../helpers/until.js';
 
 const PG_URL = process.env.SLUICE_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const TOTAL = 2000;
@@ -41,47 +40,12 @@ test('sluice serve --workers 0 plus two sluice worker processes on PostgreSQL ru
   });
   await Promise.all(workers.map((w) => w.waitForLog(/sluice worker running/)));
 
+  const specs = Array.from({ length: TOTAL }, (_, n) =>
+    n % 10 === 0 ? { type: 'math', input: { question: `What is ${n} divided by 2?` } } : { type: 'noop', input: { n } },
+  );
   const started = Date.now();
-  for (let offset = 0; offset < TOTAL; offset += BULK) {
-    const jobs = Array.from({ length: BULK }, (_, i) => {
-      const n = offset + i;
-      return n % 10 === 0 ? { type: 'math', input: { question: `What is ${n} divided by 2?` } } : { type: 'noop', input: { n } };
-    });
-    const res = await fetch(`${server.url}/v1/jobs/bulk`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ jobs }),
-    });
-    assert.equal(res.status, 202, await res.text());
-  }
-
-  const table = `"${schema}".jobs`;
-  await until(
-    async () => {
-      const { rows } = await admin.query(
-        `SELECT count(*)::int AS n FROM ${table} WHERE status IN ('succeeded', 'failed', 'cancelled')`,
-      );
-      return rows[0].n === TOTAL;
-    },
-    `all ${TOTAL} jobs to finish`,
-    120_000,
-    200,
-  );
+  await submitInBulk(server.url, specs, BULK);
+  await assertFleetFinishedOnce(admin, schema, TOTAL, 2);
   const elapsedMs = Date.now() - started;
-
-  const { rows } = await admin.query(
-    `SELECT status, attempts, count(*)::int AS n, count(DISTINCT worker_id)::int AS workers FROM ${table} GROUP BY status, attempts`,
-  );
-  assert.deepEqual(
-    rows.map((r) => [r.status, r.attempts, r.n]),
-    [['succeeded', 1, TOTAL]],
-    'every job succeeded on its first and only attempt',
-  );
-  const perWorker = await admin.query(`SELECT worker_id, count(*)::int AS n FROM ${table} GROUP BY worker_id`);
-  assert.equal(perWorker.rowCount, 2, `both worker processes took jobs: ${JSON.stringify(perWorker.rows)}`);
-  const math = await admin.query(
-    `SELECT output->>'text' AS text FROM ${table} WHERE type = 'math' AND input->>'question' = 'What is 50 divided by 2?'`,
-  );
-  assert.equal(math.rows[0]?.text, '50 divided by 2 = 25');
   t.diagnostic(`postgres scale-out: ${TOTAL} jobs in ${elapsedMs} ms (${Math.round((TOTAL * 1000) / elapsedMs)} jobs/s)`);
 });
