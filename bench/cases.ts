@@ -4,6 +4,7 @@ import type { QueueTarget } from './lib/target.js';
 import { makeTarget, type TargetName } from './peers/registry.js';
 import { SluiceTarget } from './peers/sluice.js';
 import { depth } from './workloads/depth.js';
+import { embedBatching } from './workloads/embed-batching.js';
 import { endToEnd } from './workloads/end-to-end.js';
 import { enqueueBulk, enqueueOneAtATime } from './workloads/enqueue.js';
 import { type HttpOptions, rawHttp, sluiceHttp } from './workloads/http-submit.js';
@@ -19,7 +20,7 @@ export const PAIRS: Record<string, [TargetName | null, TargetName]> = {
   rabbitmq: ['sluice-rabbitmq', 'raw-amqp'],
 };
 
-export const WORKLOADS = ['enqueue', 'e2e', 'latency', 'http', 'depth', 'scale-out'] as const;
+export const WORKLOADS = ['enqueue', 'e2e', 'latency', 'http', 'depth', 'scale-out', 'batching'] as const;
 
 interface Sizes {
   enqueueOne: number;
@@ -119,6 +120,18 @@ export async function buildCases(args: BenchArgs): Promise<Case[]> {
   add('depth', ['sqlite', 'pg-boss'], (name) => (t) => depth(t, name, depthOpts));
   const scaleOpts = { n: z.scaleN, processes: z.scaleProcesses, concurrency: 50 };
   add('scale-out', ['pg-boss', 'redis', 'rabbitmq'], (name) => (t) => scaleOut(t, name, scaleOpts));
+
+  // Batching windows (issue 6): the same Sluice embed handler with and without its window; the
+  // "peer" column is the unbatched run.
+  const embedOpts = { n: args.n ?? (args.quick ? 320 : 1_280), latencyMs: 50, concurrency: 32, providerConcurrency: 4 };
+  cases.push({
+    workload: 'batching',
+    pair: 'embed batched vs unbatched',
+    sluice: { name: 'sluice-embed-batched', run: () => embedBatching(true, embedOpts) },
+    peer: { name: 'sluice-embed-unbatched', run: () => embedBatching(false, embedOpts) },
+    timeoutMs: z.sideTimeoutMs,
+    note: 'SQLite, worker c=32, bundled mock provider: 50 ms per call, 4 requests at once; window 32 jobs / 20 ms',
+  });
 
   const selected = cases.filter((c) => {
     if (args.only.length === 0) return true;
