@@ -4,6 +4,7 @@ import { providerHandlers } from '../handlers/provider-handlers.js';
 import type { Logger } from '../observability/logger.js';
 import { logWorkerEvents } from '../observability/worker-logging.js';
 import { openProviderPool } from '../providers/open-provider-pool.js';
+import { usageRecorderFor } from '../providers/usage-recorder.js';
 import type { Sluice } from '../sluice.js';
 import { startLeaseReaper } from '../worker/lease-reaper.js';
 import { startRetentionSweeper } from '../worker/retention-sweeper.js';
@@ -28,13 +29,20 @@ export async function startWorkers(
   // chat / embed exist only where providers are configured (SLUICE_PROVIDERS); limits are shared
   // through the backend when it keeps rate budgets.
   const providers = concurrency > 0 ? openProviderPool(config.SLUICE_PROVIDERS, { backend: sluice.backend }) : undefined;
-  if (providers) logger.info({ sharedBudgets: providers.sharedBudgets }, 'AI providers configured');
+  // Token and cost accounting: provider calls are written to the backend in batches (GET /v1/usage).
+  const usage = providers
+    ? usageRecorderFor(sluice.backend, {
+        onError: (err, info) => logger.warn({ err, ...info }, 'usage accounting write failed'),
+      })
+    : undefined;
+  if (providers)
+    logger.info({ sharedBudgets: providers.sharedBudgets, usageAccounting: usage !== undefined }, 'AI providers configured');
   const worker =
     concurrency > 0
       ? sluice.worker({
           queues: config.SLUICE_QUEUES,
           concurrency,
-          handlers: { ...builtinHandlers(), ...(providers ? providerHandlers(providers.pool) : {}) },
+          handlers: { ...builtinHandlers(), ...(providers ? providerHandlers(providers.pool, { usage }) : {}) },
           leaseMs: config.SLUICE_LEASE_MS,
           pollIntervalMs: config.SLUICE_POLL_INTERVAL_MS,
           shutdownGraceMs: config.SLUICE_SHUTDOWN_GRACE_MS,
@@ -46,6 +54,7 @@ export async function startWorkers(
   if (worker) logger.info({ queues: config.SLUICE_QUEUES, concurrency }, 'worker started');
   return async () => {
     await worker?.stop({ graceMs: config.SLUICE_SHUTDOWN_GRACE_MS });
+    await usage?.close();
     stopReaper();
     stopSweeper();
     await closeBuiltinHandlers();

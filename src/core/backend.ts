@@ -2,6 +2,7 @@ import type { SluiceEvents } from './events.js';
 import type { ClaimedJob, Job, JobError, JobStatus, QueueStats } from './job.js';
 import type { NewJob } from './new-job.js';
 import type { RateBudgetAction, RateBudgetResult } from './rate-budget.js';
+import type { RecordUsageParams, UsageParams, UsageTotals } from './usage.js';
 
 /**
  * The Backend port: what a storage adapter must do, shaped by the job lifecycle.
@@ -42,6 +43,18 @@ export interface Backend {
    * backend's clock, so that provider limits hold for every worker sharing this backend.
    */
   updateRateBudget?(params: UpdateRateBudgetParams): Promise<RateBudgetResult>;
+  /**
+   * Optional (declared by `capabilities.usage`): appends provider-call usage entries (tokens, cost)
+   * in one round trip. An entry without `at` is stamped with the backend's clock. Usage rows are
+   * not removed by `purgeFinished` (they outlive the jobs they were charged to).
+   */
+  recordUsage?(params: RecordUsageParams): Promise<void>;
+  /**
+   * Optional (declared by `capabilities.usage`): token and cost totals of the entries matching the
+   * filters (`since` inclusive, `until` exclusive), aggregated by the storage, with breakdowns by
+   * queue, tenant (only when not scoped to one tenant), provider and model.
+   */
+  usage?(params: UsageParams): Promise<UsageTotals>;
   /** Extends leases. Reports which leases are gone (expired and reclaimed, cancelled, finished). */
   heartbeat(params: HeartbeatParams): Promise<HeartbeatResult>;
   /** Ends attempts successfully. */
@@ -82,6 +95,8 @@ export interface BackendCapabilities {
   rateBudgets?: boolean;
   /** `claimIds` is implemented. Absent = false. */
   claimById?: boolean;
+  /** `recordUsage` and `usage` are implemented (token and cost accounting). Absent = false. */
+  usage?: boolean;
   /**
    * Claims follow the priority / runAt order exactly, across calls and handles. Absent = true.
    * False for a broker transport (RabbitMQ): its priorities are coarse buckets and delivery order

@@ -24,6 +24,7 @@ export const ErrorCodes = {
   shuttingDown: 'SLUICE_SHUTTING_DOWN',
   backendUnavailable: 'SLUICE_BACKEND_UNAVAILABLE',
   config: 'SLUICE_CONFIG',
+  notSupported: 'SLUICE_NOT_SUPPORTED',
   internal: 'SLUICE_INTERNAL',
 } as const;
 

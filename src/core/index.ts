@@ -8,4 +8,5 @@ export * from './job-json.js';
 export * from './job-spec.js';
 export * from './new-job.js';
 export * from './retry-policy.js';
+export * from './usage.js';
 export * from './validate.js';

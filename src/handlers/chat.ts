@@ -3,6 +3,7 @@ import { PermanentError } from '../core/errors.js';
 import { chatCompletion } from '../providers/provider-calls.js';
 import type { ProviderPool, TokenUsage } from '../providers/provider-pool.js';
 import { estimateChatTokens } from '../providers/tokens.js';
+import type { UsageSink } from '../providers/usage-recorder.js';
 import type { HandlerDefinition } from '../worker/handler.js';
 
 /** Output tokens assumed for the budget when the job gives no maxTokens. */
@@ -42,8 +43,18 @@ export function parseInput<T>(schema: z.ZodType<T>, input: unknown, handler: str
   throw new PermanentError(`${handler}: ${path}: ${issue?.message ?? 'invalid input'}`, { field: path });
 }
 
-/** The `chat` handler: `{messages, model, temperature?, maxTokens?}` → `{text, usage, provider}` through `pool`. */
-export function chatHandler(pool: ProviderPool): HandlerDefinition<ChatInput, ChatOutput> {
+/** Options of the provider handlers. */
+export interface ProviderHandlerOptions {
+  /** Receives the tokens and cost of every provider call, charged to its job (token accounting). */
+  usage?: UsageSink | undefined;
+}
+
+/**
+ * The `chat` handler: `{messages, model, temperature?, maxTokens?}` → `{text, usage, provider}` through
+ * `pool`. Each call that a provider served is reported to `options.usage` at once, so it is counted
+ * even when the attempt fails afterwards (a lost lease, a timeout).
+ */
+export function chatHandler(pool: ProviderPool, options: ProviderHandlerOptions = {}): HandlerDefinition<ChatInput, ChatOutput> {
   return {
     handle: async ({ job, signal }) => {
       const input = parseInput(chatInputSchema, job.input, 'chat');
@@ -54,6 +65,17 @@ export function chatHandler(pool: ProviderPool): HandlerDefinition<ChatInput, Ch
         maxTokens: input.maxTokens,
         estimatedTokens: estimateChatTokens(input.messages) + (input.maxTokens ?? DEFAULT_CHAT_MAX_TOKENS),
         signal,
+      });
+      options.usage?.record({
+        jobId: job.id,
+        queue: job.queue,
+        tenant: job.tenant,
+        type: job.type,
+        provider: result.provider,
+        model: input.model,
+        inputTokens: result.usage.inputTokens,
+        outputTokens: result.usage.outputTokens,
+        costUsd: result.costUsd,
       });
       const output: ChatOutput = {
         text: result.value.text,

@@ -3,7 +3,7 @@ import { createEmbeddings } from '../providers/provider-calls.js';
 import type { ProviderPool, TokenUsage } from '../providers/provider-pool.js';
 import { estimateTokens } from '../providers/tokens.js';
 import type { BatchItemResult, BatchOptions, HandlerContext, HandlerDefinition } from '../worker/handler.js';
-import { parseInput } from './chat.js';
+import { type ProviderHandlerOptions, parseInput } from './chat.js';
 
 /** Inputs sent in one embeddings request at most (OpenAI accepts 2048). */
 export const EMBED_MAX_INPUTS = 2048;
@@ -33,21 +33,26 @@ export const EMBED_BATCH: BatchOptions = { maxSize: 32, maxWaitMs: 20 };
  * The `embed` handler: `{texts, model}` → `{vectors, usage, provider}` through `pool`. Batched:
  * jobs claimed together are sent as one embeddings request per model (up to EMBED_MAX_INPUTS
  * texts); a job with bad input fails alone. The provider reports usage for the whole request, so
- * each job's share is split by its texts' estimated tokens.
+ * each job's share is split by its texts' estimated tokens; `options.usage` gets one entry per job
+ * with that share (the same numbers as the job's output).
  */
-export function embedHandler(pool: ProviderPool, batch: BatchOptions = EMBED_BATCH): HandlerDefinition<EmbedInput, EmbedOutput> {
+export function embedHandler(
+  pool: ProviderPool,
+  batch: BatchOptions = EMBED_BATCH,
+  options: ProviderHandlerOptions = {},
+): HandlerDefinition<EmbedInput, EmbedOutput> {
   const handleBatch = async (
     items: Array<HandlerContext<EmbedInput>>,
     signal: AbortSignal,
   ): Promise<Array<BatchItemResult<EmbedOutput>>> => {
     const results: Array<BatchItemResult<EmbedOutput> | undefined> = new Array(items.length);
     // Validate each job alone: one bad input must not fail its neighbours.
-    const groups = new Map<string, Array<{ index: number; texts: string[] }>>();
+    const groups = new Map<string, Array<{ index: number; texts: string[]; job: HandlerContext<EmbedInput>['job'] }>>();
     items.forEach((item, index) => {
       try {
         const input = parseInput(embedInputSchema, item.job.input, 'embed');
         const group = groups.get(input.model) ?? [];
-        group.push({ index, texts: input.texts });
+        group.push({ index, texts: input.texts, job: item.job });
         groups.set(input.model, group);
       } catch (error) {
         results[index] = { ok: false, error };
@@ -61,9 +66,11 @@ export function embedHandler(pool: ProviderPool, batch: BatchOptions = EMBED_BAT
         try {
           const response = await createEmbeddings(pool, { model, texts, estimatedTokens: estimatedTotal, signal });
           let offset = 0;
+          const shares = estimates.map((estimate) => (estimatedTotal === 0 ? 1 / chunk.length : estimate / estimatedTotal));
+          const tokenShares = splitTokens(response.usage.inputTokens, shares);
           chunk.forEach((member, position) => {
-            const share = estimatedTotal === 0 ? 1 / chunk.length : (estimates[position] ?? 0) / estimatedTotal;
-            const inputTokens = Math.round(response.usage.inputTokens * share);
+            const share = shares[position] ?? 0;
+            const inputTokens = tokenShares[position] ?? 0;
             const output: EmbedOutput = {
               vectors: response.value.slice(offset, offset + member.texts.length),
               usage: { inputTokens, outputTokens: 0, totalTokens: inputTokens },
@@ -71,6 +78,17 @@ export function embedHandler(pool: ProviderPool, batch: BatchOptions = EMBED_BAT
               model,
             };
             if (response.costUsd !== undefined) output.costUsd = response.costUsd * share;
+            options.usage?.record({
+              jobId: member.job.id,
+              queue: member.job.queue,
+              tenant: member.job.tenant,
+              type: member.job.type,
+              provider: response.provider,
+              model,
+              inputTokens,
+              outputTokens: 0,
+              costUsd: output.costUsd,
+            });
             offset += member.texts.length;
             results[member.index] = { ok: true, output };
           });
@@ -91,6 +109,22 @@ export function embedHandler(pool: ProviderPool, batch: BatchOptions = EMBED_BAT
     batch,
     handleBatch,
   };
+}
+
+/** Splits `total` tokens by `shares` into integers that add up to `total` (largest remainder). */
+function splitTokens(total: number, shares: readonly number[]): number[] {
+  const exact = shares.map((share) => total * share);
+  const parts = exact.map(Math.floor);
+  let left = total - parts.reduce((a, b) => a + b, 0);
+  const order = exact
+    .map((value, index) => ({ index, remainder: value - Math.floor(value) }))
+    .sort((a, b) => b.remainder - a.remainder);
+  for (const { index } of order) {
+    if (left <= 0) break;
+    parts[index] = (parts[index] ?? 0) + 1;
+    left -= 1;
+  }
+  return parts;
 }
 
 /** Splits jobs into requests of at most EMBED_MAX_INPUTS texts (a job is never split). */

@@ -13,6 +13,7 @@ import { jobRoutes } from './routes/jobs.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { openApiRoutes } from './routes/openapi.js';
 import { queueRoutes } from './routes/queues.js';
+import { usageRoutes } from './routes/usage.js';
 
 export interface AppOptions {
   sluice: Sluice;
@@ -87,7 +88,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     if (ownMetrics) metrics.close();
   });
 
-  for (const routes of [healthRoutes, jobRoutes, queueRoutes, dlqRoutes, metricsRoutes, openApiRoutes]) {
+  for (const routes of [healthRoutes, jobRoutes, queueRoutes, dlqRoutes, usageRoutes, metricsRoutes, openApiRoutes]) {
     await app.register(async (scope) => routes(scope, ctx));
   }
   return app;

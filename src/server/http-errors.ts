@@ -18,6 +18,7 @@ export const HTTP_STATUS_BY_CODE: Readonly<Record<string, number>> = {
   [ErrorCodes.payloadTooLarge]: 413,
   [ErrorCodes.unsupportedMediaType]: 415,
   [ErrorCodes.rateLimited]: 429,
+  [ErrorCodes.notSupported]: 501,
   [ErrorCodes.shuttingDown]: 503,
   [ErrorCodes.backendUnavailable]: 503,
 };
@@ -53,7 +54,8 @@ const FASTIFY_MESSAGES: Readonly<Record<string, string>> = {
 export function toHttpError(error: unknown): { status: number; body: ErrorBody; internal: boolean } {
   if (isSluiceError(error)) {
     const status = httpStatusFor(error.code);
-    if (status >= 500 && status !== 503) return internalError();
+    // 501 and 503 are deliberate answers (a missing capability, an outage) with a message worth showing.
+    if (status >= 500 && status !== 501 && status !== 503) return internalError();
     const field = (error as { field?: unknown }).field;
     return { status, body: errorBody(error.code, error.message, typeof field === 'string' ? field : undefined), internal: false };
   }
@@ -89,7 +91,7 @@ function errorBody(code: string, message: string, field?: string): ErrorBody {
 export function sendError(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   const { status, body, internal } = toHttpError(error);
   if (internal) request.log.error({ err: error }, 'request failed');
-  else if (status >= 500) request.log.warn({ err: error }, 'service unavailable');
+  else if (status >= 500 && status !== 501) request.log.warn({ err: error }, 'service unavailable');
   if (status === 401) reply.header('www-authenticate', 'Bearer');
   return reply.code(status).type('application/json; charset=utf-8').send(body);
 }

@@ -113,3 +113,52 @@ export const healthSchema = z.object({ status: z.string() });
 
 /** Any JSON value (the output of a job). */
 export const anyJsonSchema = z.unknown().describe('The JSON output of the job');
+
+/** A point in time on the query string: ISO 8601 (`2026-01-31T12:00:00Z`) or epoch milliseconds. */
+const instantSchema = z
+  .string()
+  .max(64)
+  .transform((value, ctx) => {
+    const text = value.trim();
+    const ms = /^\d{1,16}$/.test(text) ? Number(text) : /^\d{4}-\d{2}-\d{2}/.test(text) ? Date.parse(text) : Number.NaN;
+    if (!Number.isSafeInteger(ms)) {
+      ctx.addIssue({ code: 'custom', message: 'must be an ISO 8601 time or epoch milliseconds' });
+      return z.NEVER;
+    }
+    return ms;
+  });
+
+export const usageQuerySchema = z
+  .object({
+    queue: nameSchema.optional().describe('Only this queue'),
+    tenant: z
+      .string()
+      .min(1)
+      .max(200)
+      .optional()
+      .describe('Only this tenant (admin keys; a tenant key may only name its own tenant and sees only its own usage)'),
+    since: instantSchema.optional().describe('From this time, inclusive (ISO 8601 or epoch ms)'),
+    until: instantSchema.optional().describe('Up to this time, exclusive (ISO 8601 or epoch ms)'),
+  })
+  .strict();
+
+const usageCountsShape = {
+  inputTokens: z.number().int(),
+  outputTokens: z.number().int(),
+  totalTokens: z.number().int(),
+  costUsd: z.number().describe("Dollars, from the providers' price tables (0 for calls without one)"),
+  calls: z.number().int().describe('Provider calls counted (a batched embeddings call counts once per job it served)'),
+};
+
+export const usageTotalsSchema = z.object({
+  ...usageCountsShape,
+  since: z.string().optional().describe('The since filter, as ISO 8601'),
+  until: z.string().optional().describe('The until filter, as ISO 8601'),
+  byQueue: z.array(z.object({ queue: z.string(), ...usageCountsShape })),
+  byTenant: z
+    .array(z.object({ tenant: z.string().nullable().describe('null: jobs without a tenant'), ...usageCountsShape }))
+    .optional()
+    .describe('Absent when the answer is scoped to one tenant'),
+  byProvider: z.array(z.object({ provider: z.string(), ...usageCountsShape })),
+  byModel: z.array(z.object({ model: z.string(), ...usageCountsShape })),
+});

@@ -12,6 +12,7 @@ import {
   redriveRequestSchema,
   redriveResultSchema,
   statusCountsSchema,
+  usageTotalsSchema,
 } from './http-schemas.js';
 import type { RouteDoc } from './route-doc.js';
 
@@ -30,6 +31,7 @@ const COMPONENTS: ReadonlyArray<[string, z.ZodType]> = [
   ['QueueState', queueStateSchema],
   ['RedriveRequest', redriveRequestSchema],
   ['RedriveResult', redriveResultSchema],
+  ['UsageTotals', usageTotalsSchema],
   ['Error', errorBodySchema],
   ['Health', healthSchema],
 ];

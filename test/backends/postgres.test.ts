@@ -101,12 +101,12 @@ describe('postgres adapter', { skip }, () => {
       const versions = await admin((c) => c.query(`SELECT version FROM "${s}".sluice_migrations ORDER BY version`));
       assert.deepEqual(
         versions.rows.map((r) => r.version),
-        [1, 2],
+        [1, 2, 3],
       );
       const again = await openPostgresBackend({ url: PG_URL, schema: s });
       await again.close();
       const after = await admin((c) => c.query(`SELECT count(*)::int AS n FROM "${s}".sluice_migrations`));
-      assert.equal(after.rows[0].n, 2);
+      assert.equal(after.rows[0].n, 3);
     } finally {
       for (const b of opened) await b.close();
     }

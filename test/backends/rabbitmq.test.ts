@@ -1,18 +1,29 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { connect } from 'amqplib';
+import { Redis } from 'ioredis';
+import pg from 'pg';
 import { openBackend } from '../../src/backends/open-backend.js';
+import { openPostgresBackend } from '../../src/backends/postgres/postgres-backend.js';
 import { RabbitmqBackend, type RabbitmqBackendOptions } from '../../src/backends/rabbitmq/rabbitmq-backend.js';
-import { amqpPriority, delayBucketMs, encodeMessage, workQueueName } from '../../src/backends/rabbitmq/topology.js';
+import {
+  amqpPriority,
+  deadLetterExchangeName,
+  deadQueueName,
+  delayBucketMs,
+  encodeMessage,
+  workQueueName,
+} from '../../src/backends/rabbitmq/topology.js';
+import { RedisBackend } from '../../src/backends/redis/redis-backend.js';
 import { openSqliteBackend } from '../../src/backends/sqlite/sqlite-backend.js';
 import type { Backend } from '../../src/core/backend.js';
 import { ErrorCodes } from '../../src/core/errors.js';
 import { toNewJob } from '../../src/core/new-job.js';
-import { runConformance } from '../conformance/index.js';
+import { type BackendFactory, runConformance } from '../conformance/index.js';
 import type { FakeClock } from '../helpers/fake-clock.js';
 import { serviceSkipReason } from '../helpers/require-service.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
@@ -24,29 +35,100 @@ const skip = await serviceSkipReason('RabbitMQ', url, async () => {
   await model.close();
 });
 
+const redisUrl = process.env.SLUICE_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const redisSkip = await serviceSkipReason('Redis', redisUrl, async () => {
+  const probe = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  probe.on('error', () => undefined);
+  try {
+    await probe.connect();
+    await probe.ping();
+  } finally {
+    probe.disconnect();
+  }
+});
+
+const pgUrl = process.env.SLUICE_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const pgSkip = await serviceSkipReason('PostgreSQL', pgUrl, () =>
+  pgAdmin((client) => client.query('SELECT 1')).then(() => undefined),
+);
+
+async function pgAdmin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: pgUrl, connectionTimeoutMillis: 3000 });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/** Deletes every key of a Redis prefix (SCAN + UNLINK). */
+async function dropRedisPrefix(prefix: string): Promise<void> {
+  const redis = new Redis(redisUrl);
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `{${prefix}*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length > 0) await redis.unlink(...keys);
+    } while (cursor !== '0');
+  } finally {
+    await redis.quit();
+  }
+}
+
 const quiet = () => undefined;
 
-/** Deletes the queues a test declared (its own prefix), leaving the broker as it was. */
-async function dropQueues(names: string[]): Promise<void> {
-  if (names.length === 0) return;
+/** Deletes the queues and exchanges a test declared (its own prefix), leaving the broker as it was. */
+async function dropQueues(names: string[], exchanges: string[] = []): Promise<void> {
+  if (names.length === 0 && exchanges.length === 0) return;
   const model = await connect(url);
   try {
     const channel = await model.createChannel();
     for (const name of names) await channel.deleteQueue(name);
+    for (const name of exchanges) await channel.deleteExchange(name);
     await channel.close();
   } finally {
     await model.close();
   }
 }
 
-/** A transport over a SQLite store in its own temp dir, on its own queue prefix; `cleanup` removes all. */
-async function rig(options: { clock?: FakeClock; extra?: Partial<RabbitmqBackendOptions> } = {}) {
+type StoreKind = 'sqlite' | 'redis' | 'postgres';
+
+/** A store of its own for one test: a temp SQLite file, a Redis key prefix or a PostgreSQL schema. */
+function storeRig(kind: StoreKind): { open(clock?: FakeClock): Promise<Backend>; path: string; cleanup(): Promise<void> } {
+  if (kind === 'redis') {
+    const prefix = `sluicetest-${randomUUID()}`;
+    return {
+      path: '',
+      open: (clock) => RedisBackend.open({ url: redisUrl, prefix, warn: quiet, ...(clock ? { clock } : {}) }),
+      cleanup: () => dropRedisPrefix(prefix),
+    };
+  }
+  if (kind === 'postgres') {
+    const schema = `sluice_test_${randomBytes(6).toString('hex')}`;
+    return {
+      path: '',
+      open: (clock) => openPostgresBackend({ url: pgUrl, schema, poolSize: 4, ...(clock ? { clock } : {}) }),
+      cleanup: () => pgAdmin((client) => client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`)).then(() => undefined),
+    };
+  }
   const tmp = makeTempDir('sluice-amqp-');
   const path = join(tmp.dir, 'store.db');
+  return {
+    path,
+    open: (clock) => openSqliteBackend({ path, ...(clock ? { clock } : {}) }),
+    cleanup: async () => tmp.cleanup(),
+  };
+}
+
+/** A transport over a store of its own (SQLite unless said), on its own queue prefix; `cleanup` removes all. */
+async function rig(options: { clock?: FakeClock; extra?: Partial<RabbitmqBackendOptions>; store?: StoreKind } = {}) {
+  const storage = storeRig(options.store ?? 'sqlite');
   const prefix = `sluicetest-${randomUUID()}`;
   const opened: RabbitmqBackend[] = [];
   const open = async (extra: Partial<RabbitmqBackendOptions> = {}): Promise<RabbitmqBackend> => {
-    const store = await openSqliteBackend({ path, ...(options.clock ? { clock: options.clock } : {}) });
+    const store = await storage.open(options.clock);
     const backend = await RabbitmqBackend.open({
       url,
       store,
@@ -64,26 +146,45 @@ async function rig(options: { clock?: FakeClock; extra?: Partial<RabbitmqBackend
     backend,
     open,
     prefix,
-    path,
+    path: storage.path,
     cleanup: async () => {
       const names = new Set(opened.flatMap((b) => b.declaredQueues()));
+      const exchanges = new Set(opened.flatMap((b) => b.declaredExchanges()));
       for (const b of opened) await b.close();
-      await dropQueues([...names]);
-      tmp.cleanup();
+      await dropQueues([...names], [...exchanges]);
+      await storage.cleanup();
     },
   };
 }
 
-runConformance(
-  'rabbitmq+sqlite',
-  async ({ clock }) => {
+/** The conformance factory of the transport over one kind of store. */
+function conformanceFactory(store: StoreKind): BackendFactory {
+  return async ({ clock }) => {
     // On a fake clock the broker's TTL timers cannot see time move: the relay runs at every claim
     // that comes up short, so due jobs reach the broker the moment the store says they are due.
-    const r = await rig({ clock, extra: { relayIntervalMs: 0, relayMinAgeMs: 0, minPrefetch: 100, claimSettleMs: 15 } });
-    return { backend: r.backend, openAnother: () => r.open(), cleanup: r.cleanup };
-  },
-  { skip },
-);
+    const r = await rig({ clock, store, extra: { relayIntervalMs: 0, relayMinAgeMs: 0, minPrefetch: 100, claimSettleMs: 15 } });
+    return { backend: r.backend, openAnother: () => r.open(), cleanup: r.cleanup, priorityBucket: amqpPriority };
+  };
+}
+
+runConformance('rabbitmq+sqlite', conformanceFactory('sqlite'), { skip });
+// The design documents' architecture (RabbitMQ + a Redis store): the whole suite.
+runConformance('rabbitmq+redis', conformanceFactory('redis'), { skip: skip ?? redisSkip });
+// PostgreSQL as the store: a focused subset (its own conformance run in postgres.test.ts covers the
+// rest), the areas where the store does the transport's work: claim order and claim by id,
+// fencing, retries and delays, pause, dead letter and redrive, racing claimers, shared budgets.
+runConformance('rabbitmq+postgres', conformanceFactory('postgres'), {
+  skip: skip ?? pgSkip,
+  only: [
+    'claim order',
+    'leases and fencing',
+    'delays and retry',
+    'pause',
+    'dead letter and redrive',
+    'concurrent claimers',
+    'claim by id',
+  ],
+});
 
 describe('rabbitmq adapter', { skip }, () => {
   test('maps priorities onto 0..8 buckets and delays onto wait queues that never cut a delay short', () => {
@@ -222,6 +323,123 @@ describe('rabbitmq adapter', { skip }, () => {
     }
   });
 
+  test('SLUICE_BACKEND=amqp://… with SLUICE_STORE=redis://… opens, runs a job and settles it in Redis', {
+    skip: redisSkip,
+  }, async () => {
+    const prefix = `sluicetest-${randomUUID()}`;
+    const storePrefix = `sluicetest-${randomUUID()}`;
+    const backend = (await openBackend(`${url}?prefix=${prefix}`, {
+      store: `${redisUrl}?prefix=${storePrefix}`,
+    })) as RabbitmqBackend;
+    try {
+      assert.equal(backend.name, 'rabbitmq');
+      assert.equal(backend.capabilities.multiMachine, true);
+      await backend.ping();
+      const [result] = await backend.enqueue({ jobs: [toNewJob({ type: 'noop' })] });
+      const [claimed] = await backend.claim({ queues: ['default'], limit: 1, leaseMs: 10_000, workerId: 'w' });
+      assert.equal(claimed?.id, result?.job.id);
+      await backend.complete({ items: [{ id: claimed!.id, leaseToken: claimed!.leaseToken, output: 42 }] });
+      const store = await RedisBackend.open({ url: redisUrl, prefix: storePrefix, warn: quiet });
+      try {
+        const stored = await store.get({ id: claimed!.id });
+        assert.equal(stored?.status, 'succeeded');
+        assert.equal(stored?.output, 42);
+      } finally {
+        await store.close();
+      }
+    } finally {
+      const names = backend.declaredQueues();
+      await backend.close();
+      await dropQueues(names, backend.declaredExchanges());
+      await dropRedisPrefix(storePrefix);
+    }
+  });
+
+  test('a job that ends failed is copied to PREFIX.dlx -> PREFIX.QUEUE.dead; redrive leaves the copy', async () => {
+    const r = await rig();
+    try {
+      const { backend, prefix } = r;
+      const claimOne = async (leaseMs = 10_000) => {
+        const [job] = await backend.claim({ queues: ['default'], limit: 1, leaseMs, workerId: 'w' });
+        assert.ok(job);
+        return job;
+      };
+      const error = { code: 'E_BOOM', message: 'boom' };
+      const [{ job: a } = assert.fail()] = await backend.enqueue({ jobs: [toNewJob({ type: 'noop', input: 'a' })] });
+      // A retry is not an end: no copy.
+      const first = await claimOne();
+      await backend.fail({ items: [{ id: a.id, leaseToken: first.leaseToken, outcome: 'retry', delayMs: 0, error }] });
+      const second = await claimOne();
+      await backend.fail({ items: [{ id: a.id, leaseToken: second.leaseToken, outcome: 'fail', error }] });
+      // Out of attempts on an expired lease: failed by the reaper, copied too.
+      const [{ job: b } = assert.fail()] = await backend.enqueue({
+        jobs: [toNewJob({ type: 'noop', input: 'b', maxAttempts: 1 })],
+      });
+      const leased = await claimOne(50);
+      assert.equal(leased.id, b.id);
+      await new Promise((resolve) => setTimeout(resolve, 120));
+      assert.deepEqual(await backend.reclaimExpired(), { requeued: 0, failed: 1 });
+
+      const dead = await getAll(deadQueueName(prefix, 'default'));
+      assert.deepEqual(
+        dead.map((m) => m.body.id),
+        [a.id, b.id],
+      );
+      assert.equal(dead[0]!.body.status, 'failed');
+      assert.deepEqual(dead[0]!.body.error, error);
+      assert.equal(dead[0]!.body.input, 'a');
+      assert.equal(dead[0]!.messageId, a.id);
+      assert.equal(dead[0]!.persistent, true);
+      assert.equal(dead[1]!.body.error.code, ErrorCodes.leaseExpired);
+      assert.equal(dead[0]!.exchange, deadLetterExchangeName(prefix));
+
+      // Redrive: the store decides; the job runs again, and the broker copy was informational.
+      assert.equal(await backend.redrive({ ids: [a.id] }), 1);
+      assert.equal((await claimOne()).id, a.id);
+      assert.equal(await messagesIn(deadQueueName(prefix, 'default')), 0, 'getAll consumed the copies (a purge)');
+    } finally {
+      await r.cleanup();
+    }
+  });
+
+  test('weaker order: across claims only the priority buckets hold; one claim is sorted exactly', async () => {
+    const r = await rig();
+    try {
+      const { backend } = r;
+      assert.equal(backend.capabilities.strictOrder, false);
+      // Published in this order: 1 and 9 share AMQP bucket 5, 100 is in bucket 7.
+      const jobs = (
+        await backend.enqueue({
+          jobs: [1, 9, 100].map((priority) => toNewJob({ type: 'noop', priority, input: priority })),
+        })
+      ).map((x) => x.job);
+      const order: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        const [job] = await backend.claim({ queues: ['default'], limit: 1, leaseMs: 10_000, workerId: 'w' });
+        order.push(job!.priority);
+      }
+      // The higher bucket first; within a bucket the broker's FIFO, not the exact priority (9 > 1).
+      assert.deepEqual(order, [100, 1, 9]);
+      assert.equal(jobs.length, 3);
+
+      // One claim over jobs that reached this consumer together is sorted exactly.
+      await backend.enqueue({ jobs: [1, 9, 5].map((priority) => toNewJob({ type: 'noop', priority })) });
+      const batch: number[] = [];
+      for (let i = 0; i < 10 && batch.length < 3; i++) {
+        const claimed = await backend.claim({ queues: ['default'], limit: 3, leaseMs: 10_000, workerId: 'w' });
+        const priorities = claimed.map((j) => j.priority);
+        assert.deepEqual(
+          priorities,
+          [...priorities].sort((x, y) => y - x),
+        );
+        batch.push(...priorities);
+      }
+      assert.deepEqual([...batch].sort(), [1, 5, 9]);
+    } finally {
+      await r.cleanup();
+    }
+  });
+
   test('refuses a store that cannot claim by id', async () => {
     const tmp = makeTempDir('sluice-amqp-store-');
     const store = await openSqliteBackend({ path: join(tmp.dir, 's.db') });
@@ -246,6 +464,37 @@ async function publishRaw(queue: string, job: { id: string; queue: string; type:
     const channel = await model.createConfirmChannel();
     channel.sendToQueue(queue, encodeMessage(job), { persistent: true });
     await channel.waitForConfirms();
+  } finally {
+    await model.close();
+  }
+}
+
+/** Takes every message of a queue (basic.get, acked): the test's view of broker-side tooling. */
+interface BrokerCopy {
+  body: { id: string; status: string; input: unknown; error: { code: string; message: string } };
+  messageId: string;
+  persistent: boolean;
+  exchange: string;
+}
+
+async function getAll(queue: string): Promise<BrokerCopy[]> {
+  const model = await connect(url);
+  try {
+    const channel = await model.createChannel();
+    const out: BrokerCopy[] = [];
+    for (;;) {
+      const message = await channel.get(queue);
+      if (message === false) break;
+      channel.ack(message);
+      out.push({
+        body: JSON.parse(message.content.toString('utf8')) as BrokerCopy['body'],
+        messageId: String(message.properties.messageId),
+        persistent: message.properties.deliveryMode === 2,
+        exchange: message.fields.exchange,
+      });
+    }
+    await channel.close();
+    return out;
   } finally {
     await model.close();
   }

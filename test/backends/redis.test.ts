@@ -10,6 +10,7 @@ import type { Backend } from '../../src/core/backend.js';
 import { ErrorCodes } from '../../src/core/errors.js';
 import type { Job } from '../../src/core/job.js';
 import { toNewJob } from '../../src/core/new-job.js';
+import { applyRateBudget, type BucketRequest, type RateBudgetAction, type RateBudgetState } from '../../src/core/rate-budget.js';
 import { runConformance } from '../conformance/index.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 import { serviceSkipReason } from '../helpers/require-service.js';
@@ -244,6 +245,96 @@ describe('redis adapter', { skip }, () => {
       await redis.quit();
       await dropPrefix(url, prefix);
     }
+  });
+
+  test('the rate-budget script applies exactly the core policy (random actions, same results and state)', async () => {
+    await withBackend(async ({ backend, prefix, redis, clock }) => {
+      // A seeded generator: the same sequence on every run.
+      let seed = 42;
+      const random = () => {
+        seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
+        return seed / 2_147_483_648;
+      };
+      const bucket = (i: number): BucketRequest => ({
+        key: `provider:p:${i === 0 ? 'rpm' : 'tpm'}`,
+        cost: i === 0 ? 1 : Math.floor(random() * 700),
+        ratePerMinute: i === 0 ? 60 : 6000,
+        burst: i === 0 ? 10 : 1000,
+      });
+      let state: RateBudgetState | undefined;
+      for (let step = 0; step < 300; step++) {
+        clock.advance(Math.floor(random() * 700));
+        const r = random();
+        const action: RateBudgetAction =
+          r < 0.5
+            ? { kind: 'acquire', buckets: random() < 0.5 ? [bucket(0)] : [bucket(0), bucket(1)] }
+            : r < 0.65
+              ? { kind: 'adjust', bucket: bucket(1), delta: Math.floor(random() * 800) - 400 }
+              : r < 0.75
+                ? { kind: 'decrease', multiplier: 0.5, minFactor: 0.05, blockMs: Math.floor(random() * 3000) }
+                : r < 0.95
+                  ? { kind: 'increase', step: 0.05 }
+                  : { kind: 'read' };
+        const expected = applyRateBudget(state, action, clock.now());
+        state = expected.state;
+        assert.deepEqual(await backend.updateRateBudget({ scope: 'provider:p', action }), expected.result, `step ${step}`);
+      }
+      // The stored state is the policy's state, to the last bit.
+      const stored = await redis.hgetall(`{${prefix}/rb/provider:p}`);
+      assert.equal(Number(stored.f), state!.factor);
+      assert.equal(Number(stored.b), state!.blockedUntil);
+      for (const [key, value] of Object.entries(state!.buckets)) {
+        assert.equal(Number(stored[`t:${key}`]), value.tokens, key);
+        assert.equal(Number(stored[`u:${key}`]), value.updatedAt, key);
+      }
+    });
+  });
+
+  test('rate budgets use the Redis server clock when no clock is given', async () => {
+    const prefix = freshPrefix();
+    const backend = await RedisBackend.open({ url, prefix, warn: quiet });
+    const redis = new Redis(url);
+    try {
+      const [seconds] = (await redis.time()) as [string | number, string | number];
+      const result = await backend.updateRateBudget({
+        scope: 'provider:x',
+        action: { kind: 'decrease', multiplier: 0.5, minFactor: 0.1, blockMs: 60_000 },
+      });
+      assert.equal(result.factor, 0.5);
+      assert.ok(Math.abs(result.blockedUntil - (Number(seconds) * 1000 + 60_000)) < 5000, 'blockedUntil comes from Redis TIME');
+    } finally {
+      await backend.close();
+      await redis.quit();
+      await dropPrefix(url, prefix);
+    }
+  });
+
+  test('claimIds leases jobs of several queues in one call, in claim order, and cleans the ready index', async () => {
+    await withBackend(async ({ backend, prefix, redis, clock }) => {
+      const [a, b, c] = await backend.enqueue({
+        jobs: [
+          toNewJob({ type: 'noop', queue: 'q1', priority: 1 }),
+          toNewJob({ type: 'math', queue: 'q2', priority: 9 }),
+          toNewJob({ type: 'noop', queue: 'q3', delayMs: 1000 }),
+        ],
+      });
+      clock.advance(1000);
+      const claimed = await backend.claimIds({ ids: [a!.job.id, b!.job.id, c!.job.id], leaseMs: 5000, workerId: 'w' });
+      assert.deepEqual(
+        claimed.map((j) => j.id),
+        [b!.job.id, a!.job.id, c!.job.id],
+      );
+      assert.equal(new Set(claimed.map((j) => j.leaseToken)).size, 3);
+      // Nothing is left to claim, and the settlement path (token -> queue) works on these leases.
+      assert.deepEqual(await backend.claim({ queues: ['q1', 'q2', 'q3'], limit: 10, leaseMs: 5000, workerId: 'w' }), []);
+      const keys = await allKeys(redis, prefix);
+      assert.ok(!keys.some((key) => key.endsWith(':types') || key.includes(':r:') || key.endsWith(':sched')), keys.join(', '));
+      const outcomes = await backend.complete({ items: claimed.map((j) => ({ id: j.id, leaseToken: j.leaseToken, output: 1 })) });
+      assert.deepEqual(
+        outcomes.map((o) => o.result),
+        ['ok', 'ok', 'ok'],
+      );
+    });
   });
 
   test('the ?prefix= URL option names the keys and is not passed to ioredis', async () => {

@@ -14,6 +14,13 @@ export interface BackendUnderTest {
   openAnother(): Promise<Backend>;
   /** Closes every handle opened for this test and removes its storage. */
   cleanup(): Promise<void>;
+  /**
+   * Backends with `capabilities.strictOrder: false`: the coarse priority classes the transport keeps
+   * in order (RabbitMQ: its AMQP priority buckets). Across claims the suite asserts only that jobs
+   * of one queue come out in non-increasing class; within one claim, exact order. Default: the
+   * priority itself.
+   */
+  priorityBucket?: ((priority: number) => number) | undefined;
 }
 
 /** Makes a fresh backend on the given clock. Called once per test. */
@@ -24,6 +31,7 @@ export interface Ctx {
   backend: Backend;
   clock: FakeClock;
   openAnother(): Promise<Backend>;
+  priorityBucket: (priority: number) => number;
 }
 
 /** A `test` whose body gets a fresh backend and a fake clock, cleaned up whatever the outcome. */
@@ -33,7 +41,12 @@ export function backendTest(factory: BackendFactory): (name: string, body: (ctx:
       const clock = new FakeClock();
       const under = await factory({ clock });
       try {
-        await body({ backend: under.backend, clock, openAnother: () => under.openAnother() });
+        await body({
+          backend: under.backend,
+          clock,
+          openAnother: () => under.openAnother(),
+          priorityBucket: under.priorityBucket ?? ((priority) => priority),
+        });
       } finally {
         await under.cleanup();
       }

@@ -16,32 +16,48 @@ import { pauseSuite } from './pause.js';
 import { rateBudgetsSuite } from './rate-budgets.js';
 import { retentionSuite } from './retention.js';
 import { statsSuite } from './stats.js';
+import { usageSuite } from './usage.js';
 
 export type { BackendFactory, BackendUnderTest } from './harness.js';
+
+/** Every area of the suite, by the name of its `describe`. */
+const AREAS: ReadonlyArray<readonly [string, (factory: BackendFactory) => void]> = [
+  ['claim order', claimOrderSuite],
+  ['leases and fencing', leasesAndFencingSuite],
+  ['expired lease recovery', expiredLeaseRecoverySuite],
+  ['delays and retry', delaysAndRetrySuite],
+  ['idempotency', idempotencySuite],
+  ['cancel', cancelSuite],
+  ['pause', pauseSuite],
+  ['dead letter and redrive', deadLetterAndRedriveSuite],
+  ['retention', retentionSuite],
+  ['stats', statsSuite],
+  ['bulk enqueue', bulkEnqueueSuite],
+  ['list and tenants', listAndTenantsSuite],
+  ['concurrent claimers', concurrentClaimersSuite],
+  ['events', eventsSuite],
+  ['claim by id', claimIdsSuite],
+  ['rate budgets', rateBudgetsSuite],
+  ['usage', usageSuite],
+];
 
 /**
  * The conformance suite every Backend adapter passes. It talks to the port only (no SQL, no keys),
  * so a new adapter runs it unchanged: `runConformance('postgres', factory)` in test/backends/.
  * The factory is called once per test with a fake clock and must return empty storage of its own.
  * `skip` (from serviceSkipReason) skips the whole suite with that message when its service is down.
+ * `only` runs just the named areas (a second store under the same transport, where the whole suite
+ * would add run time and little coverage).
  */
-export function runConformance(name: string, factory: BackendFactory, options: { skip?: string | undefined } = {}): void {
+export function runConformance(
+  name: string,
+  factory: BackendFactory,
+  options: { skip?: string | undefined; only?: readonly string[] | undefined } = {},
+): void {
+  for (const area of options.only ?? []) {
+    if (!AREAS.some(([known]) => known === area)) throw new Error(`unknown conformance area "${area}"`);
+  }
   describe(`Backend conformance: ${name}`, { skip: options.skip ?? false }, () => {
-    claimOrderSuite(factory);
-    leasesAndFencingSuite(factory);
-    expiredLeaseRecoverySuite(factory);
-    delaysAndRetrySuite(factory);
-    idempotencySuite(factory);
-    cancelSuite(factory);
-    pauseSuite(factory);
-    deadLetterAndRedriveSuite(factory);
-    retentionSuite(factory);
-    statsSuite(factory);
-    bulkEnqueueSuite(factory);
-    listAndTenantsSuite(factory);
-    concurrentClaimersSuite(factory);
-    eventsSuite(factory);
-    claimIdsSuite(factory);
-    rateBudgetsSuite(factory);
+    for (const [area, suite] of AREAS) if (options.only === undefined || options.only.includes(area)) suite(factory);
   });
 }

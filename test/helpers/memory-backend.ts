@@ -26,6 +26,14 @@ import { type SluiceEventMap, type SluiceEventName, SluiceEvents } from '../../s
 import { newLeaseToken } from '../../src/core/ids.js';
 import { type ClaimedJob, emptyCounts, isTerminal, type Job, type QueueStats } from '../../src/core/job.js';
 import { applyRateBudget, type RateBudgetResult, type RateBudgetState } from '../../src/core/rate-budget.js';
+import {
+  type RecordUsageParams,
+  type UsageEntry,
+  type UsageGroup,
+  type UsageParams,
+  type UsageTotals,
+  usageTotalsFromGroups,
+} from '../../src/core/usage.js';
 
 /** The lease of a running attempt: kept beside the job, never shown in `get`/`list`. */
 interface Lease {
@@ -61,11 +69,13 @@ export class MemoryBackend implements Backend {
     multiMachine: false,
     claimById: true,
     rateBudgets: true,
+    usage: true,
   };
   readonly events = new SluiceEvents();
 
   private readonly clock: Clock;
   private readonly rateBudgets = new Map<string, RateBudgetState>();
+  private readonly usageEntries: Array<UsageEntry & { at: number }> = [];
   private readonly jobs = new Map<string, StoredJob>();
   /** `tenant \0 queue \0 key` -> job id. */
   private readonly idempotency = new Map<string, string>();
@@ -430,6 +440,42 @@ export class MemoryBackend implements Backend {
     const { state, result } = applyRateBudget(this.rateBudgets.get(scope), action, this.clock.now());
     this.rateBudgets.set(scope, state);
     return result;
+  }
+
+  async recordUsage({ entries }: RecordUsageParams): Promise<void> {
+    const now = this.begin();
+    for (const entry of entries) this.usageEntries.push({ ...entry, at: entry.at ?? now });
+  }
+
+  async usage(params: UsageParams): Promise<UsageTotals> {
+    this.begin();
+    const groups = new Map<string, UsageGroup>();
+    for (const entry of this.usageEntries) {
+      if (params.queue !== undefined && entry.queue !== params.queue) continue;
+      if (params.tenant !== undefined && entry.tenant !== params.tenant) continue;
+      if (params.since !== undefined && entry.at < params.since) continue;
+      if (params.until !== undefined && entry.at >= params.until) continue;
+      const key = JSON.stringify([entry.queue, entry.tenant ?? null, entry.provider, entry.model]);
+      let group = groups.get(key);
+      if (!group) {
+        group = {
+          queue: entry.queue,
+          tenant: entry.tenant ?? null,
+          provider: entry.provider,
+          model: entry.model,
+          inputTokens: 0,
+          outputTokens: 0,
+          costUsd: 0,
+          calls: 0,
+        };
+        groups.set(key, group);
+      }
+      group.inputTokens += Math.round(entry.inputTokens);
+      group.outputTokens += Math.round(entry.outputTokens);
+      group.costUsd += entry.costUsd ?? 0;
+      group.calls += 1;
+    }
+    return usageTotalsFromGroups([...groups.values()], params);
   }
 
   async ping(): Promise<void> {

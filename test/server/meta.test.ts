@@ -48,6 +48,7 @@ describe('health, metrics and the OpenAPI document', () => {
       'GET /v1/jobs/{id}',
       'GET /v1/jobs/{id}/output',
       'GET /v1/queues',
+      'GET /v1/usage',
       'POST /v1/dlq/redrive',
       'POST /v1/jobs',
       'POST /v1/jobs/bulk',

@@ -66,6 +66,28 @@ export const MIGRATIONS: ReadonlyArray<{ name: string; sql: string }> = [
     );
     `,
   },
+  {
+    name: 'usage accounting',
+    sql: `
+    -- Token and cost accounting (Backend.recordUsage / usage): one row per provider call per job.
+    -- Append only; retention of jobs leaves it alone (rows are small).
+    CREATE TABLE {S}.usage (
+      id            bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+      at            bigint NOT NULL,    -- epoch ms of the call
+      job_id        text NOT NULL,
+      queue         text NOT NULL,
+      tenant        text,
+      type          text NOT NULL,
+      provider      text NOT NULL,
+      model         text NOT NULL,
+      input_tokens  bigint NOT NULL,
+      output_tokens bigint NOT NULL,
+      cost_usd      double precision    -- NULL: the provider has no price table
+    );
+    -- Totals are asked for a time range (since/until).
+    CREATE INDEX usage_at ON {S}.usage (at);
+    `,
+  },
 ];
 
 /** The schema version this code reads and writes. */

@@ -27,6 +27,14 @@ import { SluiceEvents } from '../../core/events.js';
 import { type ClaimedJob, emptyCounts, type Job, type JobError, type JobStatus, type QueueStats } from '../../core/job.js';
 import type { NewJob } from '../../core/new-job.js';
 import { applyRateBudget, type RateBudgetResult, type RateBudgetState } from '../../core/rate-budget.js';
+import {
+  type RecordUsageParams,
+  type UsageEntry,
+  type UsageGroup,
+  type UsageParams,
+  type UsageTotals,
+  usageTotalsFromGroups,
+} from '../../core/usage.js';
 import { type ConnectionSettings, createClient, createPool, PG_TYPES, parsePostgresUrl } from './connection.js';
 import { assertSchemaCurrent, migrate } from './migrations.js';
 import { Notifier } from './notifier.js';
@@ -91,6 +99,7 @@ export class PostgresBackend implements Backend {
     multiMachine: true,
     claimById: true,
     rateBudgets: true,
+    usage: true,
   };
   readonly events = new SluiceEvents();
   /** Schema holding the tables. */
@@ -631,6 +640,48 @@ export class PostgresBackend implements Backend {
         throw error;
       }
     });
+  }
+
+  /** Appends usage entries in one INSERT (arrays joined with unnest); `at` defaults to the database's clock. */
+  async recordUsage({ entries }: RecordUsageParams): Promise<void> {
+    if (entries.length === 0) return;
+    const column = <T>(pick: (entry: UsageEntry) => T): T[] => entries.map(pick);
+    const text = `INSERT INTO ${quoteIdent(this.schema)}.usage
+        (at, job_id, queue, tenant, type, provider, model, input_tokens, output_tokens, cost_usd)
+      SELECT coalesce(b.at, ${NOW}), b.job_id, b.queue, b.tenant, b.type, b.provider, b.model, b.input_tokens, b.output_tokens, b.cost_usd
+      FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::bigint[], $10::bigint[],
+                  $11::float8[]) AS b(at, job_id, queue, tenant, type, provider, model, input_tokens, output_tokens, cost_usd)`;
+    await this.guard(() =>
+      this.raw(text, [
+        this.nowParam(),
+        column((e) => (e.at === undefined ? null : Math.round(e.at))),
+        column((e) => e.jobId),
+        column((e) => e.queue),
+        column((e) => e.tenant ?? null),
+        column((e) => e.type),
+        column((e) => e.provider),
+        column((e) => e.model),
+        column((e) => Math.round(e.inputTokens)),
+        column((e) => Math.round(e.outputTokens)),
+        column((e) => e.costUsd ?? null),
+      ]),
+    );
+  }
+
+  /** Sums usage in SQL, grouped by (queue, tenant, provider, model); core folds the groups. */
+  async usage(params: UsageParams): Promise<UsageTotals> {
+    const args: unknown[] = [];
+    const arg = (value: unknown): string => `$${args.push(value)}`;
+    const where: string[] = [];
+    if (params.queue !== undefined) where.push(`queue = ${arg(params.queue)}`);
+    if (params.tenant !== undefined) where.push(`tenant = ${arg(params.tenant)}`);
+    if (params.since !== undefined) where.push(`at >= ${arg(params.since)}::bigint`);
+    if (params.until !== undefined) where.push(`at < ${arg(params.until)}::bigint`);
+    const text = `SELECT queue, tenant, provider, model, sum(input_tokens)::float8 AS "inputTokens",
+        sum(output_tokens)::float8 AS "outputTokens", coalesce(sum(cost_usd), 0)::float8 AS "costUsd", count(*)::int AS calls
+      FROM ${quoteIdent(this.schema)}.usage ${whereClause(where)} GROUP BY queue, tenant, provider, model`;
+    const { rows } = await this.guard(() => this.raw<UsageGroup>(text, args));
+    return usageTotalsFromGroups(rows, params);
   }
 
   /** `$1` of every statement: the injected clock, or NULL for the database's clock. */

@@ -17,13 +17,19 @@ import type {
   RedriveParams,
   ReleaseParams,
   SettleOutcome,
+  UpdateRateBudgetParams,
 } from '../../core/backend.js';
 import { type Clock, systemClock } from '../../core/clock.js';
 import { ErrorCodes, SluiceError } from '../../core/errors.js';
 import type { SluiceEvents } from '../../core/events.js';
 import type { ClaimedJob, Job, QueueStats } from '../../core/job.js';
+import { toJobJson } from '../../core/job-json.js';
+import type { RateBudgetResult } from '../../core/rate-budget.js';
+import type { RecordUsageParams, UsageParams, UsageTotals } from '../../core/usage.js';
 import {
   amqpPriority,
+  deadLetterExchangeName,
+  deadQueueName,
   decodeMessage,
   delayBucketMs,
   encodeMessage,
@@ -102,6 +108,8 @@ const RELAY_MAX_PER_QUEUE = 10_000;
  * - delays and retry backoff: per-delay wait queues (message TTL + dead-lettering back into the
  *   work queue; no plugin). Everything else delegates to the store, and whatever puts a job back to
  *   waiting (retry, release, reclaim, redrive, resume) republishes it.
+ * - a job that ends `failed` is also copied to the durable dead-letter exchange `PREFIX.dlx`
+ *   (queue `PREFIX.QUEUE.dead`) for broker-side tooling; informational, the store stays the truth.
  * - the connection is re-established with backoff after a broker restart; unacked deliveries come
  *   back by redelivery, leased jobs by their lease.
  */
@@ -109,6 +117,11 @@ export class RabbitmqBackend implements Backend {
   readonly name = 'rabbitmq';
   readonly capabilities: BackendCapabilities;
   readonly events: SluiceEvents;
+  /** The store's shared provider budgets, when it keeps them (present only then: callers test for it). */
+  readonly updateRateBudget?: (params: UpdateRateBudgetParams) => Promise<RateBudgetResult>;
+  /** The store's token and cost accounting, when it keeps it (present only then). */
+  readonly recordUsage?: (params: RecordUsageParams) => Promise<void>;
+  readonly usage?: (params: UsageParams) => Promise<UsageTotals>;
 
   private readonly store: Backend;
   private readonly url: string;
@@ -133,6 +146,7 @@ export class RabbitmqBackend implements Backend {
   private readonly declared = new Set<string>();
   /** Every queue name this handle declared (for tests that delete their topology). */
   private readonly everDeclared = new Set<string>();
+  private readonly everDeclaredExchanges = new Set<string>();
   /** Sluice queues this handle consumes (re-established after a reconnect). */
   private readonly wanted = new Set<string>();
   private readonly consumers = new Map<string, Consumer>();
@@ -174,7 +188,16 @@ export class RabbitmqBackend implements Backend {
       multiMachine: this.store.capabilities.multiMachine,
       claimById: false,
       strictOrder: false,
+      rateBudgets: this.store.capabilities.rateBudgets === true && this.store.updateRateBudget !== undefined,
+      usage: this.store.capabilities.usage === true && this.store.recordUsage !== undefined && this.store.usage !== undefined,
     };
+    // Optional operations the store has are the transport's too: budgets and accounting are records.
+    const store = this.store;
+    if (this.capabilities.rateBudgets) this.updateRateBudget = (params) => store.updateRateBudget!(params);
+    if (this.capabilities.usage) {
+      this.recordUsage = (params) => store.recordUsage!(params);
+      this.usage = (params) => store.usage!(params);
+    }
   }
 
   /** Connects (failing fast when the broker is unreachable at start) and starts the outbox relay. */
@@ -346,11 +369,16 @@ export class RabbitmqBackend implements Backend {
   }
 
   async complete(params: CompleteParams): Promise<SettleOutcome[]> {
-    return this.store.complete(params);
+    // A completion can still end `failed` (an output over the store's size limit).
+    return this.deadLettering(
+      () => this.store.complete(params),
+      params.items.map((item) => item.id),
+    );
   }
 
   async fail(params: FailParams): Promise<SettleOutcome[]> {
-    return this.republishing(() => this.store.fail(params));
+    const final = params.items.filter((item) => item.outcome === 'fail').map((item) => item.id);
+    return this.deadLettering(() => this.republishing(() => this.store.fail(params)), final);
   }
 
   async release(params: ReleaseParams): Promise<SettleOutcome[]> {
@@ -389,7 +417,8 @@ export class RabbitmqBackend implements Backend {
   }
 
   async reclaimExpired(params?: { limit?: number }): Promise<ReclaimResult> {
-    return this.republishing(() => this.store.reclaimExpired(params));
+    // Out of attempts, an expired lease ends the job `failed`: that goes to the dead-letter exchange.
+    return this.deadLettering(() => this.republishing(() => this.store.reclaimExpired(params)), undefined);
   }
 
   async purgeFinished(params: PurgeParams): Promise<number> {
@@ -427,6 +456,11 @@ export class RabbitmqBackend implements Backend {
     return [...this.everDeclared];
   }
 
+  /** Every exchange name this handle declared (the dead-letter exchange), for the same purpose. */
+  declaredExchanges(): string[] {
+    return [...this.everDeclaredExchanges];
+  }
+
   /** Closes the current connection as if the broker dropped it (tests); the handle reconnects. */
   async dropConnection(): Promise<void> {
     await this.link?.model.close().catch(() => undefined);
@@ -461,6 +495,57 @@ export class RabbitmqBackend implements Backend {
       await this.publishJobs(jobs.filter((job): job is Job => job?.status === 'queued' || job?.status === 'scheduled'));
     }
     return result;
+  }
+
+  /**
+   * Runs a store write and publishes a copy of every job it ended `failed` to the dead-letter
+   * exchange. The store announces those with `job:finished` during the call; `ids` limits them to
+   * this call's items (undefined: any change made by this process, for sweeps). Remote events are
+   * another process's to publish.
+   */
+  private async deadLettering<T>(write: () => Promise<T>, ids: string[] | undefined): Promise<T> {
+    if (ids !== undefined && ids.length === 0) return write();
+    const mine = ids === undefined ? undefined : new Set(ids);
+    const failed = new Map<string, Job>();
+    const off = this.store.events.on('job:finished', ({ job, remote }) => {
+      if (remote || job.status !== 'failed' || (mine !== undefined && !mine.has(job.id))) return;
+      failed.set(job.id, job);
+    });
+    let result: T;
+    try {
+      result = await write();
+    } finally {
+      off();
+    }
+    if (failed.size > 0) await this.publishDead([...failed.values()]);
+    return result;
+  }
+
+  /**
+   * Publishes a copy of each failed job (the job as JSON, as the API shows it) to `PREFIX.dlx`,
+   * routed to `PREFIX.QUEUE.dead`, with publisher confirms. Informational only: the store stays the
+   * source of truth (GET /v1/dlq, redrive), Sluice never consumes these, and a copy lost to an outage
+   * is not republished. Never throws.
+   */
+  private async publishDead(jobs: Job[]): Promise<void> {
+    const link = this.link;
+    if (!link) return;
+    try {
+      for (const job of jobs) {
+        await this.declareDead(link, job.queue);
+        link.pub.publish(deadLetterExchangeName(this.prefix), job.queue, Buffer.from(JSON.stringify(toJobJson(job))), {
+          persistent: true,
+          messageId: job.id,
+          type: 'sluice.job.failed',
+          contentType: 'application/json',
+          timestamp: Math.floor((job.finishedAt ?? this.clock.now()) / 1000),
+          headers: { 'x-sluice-queue': job.queue, 'x-sluice-type': job.type, 'x-sluice-error-code': job.error?.code ?? '' },
+        });
+      }
+      await link.pub.waitForConfirms();
+    } catch (error) {
+      this.warn(`RabbitMQ dead-letter publish failed (the store still holds the failed job): ${(error as Error).message}`);
+    }
   }
 
   /**
@@ -647,6 +732,22 @@ export class RabbitmqBackend implements Backend {
         'x-dead-letter-routing-key': workQueueName(this.prefix, queue),
       },
     });
+    this.declared.add(name);
+    this.everDeclared.add(name);
+  }
+
+  /** The dead-letter exchange and one queue's dead queue, bound by the queue's name. */
+  private async declareDead(link: Link, queue: string): Promise<void> {
+    const exchange = deadLetterExchangeName(this.prefix);
+    const name = deadQueueName(this.prefix, queue);
+    if (this.declared.has(name)) return;
+    if (!this.declared.has(exchange)) {
+      await link.pub.assertExchange(exchange, 'direct', { durable: true });
+      this.declared.add(exchange);
+      this.everDeclaredExchanges.add(exchange);
+    }
+    await link.pub.assertQueue(name, { durable: true, arguments: { 'x-queue-type': 'classic' } });
+    await link.pub.bindQueue(name, exchange, queue);
     this.declared.add(name);
     this.everDeclared.add(name);
   }

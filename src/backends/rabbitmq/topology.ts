@@ -47,6 +47,16 @@ export function waitQueueName(prefix: string, queue: string, bucketMs: number): 
   return `${prefix}.${queue}.wait.${bucketMs}`;
 }
 
+/** The durable direct exchange that failed jobs' copies are published to (routing key: the Sluice queue). */
+export function deadLetterExchangeName(prefix: string): string {
+  return `${prefix}.dlx`;
+}
+
+/** The durable queue of one Sluice queue's failed-job copies (bound to the dead-letter exchange). */
+export function deadQueueName(prefix: string, queue: string): string {
+  return `${prefix}.${queue}.dead`;
+}
+
 /** The body of a message: the job id and what a consumer needs to route it without a store read. */
 export interface JobMessage {
   id: string;

@@ -19,6 +19,10 @@ import { ValidationError } from '../../core/errors.js';
  *
  *   {p}:queues          set    every queue ever used (stats, list, reclaim and purge walk it)
  *   {p/ids/<x>}         hash   job id -> queue, 16 shards by the id's last hex digit (get/cancel by id)
+ *
+ * And one key per provider scope (Backend.updateRateBudget), each in a hash tag (a slot) of its own:
+ *
+ *   {p/rb/<scope>}      hash   the scope's rate budget: factor, blockedUntil, tokens per bucket
  */
 export class RedisKeys {
   readonly prefix: string;
@@ -49,6 +53,11 @@ export class RedisKeys {
   /** The id -> queue shard that holds `id`. */
   idShard(id: string): string {
     return `{${this.prefix}/ids/${id.slice(-1).toLowerCase()}}`;
+  }
+
+  /** The rate budget of one provider scope (a hash tag of its own; a brace in the scope only shortens the tag). */
+  rateBudget(scope: string): string {
+    return `{${this.prefix}/rb/${scope}}`;
   }
 
   /** Pattern matching every key of this prefix (tests clean up with it). */

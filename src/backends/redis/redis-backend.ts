@@ -3,6 +3,7 @@ import { type ChainableCommander, Cluster } from 'ioredis';
 import type {
   Backend,
   BackendCapabilities,
+  ClaimIdsParams,
   ClaimParams,
   CompleteParams,
   EnqueueParams,
@@ -19,12 +20,14 @@ import type {
   RedriveParams,
   ReleaseParams,
   SettleOutcome,
+  UpdateRateBudgetParams,
 } from '../../core/backend.js';
 import type { Clock } from '../../core/clock.js';
 import { ConflictError, ErrorCodes, LeaseLostError, NotFoundError, ValidationError } from '../../core/errors.js';
 import { SluiceEvents } from '../../core/events.js';
 import { type ClaimedJob, emptyCounts, type Job, type JobError, type JobStatus, type QueueStats } from '../../core/job.js';
 import type { NewJob } from '../../core/new-job.js';
+import type { RateBudgetResult } from '../../core/rate-budget.js';
 import { checkRedisConfig } from './config-check.js';
 import { connect, dataNodes, parseRedisUrl, type RedisClient, resolvePrefix } from './connection.js';
 import { startEventRelay } from './event-relay.js';
@@ -78,7 +81,12 @@ type QueuedScriptFn = (key: string, ...args: ScriptArg[]) => ChainableCommander;
  */
 export class RedisBackend implements Backend {
   readonly name = 'redis';
-  readonly capabilities: BackendCapabilities = { crossProcessEvents: true, multiMachine: true };
+  readonly capabilities: BackendCapabilities = {
+    crossProcessEvents: true,
+    multiMachine: true,
+    claimById: true,
+    rateBudgets: true,
+  };
   readonly events = new SluiceEvents();
 
   readonly keys: RedisKeys;
@@ -229,6 +237,59 @@ export class RedisBackend implements Backend {
       jobs.sort((a, b) => b.priority - a.priority || a.runAt - b.runAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
       return jobs;
     });
+  }
+
+  /**
+   * Leases exactly the listed jobs that are claimable now. The id index gives each id's queue; then
+   * one script per queue (atomic there), all queues in one round trip. Unknown ids are skipped.
+   */
+  async claimIds(params: ClaimIdsParams): Promise<ClaimedJob[]> {
+    if (params.ids.length === 0) return [];
+    if (params.types !== undefined && params.types.length === 0) return [];
+    const ids = [...new Set(params.ids)];
+    const typeArgs = params.types === undefined ? [-1] : [params.types.length, ...params.types];
+    return this.guard(async () => {
+      const queues = await this.queuesOf(ids);
+      const byQueue = new Map<string, string[]>();
+      ids.forEach((id, i) => {
+        const queue = queues[i];
+        if (queue === undefined) return;
+        const group = byQueue.get(queue);
+        if (group) group.push(id);
+        else byQueue.set(queue, [id]);
+      });
+      if (byQueue.size === 0) return [];
+      const replies = await this.pipeline(
+        [...byQueue].map(
+          ([queue, group]) =>
+            [
+              'sluiceClaimIds',
+              queue,
+              [params.leaseMs, params.workerId, ...typeArgs, ...group.flatMap((id) => [id, newLeaseToken(queue)])],
+            ] as const,
+        ),
+      );
+      const jobs = replies.flatMap((reply) => (reply as [number, JobRow[]])[1].map(rowToClaimedJob));
+      jobs.sort((a, b) => b.priority - a.priority || a.runAt - b.runAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+      return jobs;
+    });
+  }
+
+  /**
+   * Applies a rate-budget action to one scope in one script (the policy of core/rate-budget.ts,
+   * ported to Lua), on the scope's own key, with the Redis server's clock unless one is injected.
+   */
+  async updateRateBudget({ scope, action }: UpdateRateBudgetParams): Promise<RateBudgetResult> {
+    const fn = (this.redis as unknown as Record<ScriptName, ScriptFn>).sluiceRateBudget;
+    const reply = (await this.guard(() =>
+      fn.call(this.redis, this.keys.rateBudget(scope), this.clock === undefined ? '' : this.clock.now(), JSON.stringify(action)),
+    )) as [number, string, string, string];
+    return {
+      granted: Number(reply[0]) === 1,
+      waitMs: Number(reply[1]),
+      factor: Number(reply[2]),
+      blockedUntil: Number(reply[3]),
+    };
   }
 
   async heartbeat({ leases, leaseMs }: HeartbeatParams): Promise<HeartbeatResult> {

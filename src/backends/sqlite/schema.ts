@@ -65,6 +65,25 @@ export const MIGRATIONS: readonly string[] = [
     updated_at INTEGER NOT NULL
   );
   `,
+  // 3: token and cost accounting (Backend.recordUsage / usage): one row per provider call per job.
+  // Append only; retention of jobs leaves it alone (rows are small).
+  `
+  CREATE TABLE usage (
+    id            INTEGER PRIMARY KEY,
+    at            INTEGER NOT NULL,       -- epoch ms of the call
+    job_id        TEXT NOT NULL,
+    queue         TEXT NOT NULL,
+    tenant        TEXT,
+    type          TEXT NOT NULL,
+    provider      TEXT NOT NULL,
+    model         TEXT NOT NULL,
+    input_tokens  INTEGER NOT NULL,
+    output_tokens INTEGER NOT NULL,
+    cost_usd      REAL                    -- NULL: the provider has no price table
+  );
+  -- Totals are asked for a time range (since/until).
+  CREATE INDEX usage_at ON usage (at);
+  `,
 ];
 
 /** The schema version this code writes. */

@@ -25,6 +25,14 @@ import { ConflictError, ErrorCodes, LeaseLostError, NotFoundError, ValidationErr
 import { SluiceEvents } from '../../core/events.js';
 import { type ClaimedJob, emptyCounts, type Job, type JobError, type JobStatus, type QueueStats } from '../../core/job.js';
 import { applyRateBudget, type RateBudgetResult, type RateBudgetState } from '../../core/rate-budget.js';
+import {
+  type RecordUsageParams,
+  type UsageEntry,
+  type UsageGroup,
+  type UsageParams,
+  type UsageTotals,
+  usageTotalsFromGroups,
+} from '../../core/usage.js';
 import { openConnection, type SqliteSynchronous } from './connection.js';
 import {
   type ClaimedRow,
@@ -93,6 +101,7 @@ export class SqliteBackend implements Backend {
     multiMachine: false,
     claimById: true,
     rateBudgets: true,
+    usage: true,
   };
   readonly events = new SluiceEvents();
 
@@ -548,6 +557,45 @@ export class SqliteBackend implements Backend {
     });
   }
 
+  /** Appends usage entries in one IMMEDIATE transaction. */
+  async recordUsage({ entries }: RecordUsageParams): Promise<void> {
+    if (entries.length === 0) return;
+    this.write(() => {
+      const insert = this.statement(
+        `INSERT INTO usage (at, job_id, queue, tenant, type, provider, model, input_tokens, output_tokens, cost_usd)
+         VALUES (@at, @jobId, @queue, @tenant, @type, @provider, @model, @inputTokens, @outputTokens, @costUsd)`,
+      );
+      const now = this.clock.now();
+      for (const entry of entries) insert.run(usageRow(entry, now));
+    });
+  }
+
+  /** Sums usage in SQL, grouped by (queue, tenant, provider, model); core folds the groups. */
+  async usage(params: UsageParams): Promise<UsageTotals> {
+    const where: string[] = [];
+    const args: Record<string, unknown> = {};
+    if (params.queue !== undefined) {
+      where.push('queue = @queue');
+      args.queue = params.queue;
+    }
+    if (params.tenant !== undefined) {
+      where.push('tenant = @tenant');
+      args.tenant = params.tenant;
+    }
+    if (params.since !== undefined) {
+      where.push('at >= @since');
+      args.since = params.since;
+    }
+    if (params.until !== undefined) {
+      where.push('at < @until');
+      args.until = params.until;
+    }
+    const sql = `SELECT queue, tenant, provider, model, sum(input_tokens) AS inputTokens, sum(output_tokens) AS outputTokens,
+      total(cost_usd) AS costUsd, count(*) AS calls FROM usage ${whereClause(where)} GROUP BY queue, tenant, provider, model`;
+    const groups = this.guard(() => this.statement<UsageGroup>(sql).all(args));
+    return usageTotalsFromGroups(groups, params);
+  }
+
   private write<T>(fn: () => T): T {
     return this.guard(() => this.transaction.immediate(fn) as T);
   }
@@ -586,6 +634,21 @@ function hasUniqueIds(items: ReadonlyArray<{ id: string }>): boolean {
   const ids = new Set<string>();
   for (const item of items) ids.add(item.id);
   return ids.size === items.length;
+}
+
+function usageRow(entry: UsageEntry, now: number): Record<string, unknown> {
+  return {
+    at: entry.at ?? now,
+    jobId: entry.jobId,
+    queue: entry.queue,
+    tenant: entry.tenant ?? null,
+    type: entry.type,
+    provider: entry.provider,
+    model: entry.model,
+    inputTokens: Math.round(entry.inputTokens),
+    outputTokens: Math.round(entry.outputTokens),
+    costUsd: entry.costUsd ?? null,
+  };
 }
 
 function visibleTo(row: JobRow, tenant: string | undefined): boolean {
