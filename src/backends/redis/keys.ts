@@ -23,17 +23,24 @@ import { ValidationError } from '../../core/errors.js';
  * And one key per provider scope (Backend.updateRateBudget), each in a hash tag (a slot) of its own:
  *
  *   {p/rb/<scope>}      hash   the scope's rate budget: factor, blockedUntil, tokens per bucket
+ *
+ * And the usage log (Backend.recordUsage / usage), a hash tag of its own:
+ *
+ *   {p/usage}:entries   zset   one member per usage entry (compact JSON with a unique id), score = at
  */
 export class RedisKeys {
   readonly prefix: string;
   /** The pub/sub channel of this prefix: wake-ups and cross-process events. */
   readonly channel: string;
   readonly queues: string;
+  /** Every usage entry, scored by its time (epoch ms). */
+  readonly usage: string;
 
   constructor(prefix: string) {
     this.prefix = prefix;
     this.channel = `${prefix}:events`;
     this.queues = `{${prefix}}:queues`;
+    this.usage = `{${prefix}/usage}:entries`;
   }
 
   /** The hash tag every key of `queue` starts with; the Lua scripts build the other names from it. */

@@ -347,6 +347,27 @@ redis.call('HSET', key, unpack(h))
 return {granted, num(waitMs), num(factor), num(blockedUntil)}
 `;
 
+/**
+ * Appends usage entries to the usage log (KEYS[1], a sorted set by time) in one call. ARGV[1] now in
+ * epoch ms ('' = the Redis server's clock, TIME); then pairs of (at or '' = now, member).
+ */
+const USAGE_RECORD = `#!lua
+local key = KEYS[1]
+local now
+if ARGV[1] ~= '' then
+  now = ARGV[1]
+else
+  local t = redis.call('TIME')
+  now = string.format('%d', tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000))
+end
+for i = 2, #ARGV, 2 do
+  local at = ARGV[i]
+  if at == '' then at = now end
+  redis.call('ZADD', key, at, ARGV[i + 1])
+end
+return (#ARGV - 1) / 2
+`;
+
 const HEARTBEAT = `${PRELUDE}
 local lx = now + tonumber(ARGV[6])
 local lost = {}
@@ -659,12 +680,16 @@ for i = 6, #ARGV do rows[#rows + 1] = row(ARGV[i]) end
 return {now, rows}
 `;
 
-/** Script name -> source. Each becomes an ioredis command taking one key (the queue's meta key). */
+/**
+ * Script name -> source. Each becomes an ioredis command taking one key (the queue's meta key; the
+ * rate-budget and usage scripts take their own key).
+ */
 export const SCRIPTS = {
   sluiceEnqueue: ENQUEUE,
   sluiceClaim: CLAIM,
   sluiceClaimIds: CLAIM_IDS,
   sluiceRateBudget: RATE_BUDGET,
+  sluiceUsageRecord: USAGE_RECORD,
   sluiceHeartbeat: HEARTBEAT,
   sluiceComplete: COMPLETE,
   sluiceFail: FAIL,

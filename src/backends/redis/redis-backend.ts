@@ -28,6 +28,14 @@ import { SluiceEvents } from '../../core/events.js';
 import { type ClaimedJob, emptyCounts, type Job, type JobError, type JobStatus, type QueueStats } from '../../core/job.js';
 import type { NewJob } from '../../core/new-job.js';
 import type { RateBudgetResult } from '../../core/rate-budget.js';
+import {
+  type RecordUsageParams,
+  type UsageEntry,
+  type UsageGroup,
+  type UsageParams,
+  type UsageTotals,
+  usageTotalsFromGroups,
+} from '../../core/usage.js';
 import { checkRedisConfig } from './config-check.js';
 import { connect, dataNodes, parseRedisUrl, type RedisClient, resolvePrefix } from './connection.js';
 import { startEventRelay } from './event-relay.js';
@@ -62,6 +70,8 @@ export const DEFAULT_MAX_OUTPUT_BYTES = 1024 * 1024;
 const CHUNK = 1000;
 /** Ids one list call examines per queue before it returns a partial page with a cursor. */
 const LIST_SCAN_BUDGET = 2000;
+/** Usage entries read per ZRANGEBYSCORE call when summing a time range. */
+const USAGE_PAGE = 5000;
 
 const LEASE_EXPIRED_ERROR: JobError = {
   code: ErrorCodes.leaseExpired,
@@ -86,6 +96,7 @@ export class RedisBackend implements Backend {
     multiMachine: true,
     claimById: true,
     rateBudgets: true,
+    usage: true,
   };
   readonly events = new SluiceEvents();
 
@@ -290,6 +301,53 @@ export class RedisBackend implements Backend {
       factor: Number(reply[2]),
       blockedUntil: Number(reply[3]),
     };
+  }
+
+  /**
+   * Appends usage entries to the usage log in one script call (one key, its own slot). Entries without
+   * `at` are stamped with the Redis server's clock (TIME) unless a clock is injected.
+   */
+  async recordUsage({ entries }: RecordUsageParams): Promise<void> {
+    if (entries.length === 0) return;
+    const fn = (this.redis as unknown as Record<ScriptName, ScriptFn>).sluiceUsageRecord;
+    const args: ScriptArg[] = [this.clock === undefined ? '' : this.clock.now()];
+    for (const entry of entries) args.push(entry.at === undefined ? '' : entry.at, usageMember(entry));
+    await this.guard(() => fn.call(this.redis, this.keys.usage, ...args));
+  }
+
+  /**
+   * Sums the usage entries of [since, until): reads the range of the log in pages of USAGE_PAGE and
+   * groups them by (queue, tenant, provider, model) here; core folds the groups. O(entries in range).
+   */
+  async usage(params: UsageParams): Promise<UsageTotals> {
+    const groups = new Map<string, UsageGroup>();
+    const max = params.until === undefined ? '+inf' : `(${params.until}`;
+    let min: string = params.since === undefined ? '-inf' : String(params.since);
+    // Continuation: the next page starts at the last score read, skipping the members of that score
+    // already read (the log is append-only; an entry added at that score meanwhile is only re-read, never summed twice).
+    let lastScore: string | undefined;
+    let lastMember = '';
+    let seenAtLast = 0;
+    await this.guard(async () => {
+      for (;;) {
+        const flat = await this.redis.zrangebyscore(this.keys.usage, min, max, 'WITHSCORES', 'LIMIT', seenAtLast, USAGE_PAGE);
+        for (let i = 0; i < flat.length; i += 2) {
+          const member = flat[i]!;
+          const score = flat[i + 1]!;
+          if (score === lastScore && member <= lastMember) continue;
+          if (score === lastScore) seenAtLast++;
+          else {
+            lastScore = score;
+            seenAtLast = 1;
+          }
+          lastMember = member;
+          addUsage(groups, member, params);
+        }
+        if (flat.length < USAGE_PAGE * 2 || lastScore === undefined) break;
+        min = lastScore;
+      }
+    });
+    return usageTotalsFromGroups([...groups.values()], params);
   }
 
   async heartbeat({ leases, leaseMs }: HeartbeatParams): Promise<HeartbeatResult> {
@@ -745,6 +803,44 @@ function groupLeases<T extends LeaseRef>(items: readonly T[]): { byQueue: Map<st
     else byQueue.set(queue, [item]);
   }
   return { byQueue, foreign };
+}
+
+/**
+ * One usage entry as a member of the usage log: compact JSON led by a unique id, so that equal
+ * entries stay distinct members. Tokens are rounded to integers, as the SQL backends store them.
+ */
+function usageMember(entry: UsageEntry): string {
+  return JSON.stringify([
+    randomUUID(),
+    entry.queue,
+    entry.tenant ?? null,
+    entry.type,
+    entry.provider,
+    entry.model,
+    Math.round(entry.inputTokens),
+    Math.round(entry.outputTokens),
+    entry.costUsd ?? null,
+    entry.jobId,
+  ]);
+}
+
+type UsageMember = [string, string, string | null, string, string, string, number, number, number | null, string];
+
+/** Adds one usage-log member to its (queue, tenant, provider, model) group, if it passes the filters. */
+function addUsage(groups: Map<string, UsageGroup>, member: string, params: UsageParams): void {
+  const [, queue, tenant, , provider, model, inputTokens, outputTokens, costUsd] = JSON.parse(member) as UsageMember;
+  if (params.queue !== undefined && queue !== params.queue) return;
+  if (params.tenant !== undefined && tenant !== params.tenant) return;
+  const key = JSON.stringify([queue, tenant, provider, model]);
+  let group = groups.get(key);
+  if (!group) {
+    group = { queue, tenant, provider, model, inputTokens: 0, outputTokens: 0, costUsd: 0, calls: 0 };
+    groups.set(key, group);
+  }
+  group.inputTokens += inputTokens;
+  group.outputTokens += outputTokens;
+  group.costUsd += costUsd ?? 0;
+  group.calls++;
 }
 
 function leaseArgs(lease: LeaseRef): string[] {
