@@ -1,8 +1,7 @@
-import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import { PermanentError } from '../core/errors.js';
+import { siblingThreadFile, threadExecArgv } from '../models/thread-file.js';
 import type { HandlerDefinition } from '../worker/handler.js';
 import type { FactorialResult, FactorialTask } from './factorial-thread.js';
 
@@ -25,37 +24,10 @@ const IDLE_TIMEOUT_MS = 30_000;
 
 let pool: Piscina<FactorialTask, FactorialResult> | undefined;
 
-/**
- * The thread file sits next to this module: `factorial-thread.ts` when running from source
- * through tsx, `factorial-thread.js` when compiled to dist/. Prefer the same extension as this
- * module, fall back to the other.
- */
-function threadFile(): { href: string; typescript: boolean } {
-  const here = import.meta.url;
-  const own = here.endsWith('.ts') ? '.ts' : '.js';
-  const other = own === '.ts' ? '.js' : '.ts';
-  for (const ext of [own, other]) {
-    const url = new URL(`./factorial-thread${ext}`, here);
-    if (existsSync(fileURLToPath(url))) return { href: url.href, typescript: ext === '.ts' };
-  }
-  throw new Error(`factorial-thread.{ts,js} not found next to ${fileURLToPath(here)}`);
-}
-
-/**
- * Worker threads inherit the parent's execArgv, so under `node --import tsx` (or the `tsx` CLI)
- * they load `.ts` already. A process that registered tsx some other way (its API) would not pass
- * it on: then load tsx in the thread explicitly.
- */
-function threadExecArgv(typescript: boolean): string[] {
-  const inherited = process.execArgv;
-  if (!typescript || inherited.some((arg) => arg.includes('tsx'))) return inherited;
-  return [...inherited, '--import', import.meta.resolve('tsx')];
-}
-
 /** The process's one factorial pool, created on first use. */
 function getPool(): Piscina<FactorialTask, FactorialResult> {
   if (pool) return pool;
-  const file = threadFile();
+  const file = siblingThreadFile('factorial-thread', import.meta.url);
   const created = new Piscina<FactorialTask, FactorialResult>({
     filename: file.href,
     name: 'default',
