@@ -247,6 +247,88 @@ describe('postgres adapter', { skip }, () => {
     }
   });
 
+  test('enqueue NOTIFYs from its own INSERT (one statement); an idempotent repeat wakes nobody', async () => {
+    const s = schema();
+    const a = await openPostgresBackend({ url: PG_URL, schema: s });
+    const b = await openPostgresBackend({ url: PG_URL, schema: s });
+    const heardByB: Array<SluiceEventMap['jobs:enqueued']> = [];
+    const heardByA: Array<SluiceEventMap['jobs:enqueued']> = [];
+    const offB = b.events.on('jobs:enqueued', (p) => heardByB.push(p));
+    const offA = a.events.on('jobs:enqueued', (p) => heardByA.push(p));
+    // Counts the statements `a` sends on its pool (the insert, and any notifier flush).
+    const pool = (a as unknown as { pool: pg.Pool }).pool;
+    const poolQuery = pool.query.bind(pool);
+    let statements = 0;
+    pool.query = ((...args: Parameters<pg.Pool['query']>) => {
+      statements++;
+      return poolQuery(...args);
+    }) as pg.Pool['query'];
+    try {
+      const first = nextEvent(b, 'jobs:enqueued', (p) => p.queue === 'once');
+      const [created] = await a.enqueue({ jobs: [toNewJob({ type: 'noop', queue: 'once', idempotencyKey: 'k' })] });
+      assert.equal(created?.created, true);
+      assert.deepEqual(await first, { queue: 'once', count: 1, remote: true }, 'the other handle wakes on the commit');
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.equal(statements, 1, 'the INSERT carried the NOTIFY: no separate pg_notify statement');
+
+      // The repeat inserts nothing and must not notify. NOTIFYs arrive in commit order, so once
+      // the sentinel (enqueued after the repeat committed) is heard, a NOTIFY of the repeat would be too.
+      const [repeat] = await a.enqueue({ jobs: [toNewJob({ type: 'noop', queue: 'once', idempotencyKey: 'k' })] });
+      assert.equal(repeat?.created, false);
+      assert.equal(repeat?.job.id, created?.job.id);
+      const sentinel = nextEvent(b, 'jobs:enqueued', (p) => p.queue === 'sentinel');
+      await a.enqueue({ jobs: [toNewJob({ type: 'noop', queue: 'sentinel' })] });
+      await sentinel;
+      assert.deepEqual(heardByB, [
+        { queue: 'once', count: 1, remote: true },
+        { queue: 'sentinel', count: 1, remote: true },
+      ]);
+      assert.deepEqual(heardByA, [
+        { queue: 'once', count: 1 },
+        { queue: 'sentinel', count: 1 },
+      ]);
+
+      // Bulk: one message with each queue's count of jobs actually created (the repeat skipped).
+      heardByB.length = 0;
+      const bulkDone = nextEvent(b, 'jobs:enqueued', (p) => p.queue === 'bulk-2');
+      await a.enqueue({
+        jobs: [
+          toNewJob({ type: 'noop', queue: 'bulk-1' }),
+          toNewJob({ type: 'noop', queue: 'bulk-1' }),
+          toNewJob({ type: 'noop', queue: 'once', idempotencyKey: 'k' }),
+          toNewJob({ type: 'noop', queue: 'bulk-2' }),
+        ],
+      });
+      await bulkDone;
+      assert.deepEqual(
+        heardByB.sort((x, y) => x.queue.localeCompare(y.queue)),
+        [
+          { queue: 'bulk-1', count: 2, remote: true },
+          { queue: 'bulk-2', count: 1, remote: true },
+        ],
+      );
+
+      // A batch whose message would pass the payload limit falls back to the notifier (several messages).
+      heardByB.length = 0;
+      const names = Array.from({ length: 80 }, (_, i) => `${String(i).padStart(3, '0')}-${'q'.repeat(100)}`);
+      const lastName = names[names.length - 1] ?? '';
+      const wideDone = nextEvent(b, 'jobs:enqueued', (p) => p.queue === lastName);
+      const wide = await a.enqueue({ jobs: names.map((queue) => toNewJob({ type: 'noop', queue })) });
+      assert.equal(wide.length, 80);
+      await wideDone;
+      assert.deepEqual(
+        heardByB.map((p) => p.queue),
+        names,
+      );
+    } finally {
+      pool.query = poolQuery as pg.Pool['query'];
+      offA();
+      offB();
+      await a.close();
+      await b.close();
+    }
+  });
+
   test('N handles racing to claim get each job exactly once', { timeout: 60_000 }, async () => {
     const s = schema();
     const handles = await Promise.all(

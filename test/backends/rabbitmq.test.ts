@@ -417,6 +417,46 @@ describe('rabbitmq adapter', { skip }, () => {
     }
   });
 
+  test('a claim returns at the first delivery, takes what is buffered at once, and a delivery with no claim waiting wakes workers', async () => {
+    // A long maximum wait: only the return-at-first-delivery rule makes these claims quick.
+    const r = await rig({ extra: { relayIntervalMs: 60_000, claimMaxWaitMs: 5_000 } });
+    try {
+      const { backend } = r;
+      const claim = () => backend.claim({ queues: ['default'], limit: 10, leaseMs: 10_000, workerId: 'w' });
+      // Nothing buffered: the claim waits for the first delivery (here 200 ms away), not for its
+      // limit or the maximum, and does not give up after a short quiet spell either.
+      let started = Date.now();
+      const pending = claim();
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const [first] = await backend.enqueue({ jobs: [toNewJob({ type: 'noop' })] });
+      assert.deepEqual(
+        (await pending).map((j) => j.id),
+        [first!.job.id],
+      );
+      assert.ok(Date.now() - started < 2_500, `the first claim took ${Date.now() - started} ms`);
+      // No claim waiting: the delivery itself announces work to this process's idle workers.
+      const woken = new Promise<void>((resolve) => {
+        const off = backend.events.on('jobs:enqueued', ({ queue, remote }) => {
+          if (remote && queue === 'default') {
+            off();
+            resolve();
+          }
+        });
+      });
+      const [second] = await backend.enqueue({ jobs: [toNewJob({ type: 'noop' })] });
+      await woken;
+      // One buffered, limit 10: taken at once.
+      started = Date.now();
+      assert.deepEqual(
+        (await claim()).map((j) => j.id),
+        [second!.job.id],
+      );
+      assert.ok(Date.now() - started < 2_500, `the buffered claim took ${Date.now() - started} ms`);
+    } finally {
+      await r.cleanup();
+    }
+  });
+
   test('weaker order: across claims only the priority buckets hold; one claim is sorted exactly', async () => {
     const r = await rig();
     try {

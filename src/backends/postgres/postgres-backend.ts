@@ -109,6 +109,9 @@ export class PostgresBackend implements Backend {
   private readonly clock: Clock | undefined;
   private readonly sql: Statements;
   private readonly notifier: Notifier;
+  /** NOTIFY channel and this handle's origin tag, for the enqueue that notifies in its own statement. */
+  private readonly channel: string;
+  private readonly origin = randomUUID();
   private closed = false;
 
   private constructor(pool: pg.Pool, schema: string, clock: Clock | undefined, settings: ConnectionSettings) {
@@ -116,9 +119,10 @@ export class PostgresBackend implements Backend {
     this.schema = schema;
     this.clock = clock;
     this.sql = buildStatements(schema);
+    this.channel = channelName(schema);
     this.notifier = new Notifier({
-      channel: channelName(schema),
-      origin: randomUUID(),
+      channel: this.channel,
+      origin: this.origin,
       pool,
       connect: () => createClient(settings),
       onMessage: (message, own) => this.relay(message, own),
@@ -158,22 +162,32 @@ export class PostgresBackend implements Backend {
   async enqueue({ jobs, connection }: EnqueueParams): Promise<EnqueueResult[]> {
     if (jobs.length === 0) return [];
     const client = connection === undefined ? undefined : asQueryable(connection);
-    const results = await this.guard(() => this.store(jobs, client, 0));
-    const created = new Map<string, number>();
-    for (const result of results) if (result.created) created.set(result.job.queue, (created.get(result.job.queue) ?? 0) + 1);
-    const wire: WireEvent[] = [...created].map(([queue, count]) => ['e', queue, count]);
+    // Jobs inserted by a statement that could not carry its own NOTIFY (see insertNotify).
+    const unsent: EnqueueResult[] = [];
+    const results = await this.guard(() => this.store(jobs, client, 0, unsent));
     if (client) {
       // Delivered on the caller's commit, to this process too (see publishWithin).
-      await this.guard(() => this.notifier.publishWithin(client, wire));
+      await this.guard(() => this.notifier.publishWithin(client, enqueuedWire(results)));
     } else {
-      for (const [queue, count] of created) this.events.emit('jobs:enqueued', { queue, count });
-      this.notifier.publish(wire);
+      // Other processes were told by the INSERT itself, on its commit; this handle emits here (its
+      // own NOTIFYs carry its origin and are skipped on arrival).
+      for (const [, queue, count] of enqueuedWire(results)) this.events.emit('jobs:enqueued', { queue, count });
+      this.notifier.publish(enqueuedWire(unsent));
     }
     return results;
   }
 
-  /** Inserts the batch in one statement; idempotency repeats are read back in a second one. */
-  private async store(jobs: NewJob[], client: Queryable | undefined, depth: number): Promise<EnqueueResult[]> {
+  /**
+   * Inserts the batch in one statement; idempotency repeats are read back in a second one. On the
+   * pool (no caller's transaction) the insert also sends the `jobs:enqueued` NOTIFY; when it could
+   * not (payload too large), the created results are pushed to `unsent` for the notifier.
+   */
+  private async store(
+    jobs: NewJob[],
+    client: Queryable | undefined,
+    depth: number,
+    unsent: EnqueueResult[],
+  ): Promise<EnqueueResult[]> {
     // A repeat inside the batch maps to its first occurrence.
     const firstOfKey = new Map<string, number>();
     const unique: NewJob[] = [];
@@ -187,8 +201,8 @@ export class PostgresBackend implements Backend {
       return { unique: index, repeat: false };
     });
     const c = toInsertColumns(unique);
-    const inserted = await this.query<{ id: string; status: string; created_at: number; run_at: number }>(
-      this.sql.insert,
+    const inserted = await this.query<{ id: string; status: string; created_at: number; run_at: number; notified?: boolean }>(
+      client ? this.sql.insert : this.sql.insertNotify,
       [
         c.id,
         c.queue,
@@ -203,6 +217,7 @@ export class PostgresBackend implements Backend {
         c.tenant,
         c.run_at,
         c.delay_ms,
+        ...(client ? [] : [this.channel, this.origin]),
       ],
       client,
     );
@@ -211,6 +226,9 @@ export class PostgresBackend implements Backend {
       const row = stored.get(job.id);
       return row ? { job: insertedJob(job, row), created: true } : undefined;
     });
+    if (!client && inserted.rows[0]?.notified === false) {
+      for (const result of uniqueResults) if (result) unsent.push(result);
+    }
     const missing = unique.filter((_, i) => uniqueResults[i] === undefined);
     if (missing.length > 0) {
       const existing = await this.query<Row>(
@@ -234,6 +252,7 @@ export class PostgresBackend implements Backend {
           vanished.map((i) => unique[i]!),
           client,
           depth + 1,
+          unsent,
         );
         vanished.forEach((i, k) => {
           uniqueResults[i] = again[k];
@@ -719,6 +738,13 @@ export class PostgresBackend implements Backend {
 /** Opens the PostgreSQL backend (see PostgresBackendOptions). */
 export async function openPostgresBackend(options: PostgresBackendOptions): Promise<Backend> {
   return PostgresBackend.open(options);
+}
+
+/** One `jobs:enqueued` wire entry per queue, counting the jobs actually created. */
+function enqueuedWire(results: EnqueueResult[]): Array<['e', string, number]> {
+  const created = new Map<string, number>();
+  for (const result of results) if (result.created) created.set(result.job.queue, (created.get(result.job.queue) ?? 0) + 1);
+  return [...created].map(([queue, count]) => ['e', queue, count]);
 }
 
 function keyOf(queue: string, tenant: string, key: string): string {

@@ -1,3 +1,4 @@
+import { MAX_PAYLOAD_BYTES } from './notify-payload.js';
 import { NOW, quoteIdent, schemaTag } from './sql.js';
 
 /** A named (prepared once per connection) statement. */
@@ -24,18 +25,8 @@ export function buildStatements(schema: string) {
   const queues = `${quoteIdent(schema)}.queues`;
   const tag = schemaTag(schema);
   const named = (name: string, text: string): Statement => ({ name: `sluice_${tag}_${name}`, text });
-
-  return {
-    jobs,
-    queues,
-    /**
-     * Inserts a batch; idempotency repeats (queue, tenant, key) are skipped by ON CONFLICT and
-     * reported by their absence from RETURNING. The status and runAt are decided on the database's
-     * "now" when no clock is injected.
-     */
-    insert: named(
-      'insert',
-      `WITH batch AS (
+  /** The batch insert shared by `insert` and `insertNotify` (their RETURNING differs). */
+  const INSERT = `WITH batch AS (
          SELECT * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::int[], $7::int[], $8::text[],
                               $9::bigint[], $10::text[], $11::text[], $12::text[], $13::bigint[], $14::bigint[])
            WITH ORDINALITY AS t(id, queue, type, input, priority, max_attempts, backoff, timeout_ms, idempotency_key,
@@ -48,8 +39,37 @@ export function buildStatements(schema: string) {
               ${NOW}, r.run_at, ${NOW}
        FROM batch b CROSS JOIN LATERAL (SELECT coalesce(b.run_at, ${NOW} + b.delay_ms) AS run_at) r
        ORDER BY b.ord
-       ON CONFLICT (queue, (coalesce(tenant, '')), idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
-       RETURNING j.id, j.status, j.created_at, j.run_at`,
+       ON CONFLICT (queue, (coalesce(tenant, '')), idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING`;
+
+  return {
+    jobs,
+    queues,
+    /**
+     * Inserts a batch; idempotency repeats (queue, tenant, key) are skipped by ON CONFLICT and
+     * reported by their absence from RETURNING. The status and runAt are decided on the database's
+     * "now" when no clock is injected.
+     */
+    insert: named('insert', `${INSERT} RETURNING j.id, j.status, j.created_at, j.run_at`),
+    /**
+     * The same insert, announcing itself: one `jobs:enqueued` message (notify-payload wire format,
+     * every queue with its count of rows actually inserted) goes out with `pg_notify` in the same
+     * statement, so other processes hear of it on its commit and no second round trip (and commit)
+     * is spent on the NOTIFY. Nothing inserted (all repeats): no message. A payload over
+     * MAX_PAYLOAD_BYTES is not sent; `notified` is then false and the caller falls back to the
+     * notifier. $15 channel, $16 origin.
+     */
+    insertNotify: named(
+      'insert_notify',
+      `WITH ins AS (${INSERT} RETURNING j.id, j.queue, j.status, j.created_at, j.run_at),
+       per_queue AS (SELECT queue, count(*) AS n FROM ins GROUP BY queue),
+       payload AS (
+         SELECT '{"o":' || to_json($16::text)::text || ',"v":['
+                || string_agg('["e",' || to_json(queue)::text || ',' || n || ']', ',') || ']}' AS p
+         FROM per_queue
+       ),
+       note AS (SELECT pg_notify($15::text, p)::text AS sent FROM payload WHERE octet_length(p) <= ${MAX_PAYLOAD_BYTES})
+       SELECT ins.id, ins.status, ins.created_at, ins.run_at, note.sent IS NOT NULL AS notified
+       FROM ins LEFT JOIN note ON true`,
     ),
     /** The jobs holding the given (queue, tenant, key) triples. */
     byIdempotencyKeys: named(

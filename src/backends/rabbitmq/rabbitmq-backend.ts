@@ -57,9 +57,10 @@ export interface RabbitmqBackendOptions {
   /** A waiting job is republished only when it has waited at least this long (by the store's
    * timestamps): a fresh job's own publish is still in flight. Default 10 000. */
   relayMinAgeMs?: number | undefined;
-  /** A claim short of jobs waits until no delivery arrived for this long. Default 10. */
+  /** A claim short of jobs waits for more deliveries until none arrived for this long. Default 0:
+   * it takes what is buffered at once and, with nothing buffered, returns at the first delivery. */
   claimSettleMs?: number | undefined;
-  /** ... and at most this long in all. Default 100. */
+  /** A claim waits at most this long in all. Default 100. */
   claimMaxWaitMs?: number | undefined;
   /** Lowest consumer prefetch; it grows to the largest claim limit seen (the worker's concurrency). */
   minPrefetch?: number | undefined;
@@ -151,7 +152,8 @@ export class RabbitmqBackend implements Backend {
   private readonly wanted = new Set<string>();
   private readonly consumers = new Map<string, Consumer>();
   private readonly buffer: Delivery[] = [];
-  private readonly waiters = new Set<() => void>();
+  /** Claims waiting for deliveries: each says whether it takes the delivery (undefined: link gone). */
+  private readonly waiters = new Set<(d: Delivery | undefined) => boolean>();
   /** Types some claim on this handle asked for (undefined: any): deliveries of other types go back. */
   private acceptedTypes: Set<string> | undefined = new Set();
   private prefetch: number;
@@ -172,7 +174,7 @@ export class RabbitmqBackend implements Backend {
     this.options = {
       relayIntervalMs: options.relayIntervalMs ?? 5_000,
       relayMinAgeMs: options.relayMinAgeMs ?? 10_000,
-      claimSettleMs: options.claimSettleMs ?? 10,
+      claimSettleMs: options.claimSettleMs ?? 0,
       claimMaxWaitMs: options.claimMaxWaitMs ?? 100,
       minPrefetch: Math.max(1, options.minPrefetch ?? 1),
     };
@@ -248,16 +250,17 @@ export class RabbitmqBackend implements Backend {
     const jobs = await this.claimBuffered(queues, params, params.limit);
     if (jobs.length < params.limit && this.relayDue()) {
       await this.relay(queues);
-      jobs.push(...(await this.claimBuffered(queues, params, params.limit - jobs.length)));
+      // A claim that already has jobs returns them now rather than wait for what the relay sent.
+      jobs.push(...(await this.claimBuffered(queues, params, params.limit - jobs.length, jobs.length === 0)));
     }
     return jobs.sort(compareClaimOrder);
   }
 
-  /** Waits briefly for deliveries, takes up to `limit` in claim order and leases them in the store. */
-  private async claimBuffered(queues: string[], params: ClaimParams, limit: number): Promise<ClaimedJob[]> {
+  /** Waits briefly for deliveries (when `wait`), takes up to `limit` in claim order and leases them in the store. */
+  private async claimBuffered(queues: string[], params: ClaimParams, limit: number, wait = true): Promise<ClaimedJob[]> {
     const types = params.types === undefined ? undefined : new Set(params.types);
     const matches = (d: Delivery) => queues.includes(d.message.queue) && (types === undefined || types.has(d.message.type));
-    await this.waitForDeliveries(matches, limit);
+    if (wait) await this.waitForDeliveries(matches, limit);
     const taken = this.take(matches, limit);
     if (taken.length === 0) return [];
     let claimed: ClaimedJob[];
@@ -302,25 +305,47 @@ export class RabbitmqBackend implements Backend {
     return taken;
   }
 
-  /** Resolves when `limit` matching deliveries are buffered, when deliveries went quiet for the
-   * settle time, or at the maximum wait: a claim is a short poll, never a long block. */
+  /**
+   * Resolves when the claim has something to take, never blocking long (a claim is a short poll):
+   * - at once when `limit` matching deliveries are buffered, or (settle 0, the default) when any is;
+   * - with none buffered, at the first matching delivery (every delivery of one socket read is
+   *   buffered by the time the claim resumes, so a burst is still leased in one store call);
+   * - with a settle time, not before deliveries went quiet for that long (tests of claim order);
+   * - in any case at the maximum wait.
+   */
   private waitForDeliveries(matches: (d: Delivery) => boolean, limit: number): Promise<void> {
-    const enough = () => this.buffer.filter(matches).length >= limit;
-    if (enough() || this.link === undefined) return Promise.resolve();
+    const buffered = () => {
+      let n = 0;
+      for (const d of this.buffer) if (matches(d)) n++;
+      return n;
+    };
+    const settleMs = this.options.claimSettleMs;
+    const have = buffered();
+    if (have >= limit || this.link === undefined || (have > 0 && settleMs <= 0)) return Promise.resolve();
     return new Promise((resolve) => {
-      let quiet: NodeJS.Timeout;
+      let quiet: NodeJS.Timeout | undefined;
       const finish = () => {
         clearTimeout(quiet);
         clearTimeout(hard);
         this.waiters.delete(onDelivery);
         resolve();
       };
-      const onDelivery = () => {
-        if (enough()) return finish();
+      // Returns whether the claim takes this delivery (then no separate wake-up is needed for it).
+      const onDelivery = (d: Delivery | undefined): boolean => {
+        if (d === undefined) {
+          finish(); // connection gone or handle closed
+          return false;
+        }
+        if (!matches(d)) return false;
+        if (settleMs <= 0 || buffered() >= limit) {
+          finish();
+          return true;
+        }
         clearTimeout(quiet);
-        quiet = setTimeout(finish, this.options.claimSettleMs);
+        quiet = setTimeout(finish, settleMs);
+        return true;
       };
-      quiet = setTimeout(finish, this.options.claimSettleMs);
+      if (settleMs > 0) quiet = setTimeout(finish, settleMs);
       const hard = setTimeout(finish, this.options.claimMaxWaitMs);
       this.waiters.add(onDelivery);
     });
@@ -343,15 +368,17 @@ export class RabbitmqBackend implements Backend {
       safely(() => channel.nack(raw, false, true));
       return;
     }
-    this.buffer.push({ message, raw, channel });
-    for (const waiter of [...this.waiters]) waiter();
-    this.wake(message.queue);
+    const delivery: Delivery = { message, raw, channel };
+    this.buffer.push(delivery);
+    let taken = false;
+    for (const waiter of [...this.waiters]) if (waiter(delivery)) taken = true;
+    // No claim here is collecting it: wake this process's idle workers so that one claims it now.
+    if (!taken) this.wake(message.queue);
   }
 
   /** Tells this process's workers that work arrived (coalesced per tick). Marked remote: metrics
    * counted the job where it was enqueued. */
   private wake(queue: string): void {
-    if (this.waiters.size > 0) return; // a claim is already collecting it
     const pending = this.wakePending.size === 0;
     this.wakePending.set(queue, (this.wakePending.get(queue) ?? 0) + 1);
     if (!pending) return;
@@ -443,7 +470,7 @@ export class RabbitmqBackend implements Backend {
     clearTimeout(this.reconnectTimer);
     clearTimeout(this.relayTimer);
     await this.relaying?.catch(() => undefined);
-    for (const waiter of [...this.waiters]) waiter();
+    for (const waiter of [...this.waiters]) waiter(undefined);
     const link = this.link;
     this.link = undefined;
     // Closing the channels hands every unacked delivery back to the broker.
@@ -641,7 +668,9 @@ export class RabbitmqBackend implements Backend {
   // ---- connection, topology, consumers ---------------------------------------------------------
 
   private async connectOnce(): Promise<void> {
-    const model = await connect(this.url);
+    // No Nagle: acks, publishes and confirms are small frames on one socket; with Nagle a publish
+    // written behind an ack waits for the broker's delayed TCP ack (~40 ms) before it leaves.
+    const model = await connect(this.url, { noDelay: true });
     try {
       const pub = await model.createConfirmChannel();
       const sub = await model.createChannel();
@@ -679,7 +708,7 @@ export class RabbitmqBackend implements Backend {
     this.declared.clear();
     // Unacked deliveries of the dead channel return to the broker; forget our copies.
     for (let i = this.buffer.length - 1; i >= 0; i--) if (this.buffer[i]!.channel === link.sub) this.buffer.splice(i, 1);
-    for (const waiter of [...this.waiters]) waiter();
+    for (const waiter of [...this.waiters]) waiter(undefined);
     if (!this.closed) {
       this.warn('RabbitMQ connection closed; reconnecting');
       this.scheduleReconnect(this.reconnectDelay);
