@@ -241,17 +241,16 @@ export class SqliteBackend implements Backend {
     if (items.length === 0) return [];
     // Reading the finished rows back costs a JSON parse per job; only pay it when someone listens.
     const wantJobs = this.events.listenerCount('job:finished') > 0;
-    // Without listeners, one statement settles the whole batch (each row fenced by its own token).
-    // A batch naming a job twice (two leases of one id) goes row by row, so that each item gets
-    // its own answer.
-    if (!wantJobs && hasUniqueIds(items)) {
-      const written = this.write(() =>
-        this.stmts.completeMany.all({
-          items: JSON.stringify(items.map((item) => [item.id, item.leaseToken, toNullableJsonText(item.output)])),
-          now: this.clock.now(),
-        }),
-      );
-      const ok = new Set(written);
+    // One statement settles the whole batch, each row fenced by its own token. A batch naming a job
+    // twice (two leases of one id) goes row by row below, so that each item gets its own answer.
+    if (hasUniqueIds(items)) {
+      const params = {
+        items: JSON.stringify(items.map((item) => [item.id, item.leaseToken, toNullableJsonText(item.output)])),
+        now: this.clock.now(),
+      };
+      const finished = wantJobs ? this.write(() => this.stmts.completeManyReturning.all(params)).map((row) => rowToJob(row)) : [];
+      const ok = new Set(wantJobs ? finished.map((job) => job.id) : this.write(() => this.stmts.completeMany.all(params)));
+      for (const job of finished) this.events.emit('job:finished', { job });
       return items.map((item): SettleOutcome => ({ id: item.id, result: ok.has(item.id) ? 'ok' : 'lease_lost' }));
     }
     const { outcomes, finished } = this.write(() => {

@@ -125,7 +125,14 @@ export function prepareStatements(db: Database.Database): Statements {
        RETURNING id`,
       )
       .pluck(),
-    // Same write, reading the row back for `job:finished` listeners (skipped when nobody listens).
+    // The same batch write, reading the rows back for `job:finished` listeners.
+    completeManyReturning: db.prepare<[{ items: string; now: number }], JobRow>(
+      `UPDATE jobs SET status = 'succeeded', output = j.value ->> 2, finished_at = @now, updated_at = @now, ${LEASE_CLEARED}
+       FROM json_each(@items) AS j
+       WHERE jobs.id = j.value ->> 0 AND jobs.lease_token = j.value ->> 1 AND jobs.status = 'running'
+       RETURNING *`,
+    ),
+    // One row, reading it back (the fallback for a batch naming one job twice).
     completeReturning: db.prepare<[SettleParams & { output: string | null }], JobRow>(
       `UPDATE jobs SET status = 'succeeded', output = @output, finished_at = @now, updated_at = @now, ${LEASE_CLEARED} ${FENCE}
        RETURNING *`,
@@ -191,6 +198,7 @@ export interface Statements {
   heartbeat: Database.Statement<[{ id: string; leaseToken: string; leaseExpiresAt: number }], void>;
   complete: Database.Statement<[SettleParams & { output: string | null }], void>;
   completeMany: Database.Statement<[{ items: string; now: number }], string>;
+  completeManyReturning: Database.Statement<[{ items: string; now: number }], JobRow>;
   completeReturning: Database.Statement<[SettleParams & { output: string | null }], JobRow>;
   retry: Database.Statement<[SettleParams & { status: 'scheduled' | 'queued'; runAt: number; error: string }], { queue: string }>;
   failFinal: Database.Statement<[SettleParams & { error: string }], JobRow>;
