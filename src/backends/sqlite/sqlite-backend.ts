@@ -34,6 +34,7 @@ import {
   usageTotalsFromGroups,
 } from '../../core/usage.js';
 import { openConnection, type SqliteSynchronous } from './connection.js';
+import { equalityFilters } from './equality-filters.js';
 import {
   type ClaimedRow,
   insertedJob,
@@ -348,17 +349,8 @@ export class SqliteBackend implements Backend {
 
   async list(params: ListParams): Promise<ListResult> {
     const now = this.clock.now();
-    const where: string[] = [];
-    const args: Record<string, unknown> = { limit: Math.max(0, params.limit) + 1 };
-    for (const [column, value] of [
-      ['queue', params.queue],
-      ['type', params.type],
-      ['tenant', params.tenant],
-    ] as const) {
-      if (value === undefined) continue;
-      where.push(`${column} = @${column}`);
-      args[column] = value;
-    }
+    const { where, args } = equalityFilters({ queue: params.queue, type: params.type, tenant: params.tenant });
+    args.limit = Math.max(0, params.limit) + 1;
     if (params.status !== undefined) {
       // Statuses as readers see them: due scheduled jobs are queued (see effectiveStatus).
       if (params.status === 'queued') {
@@ -390,20 +382,9 @@ export class SqliteBackend implements Backend {
   }
 
   async redrive(params: RedriveParams): Promise<number> {
-    const where = ["status = 'failed'"];
-    const args: Record<string, unknown> = { limit: params.limit ?? NO_LIMIT };
-    if (params.queue !== undefined) {
-      where.push('queue = @queue');
-      args.queue = params.queue;
-    }
-    if (params.type !== undefined) {
-      where.push('type = @type');
-      args.type = params.type;
-    }
-    if (params.tenant !== undefined) {
-      where.push('tenant = @tenant');
-      args.tenant = params.tenant;
-    }
+    const { where, args } = equalityFilters({ queue: params.queue, type: params.type, tenant: params.tenant });
+    where.unshift("status = 'failed'");
+    args.limit = params.limit ?? NO_LIMIT;
     if (params.ids !== undefined) {
       if (params.ids.length === 0) return 0;
       where.push('id IN (SELECT value FROM json_each(@ids))');
@@ -456,16 +437,7 @@ export class SqliteBackend implements Backend {
   }
 
   async stats(params: { queue?: string | undefined; tenant?: string | undefined } = {}): Promise<QueueStats[]> {
-    const where: string[] = [];
-    const args: Record<string, unknown> = {};
-    if (params.queue !== undefined) {
-      where.push('queue = @queue');
-      args.queue = params.queue;
-    }
-    if (params.tenant !== undefined) {
-      where.push('tenant = @tenant');
-      args.tenant = params.tenant;
-    }
+    const { where, args } = equalityFilters({ queue: params.queue, tenant: params.tenant });
     // One query per state index (each job is in exactly one): no index over every job is needed, so
     // transitions stay cheap. Due scheduled jobs (promoted lazily by claims) count as queued.
     const filter = (state: string) => whereClause([state, ...where]);
@@ -571,16 +543,7 @@ export class SqliteBackend implements Backend {
 
   /** Sums usage in SQL, grouped by (queue, tenant, provider, model); core folds the groups. */
   async usage(params: UsageParams): Promise<UsageTotals> {
-    const where: string[] = [];
-    const args: Record<string, unknown> = {};
-    if (params.queue !== undefined) {
-      where.push('queue = @queue');
-      args.queue = params.queue;
-    }
-    if (params.tenant !== undefined) {
-      where.push('tenant = @tenant');
-      args.tenant = params.tenant;
-    }
+    const { where, args } = equalityFilters({ queue: params.queue, tenant: params.tenant });
     if (params.since !== undefined) {
       where.push('at >= @since');
       args.since = params.since;
