@@ -1,7 +1,6 @@
 import { availableParallelism } from 'node:os';
-import { Piscina } from 'piscina';
 import { PermanentError } from '../core/errors.js';
-import { siblingThreadFile, threadExecArgv } from '../models/thread-file.js';
+import { LazyThreadPool } from '../models/thread-file.js';
 import type { HandlerDefinition } from '../worker/handler.js';
 import type { FactorialResult, FactorialTask } from './factorial-thread.js';
 
@@ -22,29 +21,12 @@ export const FACTORIAL_THREADS = Math.max(1, Math.min(4, availableParallelism() 
 /** Idle threads exit after this long, so an idle process holds no extra threads. */
 const IDLE_TIMEOUT_MS = 30_000;
 
-let pool: Piscina<FactorialTask, FactorialResult> | undefined;
-
-/** The process's one factorial pool, created on first use. */
-function getPool(): Piscina<FactorialTask, FactorialResult> {
-  if (pool) return pool;
-  const file = siblingThreadFile('factorial-thread', import.meta.url);
-  const created = new Piscina<FactorialTask, FactorialResult>({
-    filename: file.href,
-    name: 'default',
-    minThreads: 0,
-    maxThreads: FACTORIAL_THREADS,
-    idleTimeout: IDLE_TIMEOUT_MS,
-    execArgv: threadExecArgv(file.typescript),
-  });
-  // A thread that dies with no task in hand is reported here; unhandled it would crash the whole
-  // worker process. Drop the pool instead: the next job starts a fresh one.
-  created.on('error', () => {
-    if (pool === created) pool = undefined;
-    void created.destroy();
-  });
-  pool = created;
-  return created;
-}
+const pool = new LazyThreadPool<FactorialTask, FactorialResult>({
+  name: 'factorial-thread',
+  here: import.meta.url,
+  maxThreads: FACTORIAL_THREADS,
+  idleTimeoutMs: IDLE_TIMEOUT_MS,
+});
 
 /**
  * Computes n! in the thread pool. The abort signal terminates the thread running the task (a
@@ -55,7 +37,7 @@ export async function computeFactorial(n: number, signal?: AbortSignal): Promise
   checkN(n);
   signal?.throwIfAborted();
   try {
-    return await getPool().run({ n }, { signal: signal ?? null });
+    return await pool.get().run({ n }, { signal: signal ?? null });
   } catch (error) {
     if (signal?.aborted) throw signal.reason;
     throw error;
@@ -81,17 +63,15 @@ function readN(input: unknown): number {
 
 /** The pool's current state, for metrics and tests: threads alive and tasks waiting for one. */
 export function factorialPoolStats(): { threads: number; queued: number } {
-  return pool ? { threads: pool.threads.length, queued: pool.queueSize } : { threads: 0, queued: 0 };
+  return pool.stats();
 }
 
 /**
  * Stops the factorial threads (running tasks are rejected). Call after the worker has stopped,
  * so that the process can exit; idle threads are unref'd already, a running one is not.
  */
-export async function closeFactorialPool(): Promise<void> {
-  const current = pool;
-  pool = undefined;
-  if (current) await current.destroy();
+export function closeFactorialPool(): Promise<void> {
+  return pool.close();
 }
 
 /** The `factorial` handler: `{n}` -> `{n, digits, value}`, computed off the event loop. */

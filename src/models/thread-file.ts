@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { Piscina } from 'piscina';
 
 /**
  * Locates a worker-thread module that sits next to the module at `here` (its `import.meta.url`):
@@ -25,4 +26,45 @@ export function threadExecArgv(typescript: boolean): string[] {
   const inherited = process.execArgv;
   if (!typescript || inherited.some((arg) => arg.includes('tsx'))) return inherited;
   return [...inherited, '--import', import.meta.resolve('tsx')];
+}
+
+/**
+ * One piscina pool per process for a thread file beside the caller, created on first use. A thread
+ * that dies with no task in hand is reported as a pool `error`, which unhandled would crash the
+ * whole worker process: the pool is dropped instead, and the next task starts a fresh one.
+ */
+export class LazyThreadPool<Task, Result> {
+  private pool: Piscina<Task, Result> | undefined;
+
+  constructor(private readonly options: { name: string; here: string; maxThreads: number; idleTimeoutMs: number }) {}
+
+  get(): Piscina<Task, Result> {
+    if (this.pool) return this.pool;
+    const file = siblingThreadFile(this.options.name, this.options.here);
+    const created = new Piscina<Task, Result>({
+      filename: file.href,
+      minThreads: 0,
+      maxThreads: this.options.maxThreads,
+      idleTimeout: this.options.idleTimeoutMs,
+      execArgv: threadExecArgv(file.typescript),
+    });
+    created.on('error', () => {
+      if (this.pool === created) this.pool = undefined;
+      void created.destroy();
+    });
+    this.pool = created;
+    return created;
+  }
+
+  /** Threads alive and tasks waiting for one (0 when no pool exists). */
+  stats(): { threads: number; queued: number } {
+    return this.pool ? { threads: this.pool.threads.length, queued: this.pool.queueSize } : { threads: 0, queued: 0 };
+  }
+
+  /** Stops the threads (running tasks are rejected). Safe to call more than once. */
+  async close(): Promise<void> {
+    const current = this.pool;
+    this.pool = undefined;
+    if (current) await current.destroy();
+  }
 }

@@ -1,7 +1,6 @@
 import { availableParallelism } from 'node:os';
-import { Piscina } from 'piscina';
 import { modelLoadError } from './model-errors.js';
-import { siblingThreadFile, threadExecArgv } from './thread-file.js';
+import { LazyThreadPool } from './thread-file.js';
 import type { NlpAnalysis, NlpOptions } from './wink-analyse.js';
 import type { WinkTask, WinkTaskResult } from './wink-thread.js';
 
@@ -19,28 +18,14 @@ export const NLP_THREADS = Math.max(1, Math.min(2, availableParallelism() - 1));
 /** Idle threads exit after this long (taking their model copy with them). */
 const IDLE_TIMEOUT_MS = 60_000;
 
-let pool: Piscina<WinkTask, WinkTaskResult> | undefined;
+const pool = new LazyThreadPool<WinkTask, WinkTaskResult>({
+  name: 'wink-thread',
+  here: import.meta.url,
+  maxThreads: NLP_THREADS,
+  idleTimeoutMs: IDLE_TIMEOUT_MS,
+});
 /** Model loads reported by each thread that answered (by thread id). */
 const loadsByThread = new Map<number, number>();
-
-function getPool(): Piscina<WinkTask, WinkTaskResult> {
-  if (pool) return pool;
-  const file = siblingThreadFile('wink-thread', import.meta.url);
-  const created = new Piscina<WinkTask, WinkTaskResult>({
-    filename: file.href,
-    minThreads: 0,
-    maxThreads: NLP_THREADS,
-    idleTimeout: IDLE_TIMEOUT_MS,
-    execArgv: threadExecArgv(file.typescript),
-  });
-  // A thread that dies with no task in hand would otherwise crash the process: drop the pool.
-  created.on('error', () => {
-    if (pool === created) pool = undefined;
-    void created.destroy();
-  });
-  pool = created;
-  return created;
-}
 
 /**
  * Analyses `text` in the NLP thread pool. Rejects with a PermanentError ("NLP model could not be
@@ -51,7 +36,7 @@ export async function analyseInThread(text: string, options: NlpOptions, signal?
   signal?.throwIfAborted();
   let result: WinkTaskResult;
   try {
-    result = await getPool().run({ text, options }, { signal: signal ?? null });
+    result = await pool.get().run({ text, options }, { signal: signal ?? null });
   } catch (error) {
     if (signal?.aborted) throw signal.reason;
     throw error;
@@ -65,13 +50,11 @@ export async function analyseInThread(text: string, options: NlpOptions, signal?
 export function winkModelStats(): { threads: number; modelLoads: number } {
   let modelLoads = 0;
   for (const loads of loadsByThread.values()) modelLoads += loads;
-  return { threads: pool?.threads.length ?? 0, modelLoads };
+  return { threads: pool.stats().threads, modelLoads };
 }
 
 /** Stops the NLP threads (running tasks are rejected). Safe to call more than once. */
 export async function closeWinkModel(): Promise<void> {
-  const current = pool;
-  pool = undefined;
   loadsByThread.clear();
-  if (current) await current.destroy();
+  await pool.close();
 }
