@@ -25,6 +25,7 @@ import { ErrorCodes } from '../../src/core/errors.js';
 import { toNewJob } from '../../src/core/new-job.js';
 import { type BackendFactory, runConformance } from '../conformance/index.js';
 import type { FakeClock } from '../helpers/fake-clock.js';
+import { dropRedisPrefix } from '../helpers/redis-prefix.js';
 import { serviceSkipReason } from '../helpers/require-service.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 
@@ -62,21 +63,6 @@ async function pgAdmin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
   }
 }
 
-/** Deletes every key of a Redis prefix (SCAN + UNLINK). */
-async function dropRedisPrefix(prefix: string): Promise<void> {
-  const redis = new Redis(redisUrl);
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `{${prefix}*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) await redis.unlink(...keys);
-    } while (cursor !== '0');
-  } finally {
-    await redis.quit();
-  }
-}
-
 const quiet = () => undefined;
 
 /** Deletes the queues and exchanges a test declared (its own prefix), leaving the broker as it was. */
@@ -102,7 +88,7 @@ function storeRig(kind: StoreKind): { open(clock?: FakeClock): Promise<Backend>;
     return {
       path: '',
       open: (clock) => RedisBackend.open({ url: redisUrl, prefix, warn: quiet, ...(clock ? { clock } : {}) }),
-      cleanup: () => dropRedisPrefix(prefix),
+      cleanup: () => dropRedisPrefix(redisUrl, prefix),
     };
   }
   if (kind === 'postgres') {
@@ -351,7 +337,7 @@ describe('rabbitmq adapter', { skip }, () => {
       const names = backend.declaredQueues();
       await backend.close();
       await dropQueues(names, backend.declaredExchanges());
-      await dropRedisPrefix(storePrefix);
+      await dropRedisPrefix(redisUrl, storePrefix);
     }
   });
 

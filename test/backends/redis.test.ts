@@ -13,6 +13,7 @@ import { toNewJob } from '../../src/core/new-job.js';
 import { applyRateBudget, type BucketRequest, type RateBudgetAction, type RateBudgetState } from '../../src/core/rate-budget.js';
 import { runConformance } from '../conformance/index.js';
 import { FakeClock } from '../helpers/fake-clock.js';
+import { dropRedisPrefix } from '../helpers/redis-prefix.js';
 import { serviceSkipReason } from '../helpers/require-service.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 
@@ -32,21 +33,6 @@ const skip = await serviceSkipReason('Redis', url, async () => {
 /** A fresh key prefix per test: its storage, removed by `dropPrefix`. */
 function freshPrefix(): string {
   return `sluicetest-${randomUUID()}`;
-}
-
-/** Deletes every key of a prefix (SCAN + UNLINK): keys start with `{prefix`. */
-async function dropPrefix(redisUrl: string, prefix: string): Promise<void> {
-  const redis = new Redis(redisUrl);
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `{${prefix}*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) await redis.unlink(...keys);
-    } while (cursor !== '0');
-  } finally {
-    await redis.quit();
-  }
 }
 
 async function allKeys(redis: Redis, prefix: string): Promise<string[]> {
@@ -79,7 +65,7 @@ runConformance(
       openAnother: open,
       cleanup: async () => {
         for (const b of opened) await b.close();
-        await dropPrefix(url, prefix);
+        await dropRedisPrefix(url, prefix);
       },
     };
   },
@@ -101,7 +87,7 @@ describe('redis adapter', { skip }, () => {
     } finally {
       await backend.close();
       await redis.quit();
-      await dropPrefix(url, prefix);
+      await dropRedisPrefix(url, prefix);
     }
   }
 
@@ -225,7 +211,7 @@ describe('redis adapter', { skip }, () => {
     } finally {
       await a.close();
       await b.close();
-      await dropPrefix(url, prefix);
+      await dropRedisPrefix(url, prefix);
     }
   });
 
@@ -243,7 +229,7 @@ describe('redis adapter', { skip }, () => {
     } finally {
       await backend.close();
       await redis.quit();
-      await dropPrefix(url, prefix);
+      await dropRedisPrefix(url, prefix);
     }
   });
 
@@ -305,7 +291,7 @@ describe('redis adapter', { skip }, () => {
     } finally {
       await backend.close();
       await redis.quit();
-      await dropPrefix(url, prefix);
+      await dropRedisPrefix(url, prefix);
     }
   });
 
@@ -347,7 +333,7 @@ describe('redis adapter', { skip }, () => {
     } finally {
       await backend.close();
       await redis.quit();
-      await dropPrefix(url, prefix);
+      await dropRedisPrefix(url, prefix);
     }
   });
 
