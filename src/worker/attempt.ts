@@ -20,9 +20,13 @@ export type AttemptOutcome =
 export type AttemptPhase = 'running' | 'settling' | 'done';
 
 /**
- * One attempt at one claimed job: its lease, its AbortController and its timeout. `run` races the
- * handler against the abort signal, so a handler that ignores the signal cannot hold the worker
- * (its late result is dropped; the backend would fence it out anyway).
+ * One attempt at one claimed job: its lease, its abort signal and its timeout. `run` races the
+ * handler against abort (timeout, lost lease, cancel, shutdown), so a handler that ignores its
+ * signal cannot hold the worker (its late result is dropped; the backend would fence it out anyway).
+ *
+ * The AbortController is made only when someone reads `signal` (most short handlers never do), and
+ * the race is decided by abort() itself rather than by a listener on the signal: an AbortController
+ * and an event listener per job were a tenth of the worker's own cost per job.
  */
 export class Attempt {
   readonly job: ClaimedJob;
@@ -30,7 +34,11 @@ export class Attempt {
   readonly startedAt: number;
   phase: AttemptPhase = 'running';
   private leaseGone = false;
-  private readonly controller = new AbortController();
+  private controller: AbortController | undefined;
+  /** Why the attempt was aborted, once it was (the signal, when it exists, carries the same reason). */
+  private abortReason: SluiceError | undefined;
+  /** Decides the race of a running `run()` on abort. */
+  private onAbort: ((reason: SluiceError) => void) | undefined;
 
   constructor(job: ClaimedJob, startedAt: number) {
     this.job = job;
@@ -41,8 +49,18 @@ export class Attempt {
     return { id: this.job.id, leaseToken: this.job.leaseToken };
   }
 
+  /** Fires on abort with the reason; made on first use, already aborted if the attempt was. */
   get signal(): AbortSignal {
+    if (!this.controller) {
+      this.controller = new AbortController();
+      if (this.abortReason !== undefined) this.controller.abort(this.abortReason);
+    }
     return this.controller.signal;
+  }
+
+  /** True once abort() has fired (whether or not anyone holds the signal). */
+  get aborted(): boolean {
+    return this.abortReason !== undefined;
   }
 
   /** True while this worker still believes it holds the lease (heartbeats extend it). */
@@ -50,9 +68,12 @@ export class Attempt {
     return this.phase !== 'done' && !this.leaseGone;
   }
 
-  /** Fires the signal with `reason`, unless the handler already finished. */
+  /** Aborts with `reason`, unless the handler already finished or the attempt was aborted before. */
   abort(reason: SluiceError): void {
-    if (this.phase === 'running' && !this.controller.signal.aborted) this.controller.abort(reason);
+    if (this.phase !== 'running' || this.abortReason !== undefined) return;
+    this.abortReason = reason;
+    this.controller?.abort(reason);
+    this.onAbort?.(reason);
   }
 
   /** The lease is no longer ours (reported lost, revoked by a cancel, or superseded by a newer
@@ -68,7 +89,7 @@ export class Attempt {
   }
 
   /**
-   * Runs the handler with a timeout. Resolves when the handler settles or the signal fires,
+   * Runs the handler with a timeout. Resolves when the handler settles or the attempt is aborted,
    * whichever comes first; never rejects.
    */
   run(
@@ -76,22 +97,29 @@ export class Attempt {
     timeoutMs: number,
     progress: (value: unknown) => Promise<void>,
   ): Promise<AttemptOutcome> {
-    const signal = this.controller.signal;
-    const context: HandlerContext = { job: this.job, signal, progress };
+    const attempt = this;
+    const context: HandlerContext = {
+      job: this.job,
+      get signal() {
+        return attempt.signal;
+      },
+      progress,
+    };
     return new Promise<AttemptOutcome>((resolve) => {
       const timer = setTimeout(() => this.abort(timeoutReason(timeoutMs)), timeoutMs);
       const finish = (outcome: AttemptOutcome) => {
         if (this.phase !== 'running') return; // the race is decided; a late result is dropped
         this.phase = outcome.kind === 'aborted' ? 'done' : 'settling';
+        this.onAbort = undefined;
         clearTimeout(timer);
-        signal.removeEventListener('abort', onAbort);
         resolve(outcome);
       };
-      const onAbort = () => {
-        const reason = signal.reason as SluiceError;
+      this.onAbort = (reason) =>
         finish(abortKind(reason) === 'timeout' ? { kind: 'threw', error: reason } : { kind: 'aborted', reason });
-      };
-      signal.addEventListener('abort', onAbort, { once: true });
+      if (this.abortReason !== undefined) {
+        this.onAbort(this.abortReason);
+        return;
+      }
       // Promise.resolve().then turns a synchronous throw into a rejection like any other.
       Promise.resolve()
         .then(() => handle(context as HandlerContext<never>))

@@ -58,8 +58,11 @@ export class Worker {
   private currentState: WorkerState = 'idle';
   /** Attempts not yet done, by lease token (a job id may come back to this worker under a new lease). */
   private readonly attempts = new Map<string, Attempt>();
-  /** Every runAttempt task, so that stop() can wait for all of them. */
-  private readonly attemptTasks = new Set<Promise<void>>();
+  /** The attempt of each job id (the newest lease when one id came back under a new lease). */
+  private readonly attemptsByJob = new Map<string, Attempt>();
+  /** runAttempt calls not yet returned, and who waits for there to be none (stop()). */
+  private attemptTasks = 0;
+  private noAttemptWaiters: Array<() => void> = [];
   /** Handlers running now, in total and per job type: the concurrency slots in use. */
   private running = 0;
   private readonly runningByType = new Map<string, number>();
@@ -156,7 +159,7 @@ export class Worker {
       await this.release(overdue.map((attempt) => attempt.job));
     }
     // Aborted attempts end at once (their handlers are no longer awaited); the others are writing.
-    await Promise.all([...this.attemptTasks]);
+    await this.whenNoAttempts();
     await this.settler.drain();
 
     clearInterval(this.heartbeatTimer);
@@ -183,9 +186,8 @@ export class Worker {
         if (!paused && queues.has(queue)) this.wake.wake();
       }),
       events.on('job:cancelled', ({ id }) => {
-        for (const attempt of this.attempts.values()) {
-          if (attempt.job.id === id) attempt.loseLease(cancelledReason(id));
-        }
+        // Older leases of the id were already dropped when the newest one began.
+        this.attemptsByJob.get(id)?.loseLease(cancelledReason(id));
       }),
     );
   }
@@ -222,7 +224,7 @@ export class Worker {
             await this.release(jobs);
             return;
           }
-          for (const job of jobs) this.track(this.runAttempt(job));
+          for (const job of jobs) void this.runAttempt(job);
         }
         failures = 0;
       } catch (error) {
@@ -247,19 +249,14 @@ export class Worker {
     return room;
   }
 
-  private track(task: Promise<void>): void {
-    this.attemptTasks.add(task);
-    void task.finally(() => this.attemptTasks.delete(task));
-  }
-
   /** One attempt from claim to written result. Never rejects. */
   private async runAttempt(job: ClaimedJob): Promise<void> {
+    this.attemptTasks += 1;
     const attempt = new Attempt(job, this.options.clock.now());
     // A new lease on a job proves that any older one this worker still has is gone. Dropping it
     // now also keeps one heartbeat from carrying two leases of the same id (lost ids are ambiguous).
-    for (const older of this.attempts.values()) {
-      if (older.job.id === job.id) older.loseLease(leaseLostReason(job.id));
-    }
+    this.attemptsByJob.get(job.id)?.loseLease(leaseLostReason(job.id));
+    this.attemptsByJob.set(job.id, attempt);
     this.attempts.set(job.leaseToken, attempt);
     try {
       const definition = this.options.handlers.get(job.type);
@@ -291,6 +288,13 @@ export class Worker {
     } finally {
       attempt.end();
       this.attempts.delete(job.leaseToken);
+      if (this.attemptsByJob.get(job.id) === attempt) this.attemptsByJob.delete(job.id);
+      this.attemptTasks -= 1;
+      if (this.attemptTasks === 0) {
+        const waiters = this.noAttemptWaiters;
+        this.noAttemptWaiters = [];
+        for (const resolve of waiters) resolve();
+      }
     }
   }
 
@@ -346,7 +350,7 @@ export class Worker {
   /** The handler's `progress(p)`: fenced by the lease; a lost lease aborts the handler. */
   private async reportProgress(attempt: Attempt, progress: unknown): Promise<void> {
     const job = attempt.job;
-    if (attempt.phase !== 'running' || attempt.signal.aborted) throw leaseLostReason(job.id);
+    if (attempt.phase !== 'running' || attempt.aborted) throw leaseLostReason(job.id);
     try {
       await this.backend.reportProgress({ ...attempt.lease, progress });
     } catch (error) {
@@ -414,6 +418,12 @@ export class Worker {
       this.noneRunningWaiters = [];
       for (const resolve of waiters) resolve();
     }
+  }
+
+  /** Resolves when every runAttempt call has returned (results written or given up). */
+  private whenNoAttempts(): Promise<void> {
+    if (this.attemptTasks === 0) return Promise.resolve();
+    return new Promise((resolve) => this.noAttemptWaiters.push(resolve));
   }
 
   private whenNoneRunning(): Promise<void> {

@@ -1,26 +1,31 @@
-import type { ClaimedJob, Job, JobError, JobStatus } from '../../core/job.js';
+import type { BackoffPolicy, ClaimedJob, Job, JobError, JobStatus } from '../../core/job.js';
 import type { NewJob } from '../../core/new-job.js';
 import { effectiveStatus, type JobRow, rowToJob } from '../sql/job-row.js';
 
 export { effectiveStatus, type JobRow, rowToJob };
 
-/** Named parameters of the INSERT statement. */
-export interface JobInsertParams {
-  id: string;
-  queue: string;
-  type: string;
-  status: JobStatus;
-  input: string;
-  priority: number;
-  max_attempts: number;
-  backoff: string;
-  timeout_ms: number | null;
-  idempotency_key: string | null;
-  metadata: string | null;
-  tenant: string | null;
-  created_at: number;
-  run_at: number;
-}
+/**
+ * Positional parameters of the INSERT statement, in column order (see statements.ts `insert`).
+ * Positional binding: better-sqlite3 looks each named parameter up on the object, which cost more
+ * than the row's own write on the bulk-enqueue path.
+ */
+export type JobInsertArgs = [
+  id: string,
+  queue: string,
+  type: string,
+  status: JobStatus,
+  input: string,
+  priority: number,
+  maxAttempts: number,
+  backoff: string,
+  timeoutMs: number | null,
+  idempotencyKey: string | null,
+  metadata: string | null,
+  tenant: string | null,
+  createdAt: number,
+  runAt: number,
+  updatedAt: number,
+];
 
 /** JSON text for a column. `undefined` has no JSON form, so it is stored as `null`. */
 export function toJsonText(value: unknown): string {
@@ -32,90 +37,134 @@ export function toNullableJsonText(value: unknown): string | null {
   return value === undefined ? null : JSON.stringify(value);
 }
 
-/** Resolves a NewJob's time against `now` and turns it into INSERT parameters. */
-export function toInsertParams(job: NewJob, now: number): JobInsertParams {
+/** Resolves a NewJob's time against `now` and turns it into INSERT arguments. */
+export function toInsertArgs(job: NewJob, now: number): JobInsertArgs {
   const runAt = job.runAt ?? now + (job.delayMs ?? 0);
-  return {
-    id: job.id,
-    queue: job.queue,
-    type: job.type,
-    status: runAt > now ? 'scheduled' : 'queued',
-    input: toJsonText(job.input),
-    priority: job.priority,
-    max_attempts: job.maxAttempts,
-    backoff: JSON.stringify(job.backoff),
-    timeout_ms: job.timeoutMs ?? null,
-    idempotency_key: job.idempotencyKey ?? null,
-    metadata: job.metadata === undefined ? null : JSON.stringify(job.metadata),
-    tenant: job.tenant ?? null,
-    created_at: now,
-    run_at: runAt,
-  };
+  return [
+    job.id,
+    job.queue,
+    job.type,
+    runAt > now ? 'scheduled' : 'queued',
+    toJsonText(job.input),
+    job.priority,
+    job.maxAttempts,
+    JSON.stringify(job.backoff),
+    job.timeoutMs ?? null,
+    job.idempotencyKey ?? null,
+    job.metadata === undefined ? null : JSON.stringify(job.metadata),
+    job.tenant ?? null,
+    now,
+    runAt,
+    now,
+  ];
 }
 
 /**
  * The Job a fresh insert stored, built without reading it back: enqueue is hot, and the row holds
- * exactly these values. Input is round-tripped through its stored text so that the result equals
- * what `get` returns later.
+ * exactly these values. Input and metadata are round-tripped through their stored text so that the
+ * result equals what `get` returns later; the backoff policy is plain validated data (numbers and
+ * strings filled in by toNewJob), so a copy equals its stored form.
  */
-export function insertedJob(params: JobInsertParams): Job {
-  const job: Job = {
-    id: params.id,
-    type: params.type,
-    queue: params.queue,
-    status: params.status,
-    input: JSON.parse(params.input),
-    priority: params.priority,
+export function insertedJob(job: NewJob, args: JobInsertArgs): Job {
+  const [, , , status, input, , , , , , metadata, , createdAt, runAt] = args;
+  const stored: Job = {
+    id: job.id,
+    type: job.type,
+    queue: job.queue,
+    status,
+    input: JSON.parse(input),
+    priority: job.priority,
     attempts: 0,
-    maxAttempts: params.max_attempts,
-    backoff: JSON.parse(params.backoff),
-    createdAt: params.created_at,
-    runAt: params.run_at,
-    updatedAt: params.created_at,
+    maxAttempts: job.maxAttempts,
+    backoff: { ...job.backoff },
+    createdAt,
+    runAt,
+    updatedAt: createdAt,
   };
-  if (params.timeout_ms !== null) job.timeoutMs = params.timeout_ms;
-  if (params.idempotency_key !== null) job.idempotencyKey = params.idempotency_key;
-  if (params.metadata !== null) job.metadata = JSON.parse(params.metadata);
-  if (params.tenant !== null) job.tenant = params.tenant;
-  return job;
+  if (job.timeoutMs !== undefined) stored.timeoutMs = job.timeoutMs;
+  if (job.idempotencyKey !== undefined) stored.idempotencyKey = job.idempotencyKey;
+  if (metadata !== null) stored.metadata = JSON.parse(metadata);
+  if (job.tenant !== undefined) stored.tenant = job.tenant;
+  return stored;
 }
 
-/** What a claim reads back (see CLAIM_RETURNING): a leased row, without output and progress. */
-export type ClaimedRow = Omit<JobRow, 'status' | 'output' | 'progress' | 'lease_token' | 'lease_expires_at' | 'worker_id'> & {
-  lease_token: string;
-  lease_expires_at: number;
-  worker_id: string;
-};
+/**
+ * What a claim reads back, as a raw row (an array: better-sqlite3 builds no object per row), in the
+ * column order of CLAIM_RETURNING. The values the claim itself set (status, lease expiry, worker,
+ * start and update time) are not read back: the caller knows them (see ClaimStamp).
+ */
+export type ClaimedRow = [
+  id: string,
+  queue: string,
+  type: string,
+  input: string,
+  priority: number,
+  attempts: number,
+  maxAttempts: number,
+  backoff: string,
+  timeoutMs: number | null,
+  idempotencyKey: string | null,
+  metadata: string | null,
+  tenant: string | null,
+  error: string | null,
+  createdAt: number,
+  runAt: number,
+  finishedAt: number | null,
+  leaseToken: string,
+];
+
+/** The values one claim statement wrote into every row it leased. */
+export interface ClaimStamp {
+  now: number;
+  leaseExpiresAt: number;
+  workerId: string;
+}
 
 /**
- * Row of a job a claim just leased -> ClaimedJob, built in one object literal (claims are hot: no
- * intermediate Job and no spread). Same fields as rowToJob plus the lease; a claimed row has no
- * output or progress.
+ * Parsed backoff policies by their stored text. Nearly every job of a queue stores the same few
+ * policies, so a claim parses each once; callers get their own copy (a job is the caller's to keep).
  */
-export function rowToClaimedJob(row: ClaimedRow): ClaimedJob {
+const backoffCache = new Map<string, BackoffPolicy>();
+const BACKOFF_CACHE_MAX = 64;
+
+function parseBackoff(text: string): BackoffPolicy {
+  let policy = backoffCache.get(text);
+  if (policy === undefined) {
+    policy = JSON.parse(text) as BackoffPolicy;
+    if (backoffCache.size >= BACKOFF_CACHE_MAX) backoffCache.clear();
+    backoffCache.set(text, policy);
+  }
+  return { ...policy };
+}
+
+/**
+ * Raw row of a job a claim just leased -> ClaimedJob, built in one object literal (claims are hot:
+ * no intermediate Job and no spread). Same fields as rowToJob plus the lease.
+ */
+export function rowToClaimedJob(row: ClaimedRow, stamp: ClaimStamp): ClaimedJob {
   const job: ClaimedJob = {
-    id: row.id,
-    type: row.type,
-    queue: row.queue,
+    id: row[0],
+    type: row[2],
+    queue: row[1],
     status: 'running',
-    input: JSON.parse(row.input),
-    priority: row.priority,
-    attempts: row.attempts,
-    maxAttempts: row.max_attempts,
-    backoff: JSON.parse(row.backoff),
-    createdAt: row.created_at,
-    runAt: row.run_at,
-    updatedAt: row.updated_at,
-    leaseToken: row.lease_token,
-    leaseExpiresAt: row.lease_expires_at,
-    workerId: row.worker_id,
+    input: JSON.parse(row[3]),
+    priority: row[4],
+    attempts: row[5],
+    maxAttempts: row[6],
+    backoff: parseBackoff(row[7]),
+    createdAt: row[13],
+    runAt: row[14],
+    startedAt: stamp.now,
+    updatedAt: stamp.now,
+    leaseToken: row[16],
+    leaseExpiresAt: stamp.leaseExpiresAt,
+    workerId: stamp.workerId,
   };
-  if (row.error !== null) job.error = JSON.parse(row.error) as JobError;
-  if (row.timeout_ms !== null) job.timeoutMs = row.timeout_ms;
-  if (row.idempotency_key !== null) job.idempotencyKey = row.idempotency_key;
-  if (row.metadata !== null) job.metadata = JSON.parse(row.metadata);
-  if (row.tenant !== null) job.tenant = row.tenant;
-  if (row.started_at !== null) job.startedAt = row.started_at;
-  if (row.finished_at !== null) job.finishedAt = row.finished_at;
+  if (row[12] !== null) job.error = JSON.parse(row[12]) as JobError;
+  if (row[8] !== null) job.timeoutMs = row[8];
+  if (row[9] !== null) job.idempotencyKey = row[9];
+  if (row[10] !== null) job.metadata = JSON.parse(row[10]);
+  if (row[11] !== null) job.tenant = row[11];
+  if (row[15] !== null) job.finishedAt = row[15];
   return job;
 }

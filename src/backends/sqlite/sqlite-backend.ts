@@ -37,11 +37,12 @@ import { openConnection, type SqliteSynchronous } from './connection.js';
 import { equalityFilters } from './equality-filters.js';
 import {
   type ClaimedRow,
+  type ClaimStamp,
   insertedJob,
   type JobRow,
   rowToClaimedJob,
   rowToJob,
-  toInsertParams,
+  toInsertArgs,
   toNullableJsonText,
 } from './row-mapping.js';
 import { type ClaimCandidate, prepareStatements, type Statements } from './statements.js';
@@ -157,9 +158,9 @@ export class SqliteBackend implements Backend {
             continue;
           }
         }
-        const params = toInsertParams(newJob, now);
-        this.stmts.insert.run(params);
-        results.push({ job: insertedJob(params), created: true });
+        const args = toInsertArgs(newJob, now);
+        this.stmts.insert.run(...args);
+        results.push({ job: insertedJob(newJob, args), created: true });
         created.set(newJob.queue, (created.get(newJob.queue) ?? 0) + 1);
       }
       return { results, created };
@@ -171,8 +172,10 @@ export class SqliteBackend implements Backend {
   async claim(params: ClaimParams): Promise<ClaimedJob[]> {
     if (params.limit <= 0 || params.queues.length === 0) return [];
     if (params.types !== undefined && params.types.length === 0) return [];
-    const rows = this.write(() => this.claimInTransaction(params));
-    const jobs = rows.map(rowToClaimedJob);
+    const stamp: ClaimStamp = { now: this.clock.now(), leaseExpiresAt: 0, workerId: params.workerId };
+    stamp.leaseExpiresAt = stamp.now + params.leaseMs;
+    const rows = this.write(() => this.claimInTransaction(params, stamp));
+    const jobs = rows.map((row) => rowToClaimedJob(row, stamp));
     // RETURNING does not promise an order; hand jobs out in claim order.
     jobs.sort((a, b) => b.priority - a.priority || a.runAt - b.runAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     return jobs;
@@ -181,29 +184,25 @@ export class SqliteBackend implements Backend {
   async claimIds(params: ClaimIdsParams): Promise<ClaimedJob[]> {
     if (params.ids.length === 0) return [];
     if (params.types !== undefined && params.types.length === 0) return [];
-    const rows = this.write(() => {
-      const now = this.clock.now();
-      return this.stmts.claimIds.all({
+    const now = this.clock.now();
+    const stamp: ClaimStamp = { now, leaseExpiresAt: now + params.leaseMs, workerId: params.workerId };
+    const rows = this.write(() =>
+      this.stmts.claimIds.all({
         ids: JSON.stringify(params.ids),
         types: params.types === undefined ? null : JSON.stringify(params.types),
-        now,
-        leaseExpiresAt: now + params.leaseMs,
-        workerId: params.workerId,
-      });
-    });
-    const jobs = rows.map(rowToClaimedJob);
+        ...stamp,
+      }),
+    );
+    const jobs = rows.map((row) => rowToClaimedJob(row, stamp));
     jobs.sort((a, b) => b.priority - a.priority || a.runAt - b.runAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     return jobs;
   }
 
-  private claimInTransaction(params: ClaimParams): ClaimedRow[] {
-    const now = this.clock.now();
+  private claimInTransaction(params: ClaimParams, { now, leaseExpiresAt, workerId }: ClaimStamp): ClaimedRow[] {
     const paused = this.stmts.pausedQueues.all();
     const queues = [...new Set(params.queues)].filter((queue) => !paused.includes(queue));
     if (queues.length === 0) return [];
-    const leaseExpiresAt = now + params.leaseMs;
     const types = params.types === undefined ? undefined : JSON.stringify(params.types);
-    const workerId = params.workerId;
 
     if (queues.length === 1) {
       const queue = queues[0]!;

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { ClaimedRow, JobInsertParams, JobRow } from './row-mapping.js';
+import type { ClaimedRow, JobInsertArgs, JobRow } from './row-mapping.js';
 
 /**
  * A fresh lease token per row, minted by SQLite itself (128 bits from its CSPRNG-seeded randomblob,
@@ -12,13 +12,13 @@ const CLAIM_SET = `status = 'running', lease_token = ${LEASE_TOKEN_SQL}, lease_e
   attempts = attempts + 1, started_at = @now, updated_at = @now, worker_id = @workerId, progress = NULL`;
 
 /**
- * What a claim reads back: the columns a ClaimedJob carries. Claimed rows are running with no
- * output or progress (a claim clears progress; output is only written by a completion), so those
- * columns are not read.
+ * What a claim reads back, in ClaimedRow's order: the columns a ClaimedJob carries that the claim did
+ * not set itself. Claimed rows are running with no output or progress (a claim clears progress;
+ * output is only written by a completion), so those columns are not read either. Claim statements
+ * are raw (rows as arrays), which saves building an object per row.
  */
 const CLAIM_RETURNING = `RETURNING id, queue, type, input, priority, attempts, max_attempts, backoff, timeout_ms,
-  idempotency_key, metadata, tenant, error, created_at, run_at, started_at, finished_at, updated_at, lease_token,
-  lease_expires_at, worker_id`;
+  idempotency_key, metadata, tenant, error, created_at, run_at, finished_at, lease_token`;
 
 /** Order of the claim, served by the jobs_claim index. */
 const CLAIM_ORDER = 'ORDER BY priority DESC, run_at, id';
@@ -49,11 +49,11 @@ export interface ClaimCandidate {
  */
 export function prepareStatements(db: Database.Database): Statements {
   return {
-    insert: db.prepare<[JobInsertParams], void>(
+    // Positional: the arguments are a JobInsertArgs tuple, in this column order.
+    insert: db.prepare<JobInsertArgs, void>(
       `INSERT INTO jobs (id, queue, type, status, input, priority, max_attempts, backoff, timeout_ms, idempotency_key,
          metadata, tenant, created_at, run_at, updated_at)
-       VALUES (@id, @queue, @type, @status, @input, @priority, @max_attempts, @backoff, @timeout_ms, @idempotency_key,
-         @metadata, @tenant, @created_at, @run_at, @created_at)`,
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     byIdempotencyKey: db.prepare<[{ queue: string; tenant: string; key: string }], JobRow>(
       `SELECT * FROM jobs INDEXED BY jobs_idempotency
@@ -71,19 +71,23 @@ export function prepareStatements(db: Database.Database): Statements {
        WHERE status = 'scheduled' AND queue IN (SELECT value FROM json_each(@queues)) AND run_at <= @now`,
     ),
     // One queue (the common case): a single UPDATE … RETURNING walks the claim index in order.
-    claimOne: db.prepare<[ClaimOneParams], ClaimedRow>(
-      `UPDATE jobs SET ${CLAIM_SET}
+    claimOne: db
+      .prepare<[ClaimOneParams], ClaimedRow>(
+        `UPDATE jobs SET ${CLAIM_SET}
        WHERE rowid IN (SELECT rowid FROM jobs INDEXED BY jobs_claim WHERE status = 'queued' AND queue = @queue AND run_at <= @now
                        ${CLAIM_ORDER} LIMIT @limit)
        ${CLAIM_RETURNING}`,
-    ),
-    claimOneTyped: db.prepare<[ClaimOneParams & { types: string }], ClaimedRow>(
-      `UPDATE jobs SET ${CLAIM_SET}
+      )
+      .raw(),
+    claimOneTyped: db
+      .prepare<[ClaimOneParams & { types: string }], ClaimedRow>(
+        `UPDATE jobs SET ${CLAIM_SET}
        WHERE rowid IN (SELECT rowid FROM jobs INDEXED BY jobs_claim
                        WHERE status = 'queued' AND queue = @queue AND run_at <= @now ${TYPES_FILTER}
                        ${CLAIM_ORDER} LIMIT @limit)
        ${CLAIM_RETURNING}`,
-    ),
+      )
+      .raw(),
     // Several queues: the top `limit` of each queue (index-served), merged in JS, then leased by rowid.
     // An `IN (queues…) ORDER BY` would sort every waiting job of those queues on each claim.
     candidates: db.prepare<[{ queue: string; now: number; limit: number }], ClaimCandidate>(
@@ -94,21 +98,25 @@ export function prepareStatements(db: Database.Database): Statements {
       `SELECT rowid AS rid, priority, run_at, id FROM jobs INDEXED BY jobs_claim
        WHERE status = 'queued' AND queue = @queue AND run_at <= @now ${TYPES_FILTER} ${CLAIM_ORDER} LIMIT @limit`,
     ),
-    claimRowids: db.prepare<[{ rowids: string; now: number; leaseExpiresAt: number; workerId: string }], ClaimedRow>(
-      `UPDATE jobs SET ${CLAIM_SET}
+    claimRowids: db
+      .prepare<[{ rowids: string; now: number; leaseExpiresAt: number; workerId: string }], ClaimedRow>(
+        `UPDATE jobs SET ${CLAIM_SET}
        WHERE rowid IN (SELECT value FROM json_each(@rowids))
        ${CLAIM_RETURNING}`,
-    ),
+      )
+      .raw(),
 
     // Leases exactly the listed jobs that are claimable now (a transport delivered their ids).
-    claimIds: db.prepare<[ClaimIdsStatementParams], ClaimedRow>(
-      `UPDATE jobs SET ${CLAIM_SET}
+    claimIds: db
+      .prepare<[ClaimIdsStatementParams], ClaimedRow>(
+        `UPDATE jobs SET ${CLAIM_SET}
        WHERE id IN (SELECT value FROM json_each(@ids))
          AND (status = 'queued' OR (status = 'scheduled' AND run_at <= @now))
          AND queue NOT IN (SELECT name FROM queues WHERE paused = 1)
          AND (@types IS NULL OR type IN (SELECT value FROM json_each(@types)))
        ${CLAIM_RETURNING}`,
-    ),
+      )
+      .raw(),
     heartbeat: db.prepare<[{ id: string; leaseToken: string; leaseExpiresAt: number }], void>(
       `UPDATE jobs SET lease_expires_at = @leaseExpiresAt ${FENCE}`,
     ),
@@ -183,7 +191,7 @@ export function prepareStatements(db: Database.Database): Statements {
 
 /** The fixed statements of the adapter (typed by their parameters and result rows). */
 export interface Statements {
-  insert: Database.Statement<[JobInsertParams], void>;
+  insert: Database.Statement<JobInsertArgs, void>;
   byIdempotencyKey: Database.Statement<[{ queue: string; tenant: string; key: string }], JobRow>;
   byId: Database.Statement<[string], JobRow>;
   pausedQueues: Database.Statement<[], string>;
