@@ -31,7 +31,15 @@ export function openConnection(options: ConnectionOptions): Database.Database {
   }
   const db = new Database(options.path, { timeout: options.busyTimeoutMs });
   try {
-    if (!isMemoryPath(options.path)) db.pragma('journal_mode = WAL');
+    if (!isMemoryPath(options.path)) {
+      db.pragma('journal_mode = WAL');
+      // A queue rewrites the same few pages (the claim index's head, the newest rows) over and over.
+      // Checkpointing every 10,000 WAL pages (≈40 MiB) instead of SQLite's 1,000 copies each hot page
+      // back to the database file ten times less often; the WAL is cut back to 64 MiB afterwards.
+      // Measured (bench/profile-claim.ts and a 20k-job drain): 10–15% less per job.
+      db.pragma('wal_autocheckpoint = 10000');
+      db.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
+    }
     db.pragma(`synchronous = ${SYNCHRONOUS_PRAGMA[options.synchronous]}`);
     migrate(db);
     return db;
