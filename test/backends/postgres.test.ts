@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { after, describe, test } from 'node:test';
 import pg from 'pg';
 import { openPostgresBackend, type PostgresBackend } from '../../src/backends/postgres/postgres-backend.js';
+import { buildStatements } from '../../src/backends/postgres/statements.js';
 import type { Backend } from '../../src/core/backend.js';
 import { ErrorCodes } from '../../src/core/errors.js';
 import type { SluiceEventMap, SluiceEventName } from '../../src/core/events.js';
@@ -413,6 +414,38 @@ describe('postgres adapter', { skip }, () => {
       assert.equal((error as { code?: string }).code, ErrorCodes.backendUnavailable, String(error));
       return true;
     });
+  });
+
+  test('claimIds probes each delivered id by primary key, whatever the statistics say about the queue', async () => {
+    // A freshly loaded, never analysed table is where the planner used to pick the claim index and
+    // filter every waiting job (cost growing with depth) instead of probing the 50 delivered ids.
+    const s = schema();
+    const backend = await openPostgresBackend({ url: PG_URL, schema: s });
+    try {
+      const specs = Array.from({ length: 1_000 }, (_, i) => toNewJob({ type: 'noop', input: { i } }));
+      for (let i = 0; i < 5; i++) await backend.enqueue({ jobs: specs.map((job) => ({ ...job, id: crypto.randomUUID() })) });
+      const ids = (await admin((c) => c.query<{ id: string }>(`SELECT id FROM "${s}".jobs ORDER BY id LIMIT 50`))).rows.map(
+        (r) => r.id,
+      );
+      const sql = buildStatements(s).claimIds.text;
+      const plan = await admin(async (c) => {
+        await c.query('BEGIN');
+        try {
+          const { rows } = await c.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${sql}`, [Date.now(), ids, ['noop'], 30_000, 'w']);
+          return JSON.stringify(rows[0]['QUERY PLAN']);
+        } finally {
+          await c.query('ROLLBACK');
+        }
+      });
+      assert.doesNotMatch(plan, /"Index Name":"jobs_claim"/, 'claimIds must not walk the claim index');
+      assert.match(plan, /"Index Name":"jobs_pkey"/);
+      const removed = [...plan.matchAll(/"Rows Removed by Filter":(\d+)/g)].reduce((sum, m) => sum + Number(m[1]), 0);
+      assert.ok(removed < 50, `rows read and dropped: ${removed}`);
+      const claimed = await backend.claimIds!({ ids, leaseMs: 30_000, workerId: 'w' });
+      assert.equal(claimed.length, 50);
+    } finally {
+      await backend.close();
+    }
   });
 
   test('capabilities: cross-process events, several machines', async () => {

@@ -113,6 +113,10 @@ export function buildStatements(schema: string) {
     /**
      * Leases exactly the listed jobs that are claimable now (a transport delivered their ids).
      * SKIP LOCKED: a row another claim holds is not claimable now anyway.
+     * One primary-key probe per id (LATERAL; a subquery with FOR UPDATE is never flattened): with
+     * the conditions beside `id = ANY(…)` the planner could pick the claim index instead and filter
+     * every waiting job, whenever its statistics said few were waiting (measured: 8.6 ms for 50 ids
+     * at 20k waiting, growing with depth; now a constant 50 index probes).
      * $2 ids, $3 types (NULL: any), $4 lease ms, $5 worker id.
      */
     claimIds: named(
@@ -121,11 +125,13 @@ export function buildStatements(schema: string) {
          lease_expires_at = ${NOW} + $4::bigint, attempts = j.attempts + 1, started_at = ${NOW}, updated_at = ${NOW},
          worker_id = $5, progress = NULL
        WHERE j.id IN (
-         SELECT x.id FROM ${jobs} x
-         WHERE x.id = ANY($2::text[]) AND x.status IN ('queued', 'scheduled') AND x.run_at <= ${NOW}
-           AND ($3::text[] IS NULL OR x.type = ANY($3::text[]))
-           AND NOT EXISTS (SELECT 1 FROM ${queues} p WHERE p.name = x.queue AND p.paused)
-         FOR UPDATE SKIP LOCKED)
+         SELECT c.id FROM unnest($2::text[]) AS u(id)
+         CROSS JOIN LATERAL (
+           SELECT x.id FROM ${jobs} x
+           WHERE x.id = u.id AND x.status IN ('queued', 'scheduled') AND x.run_at <= ${NOW}
+             AND ($3::text[] IS NULL OR x.type = ANY($3::text[]))
+             AND NOT EXISTS (SELECT 1 FROM ${queues} p WHERE p.name = x.queue AND p.paused)
+           FOR UPDATE SKIP LOCKED) c)
        RETURNING j.*`,
     ),
     /** $2 lease ms, $3 ids, $4 tokens. Returns the ids whose lease was extended. */
