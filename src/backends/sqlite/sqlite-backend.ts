@@ -45,7 +45,7 @@ import {
   toInsertArgs,
   toNullableJsonText,
 } from './row-mapping.js';
-import { type ClaimCandidate, prepareStatements, type Statements } from './statements.js';
+import { type ClaimCandidate, type ClaimOneParams, claimOneSql, prepareStatements, type Statements } from './statements.js';
 import { closedError, translateError } from './translate-error.js';
 
 export type { SqliteSynchronous } from './connection.js';
@@ -68,6 +68,8 @@ export interface SqliteSettings {
   synchronous: SqliteSynchronous | 'extra';
   busyTimeoutMs: number;
   schemaVersion: number;
+  /** WAL pages between automatic checkpoints. */
+  walAutocheckpoint: number;
 }
 
 const SYNCHRONOUS_NAMES: Record<number, SqliteSettings['synchronous']> = { 0: 'off', 1: 'normal', 2: 'full', 3: 'extra' };
@@ -81,6 +83,9 @@ const LEASE_EXPIRED_ERROR: JobError = {
 };
 
 type Emit = () => void;
+
+/** Claim statements kept prepared (one per type filter and limit asked for). */
+const CLAIM_STATEMENTS_MAX = 512;
 
 /**
  * The Backend port on better-sqlite3 (WAL mode).
@@ -110,6 +115,8 @@ export class SqliteBackend implements Backend {
   private readonly db: Database.Database;
   private readonly stmts: Statements;
   private readonly clock: Clock;
+  /** One-queue claim statements by type filter and limit (see claimOneStatement). */
+  private readonly claimStatements = new Map<string, Database.Statement<[ClaimOneParams], ClaimedRow>>();
   /** Statements whose SQL depends on which filters are given, prepared on first use. */
   private readonly dynamic = new Map<string, Database.Statement>();
   /** One transaction wrapper for every operation: it runs the function it is given. */
@@ -207,8 +214,9 @@ export class SqliteBackend implements Backend {
     if (queues.length === 1) {
       const queue = queues[0]!;
       this.stmts.promoteOne.run({ queue, now });
-      const base = { queue, now, limit: params.limit, leaseExpiresAt, workerId };
-      return types === undefined ? this.stmts.claimOne.all(base) : this.stmts.claimOneTyped.all({ ...base, types });
+      const statement = this.claimOneStatement(types !== undefined, params.limit);
+      const base = { queue, now, leaseExpiresAt, workerId };
+      return statement.all(types === undefined ? base : { ...base, types });
     }
 
     this.stmts.promoteMany.run({ queues: JSON.stringify(queues), now });
@@ -509,10 +517,10 @@ export class SqliteBackend implements Backend {
       synchronous: SYNCHRONOUS_NAMES[Number(this.db.pragma('synchronous', { simple: true }))] ?? 'normal',
       busyTimeoutMs: Number(this.db.pragma('busy_timeout', { simple: true })),
       schemaVersion: Number(this.db.pragma('user_version', { simple: true })),
+      walAutocheckpoint: Number(this.db.pragma('wal_autocheckpoint', { simple: true })),
     }));
   }
 
-  /** Runs `fn` in a BEGIN IMMEDIATE transaction, translating driver errors. */
   /** Reads, applies (core policy) and writes one scope's budget in one IMMEDIATE transaction. */
   async updateRateBudget({ scope, action }: UpdateRateBudgetParams): Promise<RateBudgetResult> {
     return this.write(() => {
@@ -573,6 +581,19 @@ export class SqliteBackend implements Backend {
     } catch (error) {
       throw translateError(error);
     }
+  }
+
+  /** The one-queue claim with `limit` written in (see claimOneSql), prepared once per limit. */
+  private claimOneStatement(typed: boolean, limit: number): Database.Statement<[ClaimOneParams], ClaimedRow> {
+    const key = `${typed ? 't' : 'a'}${limit}`;
+    let statement = this.claimStatements.get(key);
+    if (!statement) {
+      // A worker asks for 1..concurrency; bound the cache for callers that ask for anything.
+      if (this.claimStatements.size >= CLAIM_STATEMENTS_MAX) this.claimStatements.clear();
+      statement = this.db.prepare<[ClaimOneParams], ClaimedRow>(claimOneSql(typed, limit)).raw();
+      this.claimStatements.set(key, statement);
+    }
+    return statement;
   }
 
   private statement<R>(sql: string): Database.Statement<[Record<string, unknown>], R> {

@@ -36,6 +36,21 @@ const LEASE_CLEARED = 'lease_token = NULL, lease_expires_at = NULL';
  * silently scanning.
  */
 
+/**
+ * The one-queue claim (the common case): a single UPDATE … RETURNING walks the claim index in order.
+ * The LIMIT is written into the SQL rather than bound: with a bound `LIMIT ?` a one-row claim cost
+ * 67 µs against 15 µs with a literal (in memory, 3,000 queued jobs; the fixed cost fades at 50 rows),
+ * so the backend prepares one statement per limit it meets (see SqliteBackend.claimOneStatement).
+ */
+export function claimOneSql(typed: boolean, limit: number): string {
+  if (!Number.isSafeInteger(limit) || limit <= 0) throw new RangeError(`claim limit must be a positive integer, got ${limit}`);
+  return `UPDATE jobs SET ${CLAIM_SET}
+       WHERE rowid IN (SELECT rowid FROM jobs INDEXED BY jobs_claim
+                       WHERE status = 'queued' AND queue = @queue AND run_at <= @now ${typed ? TYPES_FILTER : ''}
+                       ${CLAIM_ORDER} LIMIT ${limit})
+       ${CLAIM_RETURNING}`;
+}
+
 export interface ClaimCandidate {
   rid: number;
   priority: number;
@@ -70,24 +85,6 @@ export function prepareStatements(db: Database.Database): Statements {
       `UPDATE jobs INDEXED BY jobs_scheduled SET status = 'queued', updated_at = @now
        WHERE status = 'scheduled' AND queue IN (SELECT value FROM json_each(@queues)) AND run_at <= @now`,
     ),
-    // One queue (the common case): a single UPDATE … RETURNING walks the claim index in order.
-    claimOne: db
-      .prepare<[ClaimOneParams], ClaimedRow>(
-        `UPDATE jobs SET ${CLAIM_SET}
-       WHERE rowid IN (SELECT rowid FROM jobs INDEXED BY jobs_claim WHERE status = 'queued' AND queue = @queue AND run_at <= @now
-                       ${CLAIM_ORDER} LIMIT @limit)
-       ${CLAIM_RETURNING}`,
-      )
-      .raw(),
-    claimOneTyped: db
-      .prepare<[ClaimOneParams & { types: string }], ClaimedRow>(
-        `UPDATE jobs SET ${CLAIM_SET}
-       WHERE rowid IN (SELECT rowid FROM jobs INDEXED BY jobs_claim
-                       WHERE status = 'queued' AND queue = @queue AND run_at <= @now ${TYPES_FILTER}
-                       ${CLAIM_ORDER} LIMIT @limit)
-       ${CLAIM_RETURNING}`,
-      )
-      .raw(),
     // Several queues: the top `limit` of each queue (index-served), merged in JS, then leased by rowid.
     // An `IN (queues…) ORDER BY` would sort every waiting job of those queues on each claim.
     candidates: db.prepare<[{ queue: string; now: number; limit: number }], ClaimCandidate>(
@@ -197,8 +194,6 @@ export interface Statements {
   pausedQueues: Database.Statement<[], string>;
   promoteOne: Database.Statement<[{ queue: string; now: number }], void>;
   promoteMany: Database.Statement<[{ queues: string; now: number }], void>;
-  claimOne: Database.Statement<[ClaimOneParams], ClaimedRow>;
-  claimOneTyped: Database.Statement<[ClaimOneParams & { types: string }], ClaimedRow>;
   candidates: Database.Statement<[{ queue: string; now: number; limit: number }], ClaimCandidate>;
   candidatesTyped: Database.Statement<[{ queue: string; now: number; limit: number; types: string }], ClaimCandidate>;
   claimRowids: Database.Statement<[{ rowids: string; now: number; leaseExpiresAt: number; workerId: string }], ClaimedRow>;
@@ -219,12 +214,13 @@ export interface Statements {
   ping: Database.Statement<[], number>;
 }
 
-interface ClaimOneParams {
+/** Parameters of a claimOneSql statement (`types`: a JSON array, for the typed form only). */
+export interface ClaimOneParams {
   queue: string;
   now: number;
-  limit: number;
   leaseExpiresAt: number;
   workerId: string;
+  types?: string;
 }
 
 interface ClaimIdsStatementParams {
