@@ -222,9 +222,9 @@ export class PostgresBackend implements Backend {
       client,
     );
     const stored = new Map(inserted.rows.map((row) => [row.id, row]));
-    const uniqueResults: Array<EnqueueResult | undefined> = unique.map((job) => {
+    const uniqueResults: Array<EnqueueResult | undefined> = unique.map((job, i) => {
       const row = stored.get(job.id);
-      return row ? { job: insertedJob(job, row), created: true } : undefined;
+      return row ? { job: insertedJob(job, row, c.input[i]!), created: true } : undefined;
     });
     if (!client && inserted.rows[0]?.notified === false) {
       for (const result of uniqueResults) if (result) unsent.push(result);

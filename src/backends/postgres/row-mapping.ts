@@ -63,20 +63,21 @@ export function toInsertColumns(jobs: NewJob[]): InsertColumns {
 
 /**
  * The Job a fresh insert stored, built from the request and the few values the database decided
- * (times, status) instead of reading the row back. JSON fields go through their stored text so the
- * result equals what `get` returns later.
+ * (times, status) instead of reading the row back. Input and metadata go through their stored JSON
+ * text (`inputText`: what the INSERT sent) so the result equals what `get` returns later; the
+ * backoff policy is plain validated data (filled in by toNewJob), so a copy equals its stored form.
  */
-export function insertedJob(job: NewJob, stored: { created_at: number; run_at: number; status: string }): Job {
+export function insertedJob(job: NewJob, stored: { created_at: number; run_at: number; status: string }, inputText: string): Job {
   const result: Job = {
     id: job.id,
     type: job.type,
     queue: job.queue,
     status: stored.status as JobStatus,
-    input: job.input === undefined ? null : JSON.parse(JSON.stringify(job.input)),
+    input: JSON.parse(inputText),
     priority: job.priority,
     attempts: 0,
     maxAttempts: job.maxAttempts,
-    backoff: JSON.parse(JSON.stringify(job.backoff)),
+    backoff: { ...job.backoff },
     createdAt: stored.created_at,
     runAt: stored.run_at,
     updatedAt: stored.created_at,

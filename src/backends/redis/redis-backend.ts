@@ -42,7 +42,17 @@ import { startEventRelay } from './event-relay.js';
 import { checkQueueName, RedisKeys } from './keys.js';
 import { newLeaseToken, queueOfToken } from './lease-token.js';
 import type { ScriptName } from './lua.js';
-import { enqueueArgs, insertedJob, type JobRow, jsonArg, optArg, rowExists, rowToClaimedJob, rowToJob } from './row-mapping.js';
+import {
+  ENQUEUE_INPUT_ARG,
+  enqueueArgs,
+  insertedJob,
+  type JobRow,
+  jsonArg,
+  optArg,
+  rowExists,
+  rowToClaimedJob,
+  rowToJob,
+} from './row-mapping.js';
 import { closedError, translateError } from './translate-error.js';
 
 /** Options of the Redis adapter. */
@@ -157,6 +167,8 @@ export class RedisBackend implements Backend {
     const byQueue = groupBy(jobs, (job) => job.queue);
     for (const queue of byQueue.keys()) checkQueueName(queue);
     const shards = groupBy(jobs, (job) => this.keys.idShard(job.id));
+    const argsOf = new Map(jobs.map((job) => [job, enqueueArgs(job)]));
+    const argsOfGroup = (group: NewJob[]) => group.flatMap((job) => argsOf.get(job)!);
     const scriptReplies = (await this.guard(async () => {
       // The global indexes go first: a crash can leave an index entry without a job (harmless, it
       // reads as not found), never a job that no index leads to.
@@ -171,14 +183,14 @@ export class RedisBackend implements Backend {
           ),
         ]);
         return this.pipeline(
-          [...byQueue].map(([queue, group]) => ['sluiceEnqueue', queue, [group.length, ...group.flatMap(enqueueArgs)]] as const),
+          [...byQueue].map(([queue, group]) => ['sluiceEnqueue', queue, [group.length, ...argsOfGroup(group)]] as const),
         );
       }
       // One MULTI: on a single Redis node the whole batch, every queue of it, is applied at once.
       const tx = this.redis.multi();
       tx.sadd(this.keys.queues, ...byQueue.keys());
       for (const [shard, fields] of shards) tx.hset(shard, Object.fromEntries(fields.map((job) => [job.id, job.queue])));
-      for (const [queue, group] of byQueue) this.queued(tx, 'sluiceEnqueue', queue, group.length, ...group.flatMap(enqueueArgs));
+      for (const [queue, group] of byQueue) this.queued(tx, 'sluiceEnqueue', queue, group.length, ...argsOfGroup(group));
       const replies = execAll(await tx.exec());
       return replies.slice(replies.length - byQueue.size);
     })) as unknown[][];
@@ -195,7 +207,7 @@ export class RedisBackend implements Backend {
           results.set(job, { job: rowToJob(entry as JobRow, now), created: false });
           orphaned.push(job);
         } else {
-          results.set(job, { job: insertedJob(job, now), created: true });
+          results.set(job, { job: insertedJob(job, now, argsOf.get(job)![ENQUEUE_INPUT_ARG]!), created: true });
           created++;
         }
       });

@@ -27,6 +27,9 @@ export function jsonArg(value: unknown): string {
 }
 
 /** The enqueue script's ENQUEUE_ARITY arguments for one job. */
+/** Where enqueueArgs puts the input's JSON text. */
+export const ENQUEUE_INPUT_ARG = 2;
+
 export function enqueueArgs(job: NewJob): string[] {
   const args = [
     job.id,
@@ -48,16 +51,17 @@ export function enqueueArgs(job: NewJob): string[] {
 
 /**
  * The Job a fresh enqueue stored, built without reading it back (enqueue is hot): the hash holds
- * exactly these values. Input goes through JSON so the result equals what `get` returns later.
+ * exactly these values. Input is parsed from the JSON text the script stored (`inputText`), so the
+ * result equals what `get` returns later.
  */
-export function insertedJob(job: NewJob, now: number): Job {
+export function insertedJob(job: NewJob, now: number, inputText: string): Job {
   const runAt = job.runAt ?? now + Math.max(0, job.delayMs ?? 0);
   const stored: Job = {
     id: job.id,
     type: job.type,
     queue: job.queue,
     status: runAt > now ? 'scheduled' : 'queued',
-    input: JSON.parse(JSON.stringify(job.input === undefined ? null : job.input)),
+    input: JSON.parse(inputText),
     priority: job.priority,
     attempts: 0,
     maxAttempts: job.maxAttempts,
