@@ -1,11 +1,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { LIMITS } from '../../src/core/job-spec.js';
 import { EMBED_BATCH, embedHandler } from '../../src/handlers/embed.js';
 import { startMockProvider } from '../../src/providers/mock-server.js';
 import { openProviderPool } from '../../src/providers/open-provider-pool.js';
 import { Sluice } from '../../src/sluice.js';
 import type { Measurement } from '../lib/runner.js';
+import { chunks } from '../lib/target.js';
 
 export interface EmbedBatchingOptions {
   n: number;
@@ -31,12 +33,12 @@ export async function embedBatching(batched: boolean, options: EmbedBatchingOpti
     );
     if (!opened) throw new Error('mock provider pool did not open');
     const batch = batched ? EMBED_BATCH : { maxSize: 1, maxWaitMs: 0 };
-    await sluice.enqueueMany(
-      Array.from({ length: options.n }, (_, i) => ({
-        type: 'embed',
-        input: { texts: [`text number ${i}`], model: 'mock-embed' },
-      })),
-    );
+    const specs = Array.from({ length: options.n }, (_, i) => ({
+      type: 'embed',
+      input: { texts: [`text number ${i}`], model: 'mock-embed' },
+    }));
+    // The full run's 1,280 jobs are more than one bulk call takes (LIMITS.bulkMax).
+    for (const part of chunks(specs, LIMITS.bulkMax)) await sluice.enqueueMany(part);
     const worker = sluice.worker({ concurrency: options.concurrency, handlers: { embed: embedHandler(opened.pool, batch) } });
     let done = 0;
     const finished = new Promise<void>((resolve, reject) => {

@@ -44,3 +44,16 @@ test('bench harness writes a report with median/min/max and ratio per row', { ti
   }
   assert.match(readFileSync(join(tmp.dir, 'latest.md'), 'utf8'), /sluice-sqlite/);
 });
+
+// The full run enqueues more embed jobs than one bulk call takes: the workload must split them.
+test('the batching workload takes more jobs than one bulk call holds', { timeout: 60_000 }, async () => {
+  const { embedBatching } = await import('../../bench/workloads/embed-batching.js');
+  const { LIMITS } = await import('../../src/core/job-spec.js');
+  const n = LIMITS.bulkMax + 1;
+  const measured = await embedBatching(true, { n, latencyMs: 1, concurrency: 32, providerConcurrency: 4 });
+  const throughput = measured.find((m) => m.unit === 'jobs/s');
+  const requests = measured.find((m) => m.unit === 'requests');
+  assert.ok(throughput && throughput.value > 0);
+  // Batched: fewer provider requests than jobs (each request carries up to a window of jobs).
+  assert.ok(requests && requests.value > 0 && requests.value < 1, `requests per job: ${requests?.value}`);
+});
