@@ -4,6 +4,16 @@ import { effectiveStatus, type JobRow, rowToJob } from '../sql/job-row.js';
 
 export { effectiveStatus, type JobRow, rowToJob };
 
+/** The columns that hold what the job's spec asked for, in the order both statements list them. */
+type SpecColumns = [
+  maxAttempts: number,
+  backoff: string,
+  timeoutMs: number | null,
+  idempotencyKey: string | null,
+  metadata: string | null,
+  tenant: string | null,
+];
+
 /**
  * Positional parameters of the INSERT statement, in column order (see statements.ts `insert`).
  * Positional binding: better-sqlite3 looks each named parameter up on the object, which cost more
@@ -16,12 +26,7 @@ export type JobInsertArgs = [
   status: JobStatus,
   input: string,
   priority: number,
-  maxAttempts: number,
-  backoff: string,
-  timeoutMs: number | null,
-  idempotencyKey: string | null,
-  metadata: string | null,
-  tenant: string | null,
+  ...SpecColumns,
   createdAt: number,
   runAt: number,
   updatedAt: number,
@@ -100,12 +105,7 @@ export type ClaimedRow = [
   input: string,
   priority: number,
   attempts: number,
-  maxAttempts: number,
-  backoff: string,
-  timeoutMs: number | null,
-  idempotencyKey: string | null,
-  metadata: string | null,
-  tenant: string | null,
+  ...SpecColumns,
   error: string | null,
   createdAt: number,
   runAt: number,
