@@ -179,9 +179,13 @@ export class SqliteBackend implements Backend {
   async claim(params: ClaimParams): Promise<ClaimedJob[]> {
     if (params.limit <= 0 || params.queues.length === 0) return [];
     if (params.types !== undefined && params.types.length === 0) return [];
-    const stamp: ClaimStamp = { now: this.clock.now(), leaseExpiresAt: 0, workerId: params.workerId };
-    stamp.leaseExpiresAt = stamp.now + params.leaseMs;
-    const rows = this.write(() => this.claimInTransaction(params, stamp));
+    const stamp: ClaimStamp = { now: 0, leaseExpiresAt: 0, workerId: params.workerId };
+    const rows = this.write(() => {
+      // The clock is read once the write lock is held (a busy wait must not age the lease).
+      stamp.now = this.clock.now();
+      stamp.leaseExpiresAt = stamp.now + params.leaseMs;
+      return this.claimInTransaction(params, stamp);
+    });
     const jobs = rows.map((row) => rowToClaimedJob(row, stamp));
     // RETURNING does not promise an order; hand jobs out in claim order.
     jobs.sort((a, b) => b.priority - a.priority || a.runAt - b.runAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
@@ -191,15 +195,16 @@ export class SqliteBackend implements Backend {
   async claimIds(params: ClaimIdsParams): Promise<ClaimedJob[]> {
     if (params.ids.length === 0) return [];
     if (params.types !== undefined && params.types.length === 0) return [];
-    const now = this.clock.now();
-    const stamp: ClaimStamp = { now, leaseExpiresAt: now + params.leaseMs, workerId: params.workerId };
-    const rows = this.write(() =>
-      this.stmts.claimIds.all({
+    const stamp: ClaimStamp = { now: 0, leaseExpiresAt: 0, workerId: params.workerId };
+    const rows = this.write(() => {
+      stamp.now = this.clock.now();
+      stamp.leaseExpiresAt = stamp.now + params.leaseMs;
+      return this.stmts.claimIds.all({
         ids: JSON.stringify(params.ids),
         types: params.types === undefined ? null : JSON.stringify(params.types),
         ...stamp,
-      }),
-    );
+      });
+    });
     const jobs = rows.map((row) => rowToClaimedJob(row, stamp));
     jobs.sort((a, b) => b.priority - a.priority || a.runAt - b.runAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     return jobs;
