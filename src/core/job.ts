@@ -66,6 +66,21 @@ export interface ClaimedJob extends Job {
   workerId: string;
 }
 
+/**
+ * Claim order inside a queue: higher priority first, then the oldest runAt, then the id (UUIDv7:
+ * creation order). Adapters sort what a claim returns with it (RETURNING and scripts promise no order).
+ */
+export function compareClaimOrder(a: ClaimOrderKey, b: ClaimOrderKey): number {
+  return b.priority - a.priority || a.runAt - b.runAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+}
+
+/** The fields claim order looks at. */
+export interface ClaimOrderKey {
+  priority: number;
+  runAt: number;
+  id: string;
+}
+
 /** Counts of jobs per state in one queue. */
 export type StatusCounts = Record<JobStatus, number>;
 

@@ -24,7 +24,7 @@ import type { Clock } from '../../src/core/clock.js';
 import { ConflictError, ErrorCodes, LeaseLostError, NotFoundError, SluiceError } from '../../src/core/errors.js';
 import { type SluiceEventMap, type SluiceEventName, SluiceEvents } from '../../src/core/events.js';
 import { newLeaseToken } from '../../src/core/ids.js';
-import { type ClaimedJob, emptyCounts, isTerminal, type Job, type QueueStats } from '../../src/core/job.js';
+import { type ClaimedJob, compareClaimOrder, emptyCounts, isTerminal, type Job, type QueueStats } from '../../src/core/job.js';
 import { applyRateBudget, type RateBudgetResult, type RateBudgetState } from '../../src/core/rate-budget.js';
 import {
   type RecordUsageParams,
@@ -512,11 +512,6 @@ export class MemoryBackend implements Backend {
   private emitAll(events: PendingEvent[]): void {
     for (const event of events) this.events.emit(event.name, event.payload as never);
   }
-}
-
-/** Claim order: higher priority first, then oldest runAt, then id (creation order). */
-function compareClaimOrder(a: Job, b: Job): number {
-  return b.priority - a.priority || a.runAt - b.runAt || compareStrings(a.id, b.id);
 }
 
 function compareStrings(a: string, b: string): number {

@@ -24,7 +24,15 @@ import type {
 import type { Clock } from '../../core/clock.js';
 import { ConflictError, ErrorCodes, LeaseLostError, NotFoundError, SluiceError, ValidationError } from '../../core/errors.js';
 import { SluiceEvents } from '../../core/events.js';
-import { type ClaimedJob, emptyCounts, type Job, type JobError, type JobStatus, type QueueStats } from '../../core/job.js';
+import {
+  type ClaimedJob,
+  compareClaimOrder,
+  emptyCounts,
+  type Job,
+  type JobError,
+  type JobStatus,
+  type QueueStats,
+} from '../../core/job.js';
 import type { NewJob } from '../../core/new-job.js';
 import { applyRateBudget, type RateBudgetResult, type RateBudgetState } from '../../core/rate-budget.js';
 import {
@@ -39,15 +47,7 @@ import { type ConnectionSettings, createClient, createPool, PG_TYPES, parsePostg
 import { assertSchemaCurrent, migrate } from './migrations.js';
 import { Notifier } from './notifier.js';
 import { MAX_INLINE_PROGRESS_BYTES, type WireEvent, type WireMessage } from './notify-payload.js';
-import {
-  compareClaimOrder,
-  insertedJob,
-  type JobRow,
-  rowToClaimedJob,
-  rowToJob,
-  toInsertColumns,
-  toNullableJsonText,
-} from './row-mapping.js';
+import { insertedJob, type JobRow, rowToClaimedJob, rowToJob, toInsertColumns, toNullableJsonText } from './row-mapping.js';
 import { channelName, NOW, quoteIdent, whereClause } from './sql.js';
 import { buildStatements, type Statement, type Statements } from './statements.js';
 import { closedError, translateError } from './translate-error.js';

@@ -99,8 +99,3 @@ export function rowToClaimedJob(row: JobRow): ClaimedJob {
     workerId: row.worker_id!,
   };
 }
-
-/** Claim order: priority DESC, runAt, id (RETURNING promises no order). */
-export function compareClaimOrder(a: Job, b: Job): number {
-  return b.priority - a.priority || a.runAt - b.runAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
-}

@@ -22,7 +22,7 @@ import type {
 import { type Clock, systemClock } from '../../core/clock.js';
 import { ErrorCodes, SluiceError } from '../../core/errors.js';
 import type { SluiceEvents } from '../../core/events.js';
-import type { ClaimedJob, Job, QueueStats } from '../../core/job.js';
+import { type ClaimedJob, compareClaimOrder, type Job, type QueueStats } from '../../core/job.js';
 import { toJobJson } from '../../core/job-json.js';
 import type { RateBudgetResult } from '../../core/rate-budget.js';
 import type { RecordUsageParams, UsageParams, UsageTotals } from '../../core/usage.js';
@@ -818,11 +818,6 @@ export class RabbitmqBackend implements Backend {
 /** Opens the RabbitMQ transport over the given store. */
 export async function openRabbitmqBackend(options: RabbitmqBackendOptions): Promise<Backend> {
   return RabbitmqBackend.open(options);
-}
-
-/** Claim order: higher priority first, then oldest runAt, then id (creation order). */
-function compareClaimOrder(a: { priority: number; runAt: number; id: string }, b: typeof a): number {
-  return b.priority - a.priority || a.runAt - b.runAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 }
 
 /** Acks and nacks on a channel that has since closed throw; the broker has requeued those already. */

@@ -25,7 +25,15 @@ import type {
 import type { Clock } from '../../core/clock.js';
 import { ConflictError, ErrorCodes, LeaseLostError, NotFoundError, ValidationError } from '../../core/errors.js';
 import { SluiceEvents } from '../../core/events.js';
-import { type ClaimedJob, emptyCounts, type Job, type JobError, type JobStatus, type QueueStats } from '../../core/job.js';
+import {
+  type ClaimedJob,
+  compareClaimOrder,
+  emptyCounts,
+  type Job,
+  type JobError,
+  type JobStatus,
+  type QueueStats,
+} from '../../core/job.js';
 import type { NewJob } from '../../core/new-job.js';
 import type { RateBudgetResult } from '../../core/rate-budget.js';
 import {
@@ -257,7 +265,7 @@ export class RedisBackend implements Backend {
         [...share].map(([queue, limit]) => ['sluiceClaim', queue, claimArgs(queue, limit)] as const),
       );
       const jobs = replies.flatMap((reply) => (reply as [number, JobRow[]])[1].map(rowToClaimedJob));
-      jobs.sort((a, b) => b.priority - a.priority || a.runAt - b.runAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+      jobs.sort(compareClaimOrder);
       return jobs;
     });
   }
@@ -293,7 +301,7 @@ export class RedisBackend implements Backend {
         ),
       );
       const jobs = replies.flatMap((reply) => (reply as [number, JobRow[]])[1].map(rowToClaimedJob));
-      jobs.sort((a, b) => b.priority - a.priority || a.runAt - b.runAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+      jobs.sort(compareClaimOrder);
       return jobs;
     });
   }

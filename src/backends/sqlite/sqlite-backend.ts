@@ -23,7 +23,15 @@ import type {
 import { type Clock, systemClock } from '../../core/clock.js';
 import { ConflictError, ErrorCodes, LeaseLostError, NotFoundError, ValidationError } from '../../core/errors.js';
 import { SluiceEvents } from '../../core/events.js';
-import { type ClaimedJob, emptyCounts, type Job, type JobError, type JobStatus, type QueueStats } from '../../core/job.js';
+import {
+  type ClaimedJob,
+  compareClaimOrder,
+  emptyCounts,
+  type Job,
+  type JobError,
+  type JobStatus,
+  type QueueStats,
+} from '../../core/job.js';
 import { applyRateBudget, type RateBudgetResult, type RateBudgetState } from '../../core/rate-budget.js';
 import {
   type RecordUsageParams,
@@ -179,35 +187,30 @@ export class SqliteBackend implements Backend {
   async claim(params: ClaimParams): Promise<ClaimedJob[]> {
     if (params.limit <= 0 || params.queues.length === 0) return [];
     if (params.types !== undefined && params.types.length === 0) return [];
-    const stamp: ClaimStamp = { now: 0, leaseExpiresAt: 0, workerId: params.workerId };
-    const rows = this.write(() => {
-      // The clock is read once the write lock is held (a busy wait must not age the lease).
-      stamp.now = this.clock.now();
-      stamp.leaseExpiresAt = stamp.now + params.leaseMs;
-      return this.claimInTransaction(params, stamp);
-    });
-    const jobs = rows.map((row) => rowToClaimedJob(row, stamp));
-    // RETURNING does not promise an order; hand jobs out in claim order.
-    jobs.sort((a, b) => b.priority - a.priority || a.runAt - b.runAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    return jobs;
+    return this.lease(params, (stamp) => this.claimInTransaction(params, stamp));
   }
 
   async claimIds(params: ClaimIdsParams): Promise<ClaimedJob[]> {
     if (params.ids.length === 0) return [];
     if (params.types !== undefined && params.types.length === 0) return [];
+    const ids = JSON.stringify(params.ids);
+    const types = params.types === undefined ? null : JSON.stringify(params.types);
+    return this.lease(params, (stamp) => this.stmts.claimIds.all({ ids, types, ...stamp }));
+  }
+
+  /**
+   * Runs a claim statement in one IMMEDIATE transaction and maps its rows. The clock is read once
+   * the write lock is held (a busy wait must not age the lease); RETURNING promises no order, so the
+   * jobs are handed out sorted in claim order.
+   */
+  private lease(params: { leaseMs: number; workerId: string }, claimRows: (stamp: ClaimStamp) => ClaimedRow[]): ClaimedJob[] {
     const stamp: ClaimStamp = { now: 0, leaseExpiresAt: 0, workerId: params.workerId };
     const rows = this.write(() => {
       stamp.now = this.clock.now();
       stamp.leaseExpiresAt = stamp.now + params.leaseMs;
-      return this.stmts.claimIds.all({
-        ids: JSON.stringify(params.ids),
-        types: params.types === undefined ? null : JSON.stringify(params.types),
-        ...stamp,
-      });
+      return claimRows(stamp);
     });
-    const jobs = rows.map((row) => rowToClaimedJob(row, stamp));
-    jobs.sort((a, b) => b.priority - a.priority || a.runAt - b.runAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    return jobs;
+    return rows.map((row) => rowToClaimedJob(row, stamp)).sort(compareClaimOrder);
   }
 
   private claimInTransaction(params: ClaimParams, { now, leaseExpiresAt, workerId }: ClaimStamp): ClaimedRow[] {
