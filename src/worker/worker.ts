@@ -8,6 +8,7 @@ import { BatchCollector } from './batch-collector.js';
 import { planClaims } from './claim-planner.js';
 import { type ErrorBackoff, errorBackoffMs } from './error-backoff.js';
 import type { HandlerDefinition, HandlerFunction } from './handler.js';
+import { InFlightCount } from './in-flight-count.js';
 import { SettleBatcher } from './settle-batcher.js';
 import { sleep } from './sleep.js';
 import { type EventListener, TypedEmitter } from './typed-emitter.js';
@@ -60,13 +61,11 @@ export class Worker {
   private readonly attempts = new Map<string, Attempt>();
   /** The attempt of each job id (the newest lease when one id came back under a new lease). */
   private readonly attemptsByJob = new Map<string, Attempt>();
-  /** runAttempt calls not yet returned, and who waits for there to be none (stop()). */
-  private attemptTasks = 0;
-  private noAttemptWaiters: Array<() => void> = [];
+  /** runAttempt calls not yet returned (stop() waits for none). */
+  private readonly attemptTasks = new InFlightCount();
   /** Handlers running now, in total and per job type: the concurrency slots in use. */
-  private running = 0;
+  private readonly running = new InFlightCount();
   private readonly runningByType = new Map<string, number>();
-  private noneRunningWaiters: Array<() => void> = [];
   /** Aborted by stop(): cuts short the claim loop's error backoff. */
   private readonly stopController = new AbortController();
   private loopDone: Promise<void> = Promise.resolve();
@@ -95,7 +94,7 @@ export class Worker {
 
   /** Handlers running now. */
   get activeCount(): number {
-    return this.running;
+    return this.running.value;
   }
 
   /** Subscribes to a worker event; returns the unsubscribe function. */
@@ -148,7 +147,7 @@ export class Worker {
 
     const grace = new AbortController();
     const finishedInTime = await Promise.race([
-      Promise.all([this.loopDone, this.whenNoneRunning()]).then(() => true),
+      Promise.all([this.loopDone, this.running.whenZero()]).then(() => true),
       sleep(graceMs, grace.signal).then(() => false),
     ]);
     grace.abort();
@@ -159,7 +158,7 @@ export class Worker {
       await this.release(overdue.map((attempt) => attempt.job));
     }
     // Aborted attempts end at once (their handlers are no longer awaited); the others are writing.
-    await this.whenNoAttempts();
+    await this.attemptTasks.whenZero();
     await this.settler.drain();
 
     clearInterval(this.heartbeatTimer);
@@ -195,7 +194,7 @@ export class Worker {
   private async claimLoop(): Promise<void> {
     let failures = 0;
     while (this.currentState === 'running') {
-      const groups = planClaims(this.options.concurrency - this.running, this.roomByType());
+      const groups = planClaims(this.options.concurrency - this.running.value, this.roomByType());
       if (groups.length === 0) {
         // Every slot is busy: a finishing handler (or stop) wakes us. Then yield one macrotask, so
         // that handlers finishing in the same burst all free their slots before the next claim:
@@ -208,7 +207,7 @@ export class Worker {
       let claimed = 0;
       try {
         for (const group of groups) {
-          const limit = Math.min(group.limit, this.options.concurrency - this.running);
+          const limit = Math.min(group.limit, this.options.concurrency - this.running.value);
           if (limit <= 0 || this.currentState !== 'running') break;
           requested += limit;
           const jobs = await this.backend.claim({
@@ -251,7 +250,7 @@ export class Worker {
 
   /** One attempt from claim to written result. Never rejects. */
   private async runAttempt(job: ClaimedJob): Promise<void> {
-    this.attemptTasks += 1;
+    this.attemptTasks.add();
     const attempt = new Attempt(job, this.options.clock.now());
     // A new lease on a job proves that any older one this worker still has is gone. Dropping it
     // now also keeps one heartbeat from carrying two leases of the same id (lost ids are ambiguous).
@@ -289,12 +288,7 @@ export class Worker {
       attempt.end();
       this.attempts.delete(job.leaseToken);
       if (this.attemptsByJob.get(job.id) === attempt) this.attemptsByJob.delete(job.id);
-      this.attemptTasks -= 1;
-      if (this.attemptTasks === 0) {
-        const waiters = this.noAttemptWaiters;
-        this.noAttemptWaiters = [];
-        for (const resolve of waiters) resolve();
-      }
+      this.attemptTasks.done();
     }
   }
 
@@ -405,30 +399,14 @@ export class Worker {
   }
 
   private takeSlot(type: string): void {
-    this.running += 1;
+    this.running.add();
     this.runningByType.set(type, (this.runningByType.get(type) ?? 0) + 1);
   }
 
   private freeSlot(type: string): void {
-    this.running -= 1;
     this.runningByType.set(type, (this.runningByType.get(type) ?? 1) - 1);
     this.wake.wake();
-    if (this.running === 0) {
-      const waiters = this.noneRunningWaiters;
-      this.noneRunningWaiters = [];
-      for (const resolve of waiters) resolve();
-    }
-  }
-
-  /** Resolves when every runAttempt call has returned (results written or given up). */
-  private whenNoAttempts(): Promise<void> {
-    if (this.attemptTasks === 0) return Promise.resolve();
-    return new Promise((resolve) => this.noAttemptWaiters.push(resolve));
-  }
-
-  private whenNoneRunning(): Promise<void> {
-    if (this.running === 0) return Promise.resolve();
-    return new Promise((resolve) => this.noneRunningWaiters.push(resolve));
+    this.running.done();
   }
 
   private durationOf(attempt: Attempt): number {
