@@ -102,29 +102,6 @@ describe('sqlite adapter', () => {
     await defaults.close();
   });
 
-  test('claims of every size take the claim order (each limit has its own statement)', async () => {
-    const backend = await openSqliteBackend({ path: freshPath() });
-    try {
-      const specs = Array.from({ length: 60 }, (_, i) =>
-        toNewJob({ type: i % 2 === 0 ? 'even' : 'odd', input: { i }, priority: i % 3 }),
-      );
-      const enqueued = (await backend.enqueue({ jobs: specs })).map((r) => r.job);
-      const expected = [...enqueued].sort((a, b) => b.priority - a.priority || (a.id < b.id ? -1 : 1)).map((j) => j.id);
-      const claimed: string[] = [];
-      // Limits 1, 2, 3, … and the same limit twice (a cached statement), typed and untyped.
-      for (let limit = 1; claimed.length < expected.length; limit++) {
-        for (const types of [undefined, ['even', 'odd']]) {
-          const jobs = await backend.claim({ queues: ['default'], types, limit, leaseMs: 30_000, workerId: 'w' });
-          assert.ok(jobs.length <= limit);
-          claimed.push(...jobs.map((j) => j.id));
-        }
-      }
-      assert.deepEqual(claimed, expected);
-    } finally {
-      await backend.close();
-    }
-  });
-
   test('a claim limit is written into SQL only as a positive integer', () => {
     assert.match(claimOneSql(false, 7), /LIMIT 7\b/);
     for (const bad of [0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY]) assert.throws(() => claimOneSql(true, bad), RangeError);

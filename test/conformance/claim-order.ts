@@ -67,6 +67,26 @@ export function claimOrderSuite(factory: BackendFactory): void {
       );
     });
 
+    it('claims of every size, typed or not, follow the same order', async (ctx) => {
+      const { backend } = ctx;
+      const jobs = await enqueue(
+        backend,
+        ...Array.from({ length: 30 }, (_, i) => ({ type: i % 2 === 0 ? 'even' : 'odd', input: { i }, priority: i % 3 })),
+      );
+      if (!strict(backend)) return drainWeak(ctx, { types: ['even', 'odd'], limit: 3 }, jobs);
+      const expected = [...jobs].sort(claimOrder).map((j) => j.id);
+      const claimed: string[] = [];
+      // Limits 1, 2, 3, …, each asked twice (without and with a type filter).
+      for (let limit = 1; claimed.length < expected.length && limit <= expected.length; limit++) {
+        for (const types of [undefined, ['even', 'odd']]) {
+          const batch = await claim(backend, { types, limit });
+          assert.ok(batch.length <= limit);
+          claimed.push(...batch.map((j) => j.id));
+        }
+      }
+      assert.deepEqual(claimed, expected);
+    });
+
     it('one-at-a-time claims follow the same order', async (ctx) => {
       const { backend } = ctx;
       const jobs = await enqueue(backend, { priority: -3 }, { priority: 7 }, { priority: 0 }, { priority: 7 }, { priority: 1 });
