@@ -42,6 +42,7 @@ export async function startWorkers(
       ? sluice.worker({
           queues: config.SLUICE_QUEUES,
           concurrency,
+          prefetch: config.SLUICE_PREFETCH,
           handlers: { ...builtinHandlers(), ...(providers ? providerHandlers(providers.pool, { usage }) : {}) },
           leaseMs: config.SLUICE_LEASE_MS,
           pollIntervalMs: config.SLUICE_POLL_INTERVAL_MS,
@@ -51,7 +52,7 @@ export async function startWorkers(
       : undefined;
   if (worker) logWorkerEvents(worker, logger.child({ component: 'worker' }));
   await worker?.start();
-  if (worker) logger.info({ queues: config.SLUICE_QUEUES, concurrency }, 'worker started');
+  if (worker) logger.info({ queues: config.SLUICE_QUEUES, concurrency, prefetch: config.SLUICE_PREFETCH }, 'worker started');
   return async () => {
     await worker?.stop({ graceMs: config.SLUICE_SHUTDOWN_GRACE_MS });
     await usage?.close();

@@ -34,6 +34,8 @@ export const envSchema = z.object({
   SLUICE_API_KEYS: z.string().default(''),
   /** Jobs one worker process runs at once. */
   SLUICE_CONCURRENCY: int(0, 10_000).default(4),
+  /** Jobs a worker claims ahead of its free slots (held under lease); 0 = only for free slots. */
+  SLUICE_PREFETCH: int(0, 10_000).default(0),
   SLUICE_QUEUES: list.default(['default']),
   SLUICE_LEASE_MS: int(1000, DAY).default(30_000),
   SLUICE_SHUTDOWN_GRACE_MS: int(0, DAY).default(30_000),

@@ -14,10 +14,10 @@ export type AttemptOutcome =
   | { kind: 'aborted'; reason: SluiceError };
 
 /**
- * Where an attempt is: `running` (handler active), `settling` (result being written), `done`.
- * An aborted attempt goes straight to `done`.
+ * Where an attempt is: `waiting` (claimed ahead, under lease, for a free slot), `running` (handler
+ * active), `settling` (result being written), `done`. An aborted attempt goes straight to `done`.
  */
-export type AttemptPhase = 'running' | 'settling' | 'done';
+export type AttemptPhase = 'waiting' | 'running' | 'settling' | 'done';
 
 /**
  * One attempt at one claimed job: its lease, its abort signal and its timeout. `run` races the
@@ -30,9 +30,9 @@ export type AttemptPhase = 'running' | 'settling' | 'done';
  */
 export class Attempt {
   readonly job: ClaimedJob;
-  /** Clock time the attempt began (for durations in events). */
-  readonly startedAt: number;
-  phase: AttemptPhase = 'running';
+  /** Clock time the handler began (for durations in events); the claim time while waiting. */
+  startedAt: number;
+  phase: AttemptPhase;
   private leaseGone = false;
   private controller: AbortController | undefined;
   /** Why the attempt was aborted, once it was (the signal, when it exists, carries the same reason). */
@@ -40,9 +40,17 @@ export class Attempt {
   /** Decides the race of a running `run()` on abort. */
   private onAbort: ((reason: SluiceError) => void) | undefined;
 
-  constructor(job: ClaimedJob, startedAt: number) {
+  /** `waiting` for a job claimed ahead of a free slot (see Worker's prefetch); `begin` starts it. */
+  constructor(job: ClaimedJob, now: number, phase: 'waiting' | 'running' = 'running') {
     this.job = job;
-    this.startedAt = startedAt;
+    this.startedAt = now;
+    this.phase = phase;
+  }
+
+  /** A waiting attempt got its slot: it runs from now on. */
+  begin(now: number): void {
+    this.phase = 'running';
+    this.startedAt = now;
   }
 
   get lease(): LeaseRef {
@@ -63,14 +71,22 @@ export class Attempt {
     return this.abortReason !== undefined;
   }
 
+  /** Why abort() fired, once it has. */
+  get abortedBy(): SluiceError | undefined {
+    return this.abortReason;
+  }
+
   /** True while this worker still believes it holds the lease (heartbeats extend it). */
   get holdsLease(): boolean {
     return this.phase !== 'done' && !this.leaseGone;
   }
 
-  /** Aborts with `reason`, unless the handler already finished or the attempt was aborted before. */
+  /**
+   * Aborts with `reason`, unless the handler already finished or the attempt was aborted before.
+   * A waiting attempt keeps the reason: it never runs (its `run` resolves aborted at once).
+   */
   abort(reason: SluiceError): void {
-    if (this.phase !== 'running' || this.abortReason !== undefined) return;
+    if ((this.phase !== 'running' && this.phase !== 'waiting') || this.abortReason !== undefined) return;
     this.abortReason = reason;
     this.controller?.abort(reason);
     this.onAbort?.(reason);

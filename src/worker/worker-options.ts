@@ -19,6 +19,13 @@ export interface WorkerOptions {
   handlers: HandlerMap;
   /** Handlers running at once. Default 4. */
   concurrency?: number | undefined;
+  /**
+   * Jobs claimed ahead of free slots, held under lease (heartbeats extend them) until a slot frees.
+   * Short jobs then cost a claim round trip per batch rather than per job. The price: a job that
+   * arrives later with a higher priority waits behind at most this many, and a stopping worker
+   * hands them back. Default 0 (claim only for free slots).
+   */
+  prefetch?: number | undefined;
   /** Lease length asked for on claim and on every heartbeat. Default 30 s. */
   leaseMs?: number | undefined;
   /** Time between heartbeats (one call for all held leases). Default leaseMs / 3. */
@@ -43,6 +50,7 @@ export interface ResolvedWorkerOptions {
   queues: string[];
   handlers: ReadonlyMap<string, HandlerDefinition<never, unknown>>;
   concurrency: number;
+  prefetch: number;
   leaseMs: number;
   heartbeatMs: number;
   pollIntervalMs: number;
@@ -63,6 +71,7 @@ export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOpti
     queues: options.queues ?? [DEFAULT_QUEUE],
     handlers: new Map(Object.entries(options.handlers).map(([type, handler]) => [type, toDefinition(handler)])),
     concurrency: options.concurrency ?? 4,
+    prefetch: options.prefetch ?? 0,
     leaseMs,
     heartbeatMs: options.heartbeatMs ?? Math.max(1, Math.floor(leaseMs / 3)),
     pollIntervalMs: options.pollIntervalMs ?? 250,
@@ -88,6 +97,7 @@ export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOpti
     }
   }
   requirePositiveInteger('concurrency', resolved.concurrency);
+  if (!Number.isInteger(resolved.prefetch) || resolved.prefetch < 0) throw configError('prefetch', 'must be an integer >= 0');
   requirePositiveInteger('leaseMs', resolved.leaseMs);
   requirePositiveInteger('heartbeatMs', resolved.heartbeatMs);
   requirePositiveInteger('pollIntervalMs', resolved.pollIntervalMs);

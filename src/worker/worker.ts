@@ -66,6 +66,9 @@ export class Worker {
   /** Handlers running now, in total and per job type: the concurrency slots in use. */
   private readonly running = new InFlightCount();
   private readonly runningByType = new Map<string, number>();
+  /** Attempts claimed ahead of a free slot (prefetch), in claim order, and their count per type. */
+  private waiting: Attempt[] = [];
+  private readonly waitingByType = new Map<string, number>();
   /** Aborted by stop(): cuts short the claim loop's error backoff. */
   private readonly stopController = new AbortController();
   private loopDone: Promise<void> = Promise.resolve();
@@ -142,6 +145,11 @@ export class Worker {
     this.currentState = 'stopping';
     this.stopController.abort();
     this.wake.wake();
+    // Jobs claimed ahead never started: another worker may take them now, not after the grace.
+    const unstarted = this.takeWaiting();
+    for (const attempt of unstarted) attempt.abort(shutdownReason());
+    const releasedUnstarted = this.release(unstarted.map((attempt) => attempt.job));
+    for (const attempt of unstarted) void this.finishAttempt(attempt, releasedUnstarted);
     // Jobs waiting in a batching window run now rather than at the end of the window.
     for (const collector of this.collectors.values()) collector.flush();
 
@@ -186,7 +194,10 @@ export class Worker {
       }),
       events.on('job:cancelled', ({ id }) => {
         // Older leases of the id were already dropped when the newest one began.
-        this.attemptsByJob.get(id)?.loseLease(cancelledReason(id));
+        const attempt = this.attemptsByJob.get(id);
+        if (!attempt) return;
+        attempt.loseLease(cancelledReason(id));
+        if (attempt.phase === 'waiting') this.dispatch();
       }),
     );
   }
@@ -194,7 +205,7 @@ export class Worker {
   private async claimLoop(): Promise<void> {
     let failures = 0;
     while (this.currentState === 'running') {
-      const groups = planClaims(this.options.concurrency - this.running.value, this.roomByType());
+      const groups = planClaims(this.claimRoom(), this.roomByType());
       if (groups.length === 0) {
         // Every slot is busy: a finishing handler (or stop) wakes us. Then yield one macrotask, so
         // that handlers finishing in the same burst all free their slots before the next claim:
@@ -207,7 +218,7 @@ export class Worker {
       let claimed = 0;
       try {
         for (const group of groups) {
-          const limit = Math.min(group.limit, this.options.concurrency - this.running.value);
+          const limit = Math.min(group.limit, this.claimRoom());
           if (limit <= 0 || this.currentState !== 'running') break;
           requested += limit;
           const jobs = await this.backend.claim({
@@ -223,7 +234,8 @@ export class Worker {
             await this.release(jobs);
             return;
           }
-          for (const job of jobs) void this.runAttempt(job);
+          for (const job of jobs) this.admit(job);
+          this.dispatch();
         }
         failures = 0;
       } catch (error) {
@@ -238,50 +250,83 @@ export class Worker {
     }
   }
 
-  /** How many more jobs of each handled type may start (Infinity when the type has no own limit). */
+  /** Jobs one claim may take now: free slots plus the prefetch, less those already waiting. */
+  private claimRoom(): number {
+    return this.options.concurrency + this.options.prefetch - this.running.value - this.waiting.length;
+  }
+
+  /**
+   * How many more jobs of each handled type may be claimed (Infinity when the type has no own
+   * limit). Waiting jobs count as started: a type with its own limit is never claimed ahead of it.
+   */
   private roomByType(): Map<string, number> {
     const room = new Map<string, number>();
     for (const [type, definition] of this.options.handlers) {
       const limit = definition.concurrency ?? Number.POSITIVE_INFINITY;
-      room.set(type, limit - (this.runningByType.get(type) ?? 0));
+      room.set(type, limit - (this.runningByType.get(type) ?? 0) - (this.waitingByType.get(type) ?? 0));
     }
     return room;
   }
 
-  /** One attempt from claim to written result. Never rejects. */
-  private async runAttempt(job: ClaimedJob): Promise<void> {
+  /** A claimed job becomes an attempt under lease (heartbeats and cancels reach it from now on). */
+  private admit(job: ClaimedJob): void {
     this.attemptTasks.add();
-    const attempt = new Attempt(job, this.options.clock.now());
+    const attempt = new Attempt(job, this.options.clock.now(), 'waiting');
     // A new lease on a job proves that any older one this worker still has is gone. Dropping it
     // now also keeps one heartbeat from carrying two leases of the same id (lost ids are ambiguous).
     this.attemptsByJob.get(job.id)?.loseLease(leaseLostReason(job.id));
     this.attemptsByJob.set(job.id, attempt);
     this.attempts.set(job.leaseToken, attempt);
+    if (!this.options.handlers.has(job.type)) {
+      // The claim's type filter should make this impossible; a job must still never hang here.
+      void this.finishAttempt(attempt, this.settleUnhandled(attempt));
+      return;
+    }
+    this.waiting.push(attempt);
+    this.waitingByType.set(job.type, (this.waitingByType.get(job.type) ?? 0) + 1);
+  }
+
+  /**
+   * Starts waiting attempts, oldest first (claim order), while there are free slots and their type
+   * has room; drops those that lost their lease while waiting (cancelled, reported lost).
+   */
+  private dispatch(): void {
+    if (this.waiting.length === 0) return;
+    const still: Attempt[] = [];
+    for (const attempt of this.waiting) {
+      const type = attempt.job.type;
+      const lost = attempt.abortedBy;
+      if (lost === undefined && !this.canStart(type)) {
+        still.push(attempt);
+        continue;
+      }
+      this.waitingByType.set(type, (this.waitingByType.get(type) ?? 1) - 1);
+      if (lost) void this.finishAttempt(attempt, this.settle(attempt, { kind: 'aborted', reason: lost }));
+      else void this.finishAttempt(attempt, this.runAttempt(attempt));
+    }
+    this.waiting = still;
+  }
+
+  /** A free slot, and room under the type's own limit. */
+  private canStart(type: string): boolean {
+    if (this.currentState !== 'running' || this.running.value >= this.options.concurrency) return false;
+    const limit = this.options.handlers.get(type)?.concurrency ?? Number.POSITIVE_INFINITY;
+    return (this.runningByType.get(type) ?? 0) < limit;
+  }
+
+  /** Takes every waiting attempt out of the line (stop: they are released, never run). */
+  private takeWaiting(): Attempt[] {
+    const taken = this.waiting;
+    this.waiting = [];
+    this.waitingByType.clear();
+    return taken;
+  }
+
+  /** Awaits an attempt's work, then forgets the attempt. Never rejects. */
+  private async finishAttempt(attempt: Attempt, work: Promise<void>): Promise<void> {
+    const job = attempt.job;
     try {
-      const definition = this.options.handlers.get(job.type);
-      if (!definition) {
-        // The claim's type filter should make this impossible; a job must still never hang here.
-        attempt.phase = 'settling';
-        const error = new SluiceError(ErrorCodes.noHandler, `this worker has no handler for job type "${job.type}"`);
-        await this.settleFailure(attempt, {
-          outcome: 'fail',
-          error: { code: error.code, message: error.message, permanent: true },
-        });
-        return;
-      }
-      this.takeSlot(job.type);
-      let outcome: AttemptOutcome;
-      try {
-        this.emitter.emit('job:started', { job });
-        const timeoutMs = job.timeoutMs ?? definition.timeoutMs ?? this.options.defaultTimeoutMs;
-        outcome = await attempt.run(this.handlerOf(job.type, definition), timeoutMs, (progress) =>
-          this.reportProgress(attempt, progress),
-        );
-      } finally {
-        // The slot frees as soon as the handler is done (or abandoned), before the result is written.
-        this.freeSlot(job.type);
-      }
-      await this.settle(attempt, outcome);
+      await work;
     } catch (error) {
       this.options.logger.error({ err: error, jobId: job.id }, 'unexpected error in attempt');
     } finally {
@@ -290,6 +335,33 @@ export class Worker {
       if (this.attemptsByJob.get(job.id) === attempt) this.attemptsByJob.delete(job.id);
       this.attemptTasks.done();
     }
+  }
+
+  private async settleUnhandled(attempt: Attempt): Promise<void> {
+    attempt.phase = 'settling';
+    const error = new SluiceError(ErrorCodes.noHandler, `this worker has no handler for job type "${attempt.job.type}"`);
+    await this.settleFailure(attempt, { outcome: 'fail', error: { code: error.code, message: error.message, permanent: true } });
+  }
+
+  /** One attempt from its slot to its written result. */
+  private async runAttempt(attempt: Attempt): Promise<void> {
+    const job = attempt.job;
+    const definition = this.options.handlers.get(job.type);
+    if (!definition) throw new Error(`no handler for ${job.type}`); // admit() lets only handled types wait
+    this.takeSlot(job.type);
+    attempt.begin(this.options.clock.now());
+    let outcome: AttemptOutcome;
+    try {
+      this.emitter.emit('job:started', { job });
+      const timeoutMs = job.timeoutMs ?? definition.timeoutMs ?? this.options.defaultTimeoutMs;
+      outcome = await attempt.run(this.handlerOf(job.type, definition), timeoutMs, (progress) =>
+        this.reportProgress(attempt, progress),
+      );
+    } finally {
+      // The slot frees as soon as the handler is done (or abandoned), before the result is written.
+      this.freeSlot(job.type);
+    }
+    await this.settle(attempt, outcome);
   }
 
   /** The handler function of an attempt: the definition's own, or its batching window's. */
@@ -377,6 +449,7 @@ export class Worker {
       for (const attempt of held) {
         if (lostIds.has(attempt.job.id)) attempt.loseLease(leaseLostReason(attempt.job.id));
       }
+      if (lostIds.size > 0) this.dispatch();
     } catch (error) {
       // The next beat retries; leases are long enough to survive a missed one or two.
       this.reportError(error, 'heartbeat');
@@ -405,8 +478,9 @@ export class Worker {
 
   private freeSlot(type: string): void {
     this.runningByType.set(type, (this.runningByType.get(type) ?? 1) - 1);
-    this.wake.wake();
     this.running.done();
+    this.dispatch();
+    this.wake.wake();
   }
 
   private durationOf(attempt: Attempt): number {

@@ -8,6 +8,7 @@ import { untilSignal } from '../until-signal.js';
 interface WorkerFlags {
   backend?: string;
   concurrency?: string;
+  prefetch?: string;
   queues?: string;
 }
 
@@ -17,11 +18,13 @@ export function workerCommand(): Command {
     .description('run a worker process (no HTTP API)')
     .option('-b, --backend <url>', 'backend URL (env SLUICE_BACKEND, default sqlite:./data/sluice.db)')
     .option('-c, --concurrency <n>', 'jobs run at once (env SLUICE_CONCURRENCY, default 4)')
+    .option('--prefetch <n>', 'jobs claimed ahead of free slots, for many short jobs (env SLUICE_PREFETCH, default 0)')
     .option('-q, --queues <list>', 'queues to take jobs from, comma separated (env SLUICE_QUEUES)')
     .action(async (flags: WorkerFlags) => {
       const config = loadConfig(process.env, {
         SLUICE_BACKEND: flags.backend,
         SLUICE_CONCURRENCY: flags.concurrency,
+        SLUICE_PREFETCH: flags.prefetch,
         SLUICE_QUEUES: flags.queues,
       });
       const logger = createLogger(config.SLUICE_LOG_LEVEL);

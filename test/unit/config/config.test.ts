@@ -1,0 +1,21 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { loadConfig } from '../../../src/config/config.js';
+import { ErrorCodes, SluiceError } from '../../../src/core/errors.js';
+
+describe('loadConfig', () => {
+  test('SLUICE_PREFETCH defaults to 0, a flag overrides the variable', () => {
+    assert.equal(loadConfig({}).SLUICE_PREFETCH, 0);
+    assert.equal(loadConfig({ SLUICE_PREFETCH: '16' }).SLUICE_PREFETCH, 16);
+    assert.equal(loadConfig({ SLUICE_PREFETCH: '16' }, { SLUICE_PREFETCH: '4' }).SLUICE_PREFETCH, 4);
+  });
+
+  test('a bad value names the variable', () => {
+    for (const value of ['-1', 'many', '2.5']) {
+      assert.throws(
+        () => loadConfig({ SLUICE_PREFETCH: value }),
+        (error: unknown) => error instanceof SluiceError && error.code === ErrorCodes.config && error.field === 'SLUICE_PREFETCH',
+      );
+    }
+  });
+});
