@@ -330,6 +330,50 @@ describe('postgres adapter', { skip }, () => {
     }
   });
 
+  test('complete NOTIFYs from its own UPDATE (one statement); a batch too large for one message falls back', async () => {
+    const s = schema();
+    const a = await openPostgresBackend({ url: PG_URL, schema: s });
+    const b = await openPostgresBackend({ url: PG_URL, schema: s });
+    const heardByB = new Set<string>();
+    const offB = b.events.on('job:finished', (p) => heardByB.add(p.job.id));
+    const pool = (a as unknown as { pool: pg.Pool }).pool;
+    const poolQuery = pool.query.bind(pool);
+    let statements = 0;
+    pool.query = ((...args: Parameters<pg.Pool['query']>) => {
+      statements++;
+      return poolQuery(...args);
+    }) as pg.Pool['query'];
+    const claimAndComplete = async (n: number) => {
+      await a.enqueue({ jobs: Array.from({ length: n }, () => toNewJob({ type: 'noop', queue: 'fin' })) });
+      const claimed = await a.claim({ queues: ['fin'], limit: n, leaseMs: 30_000, workerId: 'w' });
+      assert.equal(claimed.length, n);
+      const allHeard = new Promise<void>((resolve) => {
+        const off = b.events.on('job:finished', () => {
+          if (claimed.every((job) => heardByB.has(job.id))) {
+            off();
+            resolve();
+          }
+        });
+      });
+      statements = 0;
+      await a.complete({ items: claimed.map((job) => ({ id: job.id, leaseToken: job.leaseToken, output: null })) });
+      await new Promise((resolve) => setImmediate(resolve));
+      const sent = statements;
+      await allHeard;
+      return sent;
+    };
+    try {
+      assert.equal(await claimAndComplete(3), 1, 'the UPDATE carried the NOTIFY: no separate pg_notify statement');
+      // 400 ids do not fit one payload: the notifier sends them in several messages.
+      assert.equal(await claimAndComplete(400), 2, 'the UPDATE, then one notifier statement');
+    } finally {
+      pool.query = poolQuery as pg.Pool['query'];
+      offB();
+      await a.close();
+      await b.close();
+    }
+  });
+
   test('N handles racing to claim get each job exactly once', { timeout: 60_000 }, async () => {
     const s = schema();
     const handles = await Promise.all(

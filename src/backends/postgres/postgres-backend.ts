@@ -303,16 +303,19 @@ export class PostgresBackend implements Backend {
     // Reading the finished rows back costs a JSON parse per job; only pay it when someone listens.
     const wantJobs = this.events.listenerCount('job:finished') > 0;
     const { rows } = await this.guard(() =>
-      this.query<JobRow>(wantJobs ? this.sql.completeReturning : this.sql.complete, [
+      this.query<JobRow & { notified: boolean }>(wantJobs ? this.sql.completeReturning : this.sql.complete, [
         items.map((i) => i.id),
         items.map((i) => i.leaseToken),
         items.map((i) => toNullableJsonText(i.output)),
+        this.channel,
+        this.origin,
       ]),
     );
     const done = new Map(rows.map((row) => [row.id, row]));
     const outcomes = items.map((item): SettleOutcome => ({ id: item.id, result: done.has(item.id) ? 'ok' : 'lease_lost' }));
     if (wantJobs) for (const row of done.values()) this.events.emit('job:finished', { job: rowToJob(row) });
-    this.notifier.publish([...done.keys()].map((id): WireEvent => ['f', id]));
+    // Other processes were told by the statement itself, unless the message was too large for it.
+    if (rows[0]?.notified === false) this.notifier.publish([...done.keys()].map((id): WireEvent => ['f', id]));
     return outcomes;
   }
 

@@ -41,6 +41,20 @@ export function buildStatements(schema: string) {
        ORDER BY b.ord
        ON CONFLICT (queue, (coalesce(tenant, '')), idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING`;
 
+  const completeNotify = (returning: string) =>
+    `WITH done AS (
+       UPDATE ${jobs} AS j SET status = 'succeeded', output = l.output::json, finished_at = ${NOW}, updated_at = ${NOW},
+         ${LEASE_CLEARED}
+       FROM unnest($2::text[], $3::text[], $4::text[]) AS l(id, token, output)
+       WHERE ${FENCE}
+       RETURNING ${returning}),
+     payload AS (
+       SELECT '{"o":' || to_json($6::text)::text || ',"v":[' || string_agg('["f",' || to_json(id)::text || ']', ',') || ']}' AS p
+       FROM done
+     ),
+     note AS (SELECT pg_notify($5::text, p)::text AS sent FROM payload WHERE octet_length(p) <= ${MAX_PAYLOAD_BYTES})
+     SELECT done.*, note.sent IS NOT NULL AS notified FROM done LEFT JOIN note ON true`;
+
   return {
     jobs,
     queues,
@@ -142,24 +156,17 @@ export function buildStatements(schema: string) {
        WHERE ${FENCE}
        RETURNING j.id`,
     ),
-    /** $2 ids, $3 tokens, $4 outputs (JSON text). */
-    complete: named(
-      'complete',
-      `UPDATE ${jobs} AS j SET status = 'succeeded', output = l.output::json, finished_at = ${NOW}, updated_at = ${NOW},
-         ${LEASE_CLEARED}
-       FROM unnest($2::text[], $3::text[], $4::text[]) AS l(id, token, output)
-       WHERE ${FENCE}
-       RETURNING j.id`,
-    ),
+    /**
+     * Completes a batch and announces it: the `job:finished` message (notify-payload wire format,
+     * one `["f", id]` per row actually completed) goes out with `pg_notify` in the same statement,
+     * as `insertNotify` does, so a completion costs one round trip and one commit, not a second
+     * statement for the NOTIFY. A payload over MAX_PAYLOAD_BYTES is not sent (`notified` false: the
+     * caller falls back to the notifier). $2 ids, $3 tokens, $4 outputs (JSON text), $5 channel,
+     * $6 origin.
+     */
+    complete: named('complete', completeNotify('j.id')),
     /** Same write, reading the rows back for `job:finished` listeners (skipped when nobody listens). */
-    completeReturning: named(
-      'complete_rows',
-      `UPDATE ${jobs} AS j SET status = 'succeeded', output = l.output::json, finished_at = ${NOW}, updated_at = ${NOW},
-         ${LEASE_CLEARED}
-       FROM unnest($2::text[], $3::text[], $4::text[]) AS l(id, token, output)
-       WHERE ${FENCE}
-       RETURNING j.*`,
-    ),
+    completeReturning: named('complete_rows', completeNotify('j.*')),
     /**
      * Retries and final failures in one statement. $2 ids, $3 tokens, $4 retry flags, $5 delays
      * (ms), $6 errors (JSON text). A retry with a delay waits as `scheduled`.
