@@ -1,6 +1,7 @@
 // One worker process for the scale-out workload: attaches to the parent's storage, says `ready`,
 // starts its no-op worker on `go`, reports its completed count every 50 ms, stops on `stop`.
 import { childArgs, runChild, send } from '../lib/child-side.js';
+import { lookAhead } from '../lib/target.js';
 import type { TargetName } from '../peers/registry.js';
 import { makeTarget } from '../peers/registry.js';
 
@@ -27,7 +28,11 @@ runChild(async () => {
   });
   send({ type: 'ready' });
   await Promise.race([go, stopped]);
-  const worker = await target.startWorker({ concurrency: args.concurrency, onDone: () => done++ });
+  const worker = await target.startWorker({
+    concurrency: args.concurrency,
+    prefetch: lookAhead(args.concurrency),
+    onDone: () => done++,
+  });
   const timer = setInterval(() => send({ type: 'count', done }), 50);
   await stopped;
   clearInterval(timer);

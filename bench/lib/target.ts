@@ -6,6 +6,11 @@ export interface BenchJob {
 
 export interface WorkerHooks {
   concurrency: number;
+  /**
+   * Jobs a worker may hold beyond its concurrency, fetched ahead (see `lookAhead`). Given alike to
+   * every target with such a setting: Sluice's `prefetch`, Graphile's local queue, the raw loops.
+   */
+  prefetch: number;
   /** Called as a handler starts, with the job's input. */
   onStart?: (job: BenchJob) => void;
   /** Called once a job's completion is written (or, for peers that only expose it, acked). */
@@ -47,4 +52,13 @@ export function chunks<T>(items: T[], size: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
+}
+
+/**
+ * The look-ahead every worker in the bench gets: as many jobs again as its concurrency. It is
+ * Sluice's documented setting for short jobs (`prefetch`), and the same budget is given to each
+ * peer that has one, so that a ratio compares queues, not fetch sizes.
+ */
+export function lookAhead(concurrency: number): number {
+  return concurrency;
 }

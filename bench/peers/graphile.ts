@@ -46,7 +46,7 @@ export class GraphileTarget implements QueueTarget {
       logger: silentLogger(),
       preset: {
         worker: {
-          localQueue: { size: Math.max(2, hooks.concurrency + 1) },
+          localQueue: { size: Math.max(2, hooks.concurrency + hooks.prefetch) },
           completeJobBatchDelay: 0,
           failJobBatchDelay: 0,
         },

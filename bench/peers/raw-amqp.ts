@@ -48,7 +48,8 @@ export class RawAmqpTarget implements QueueTarget {
 
   async startWorker(hooks: WorkerHooks): Promise<{ stop: () => Promise<void> }> {
     const ch = await this.conn!.createChannel();
-    await ch.prefetch(hooks.concurrency);
+    // AMQP's prefetch is the look-ahead itself: unacked deliveries held by this consumer.
+    await ch.prefetch(hooks.concurrency + hooks.prefetch);
     const { consumerTag } = await ch.consume(
       this.queue,
       (msg) => {

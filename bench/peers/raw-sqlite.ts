@@ -18,7 +18,8 @@ CREATE INDEX jobs_due ON jobs (status, run_at) WHERE status = 0;
 /**
  * The embedded ceiling: the least a durable SQLite queue must do. One table, one index, WAL with
  * synchronous=NORMAL (Sluice's default), claims with one UPDATE … RETURNING per batch, completions
- * with one UPDATE per batch (rows are kept, as Sluice keeps them), in-process wake-ups.
+ * with one UPDATE per batch (rows are kept, as Sluice keeps them), in-process wake-ups, and the
+ * same look-ahead as Sluice's worker (claims up to concurrency + prefetch, runs concurrency).
  */
 export class RawSqliteTarget implements QueueTarget, ClaimProbe {
   readonly name = 'raw-sqlite';
@@ -115,6 +116,18 @@ export class RawSqliteTarget implements QueueTarget, ClaimProbe {
       this.complete.run(JSON.stringify(ids));
       for (let k = 0; k < ids.length; k++) hooks.onDone();
     };
+    // Claimed ahead of a free slot (the look-ahead every target gets), in claim order.
+    const ready: Array<{ id: number; payload: string }> = [];
+    const startReady = () => {
+      while (active < hooks.concurrency && ready.length > 0) {
+        const row = ready.shift()!;
+        active += 1;
+        const job = JSON.parse(row.payload) as BenchJob;
+        void Promise.resolve()
+          .then(() => hooks.onStart?.(job))
+          .then(() => finish(row.id));
+      }
+    };
     const finish = (id: number) => {
       done.push(id);
       active -= 1;
@@ -122,23 +135,19 @@ export class RawSqliteTarget implements QueueTarget, ClaimProbe {
         flushScheduled = true;
         setImmediate(flush);
       }
+      startReady();
       signal();
     };
     const loop = async () => {
       while (running) {
-        const free = hooks.concurrency - active;
+        const free = hooks.concurrency + hooks.prefetch - active - ready.length;
         if (free <= 0) {
           await waitForWake(250);
           continue;
         }
         const rows = this.claimBatch(free);
-        for (const row of rows) {
-          active += 1;
-          const job = JSON.parse(row.payload) as BenchJob;
-          void Promise.resolve()
-            .then(() => hooks.onStart?.(job))
-            .then(() => finish(row.id));
-        }
+        ready.push(...rows);
+        startReady();
         if (rows.length < free) await waitForWake(250);
         else await new Promise<void>((resolve) => setImmediate(resolve));
       }

@@ -103,6 +103,7 @@ export class SluiceTarget implements QueueTarget {
     const worker: Worker = this.sluice!.worker({
       queues: [QUEUE],
       concurrency: hooks.concurrency,
+      prefetch: hooks.prefetch,
       handlers: {
         noop: ({ job }) => {
           hooks.onStart?.(job.input as BenchJob);

@@ -1,6 +1,6 @@
 import { payload } from '../lib/payload.js';
 import type { Measurement } from '../lib/runner.js';
-import type { QueueTarget } from '../lib/target.js';
+import { lookAhead, type QueueTarget } from '../lib/target.js';
 import { now, untilCount } from '../lib/time.js';
 
 /**
@@ -9,7 +9,7 @@ import { now, untilCount } from '../lib/time.js';
  */
 export async function endToEnd(target: QueueTarget, n: number, concurrency: number, boundMs: number): Promise<Measurement[]> {
   let done = 0;
-  const worker = await target.startWorker({ concurrency, onDone: () => done++ });
+  const worker = await target.startWorker({ concurrency, prefetch: lookAhead(concurrency), onDone: () => done++ });
   try {
     const inputs = Array.from({ length: n }, (_, i) => payload(i));
     const started = now();

@@ -1,7 +1,7 @@
 import { payload } from '../lib/payload.js';
 import type { Measurement } from '../lib/runner.js';
 import { percentile } from '../lib/stats.js';
-import type { BenchJob, QueueTarget } from '../lib/target.js';
+import { type BenchJob, lookAhead, type QueueTarget } from '../lib/target.js';
 import { now, sleep, untilCount } from '../lib/time.js';
 
 /**
@@ -15,6 +15,7 @@ export async function latency(target: QueueTarget, rate: number, seconds: number
   let done = 0;
   const worker = await target.startWorker({
     concurrency: 50,
+    prefetch: lookAhead(50),
     onStart: (job: BenchJob) => samples.push(now() - job.t),
     onDone: () => done++,
   });
