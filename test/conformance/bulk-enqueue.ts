@@ -28,6 +28,28 @@ export function bulkEnqueueSuite(factory: BackendFactory): void {
       );
     });
 
+    it('inputs of every JSON shape and awkward characters come back exactly', async ({ backend }) => {
+      const inputs: unknown[] = [
+        'a "quoted", {braced} string\\with\\backslashes',
+        { text: 'line\nbreak\ttab \u2028 é 漢字 🚀', nested: [{ q: '"' }, null, -0.5, 1e21] },
+        ['}', '{', ',', 'NULL', ''],
+        42,
+        true,
+        null,
+        { '\\': '\\"', 'key with "quotes"': '\u0001\u001f' },
+      ];
+      const results = await backend.enqueue({ jobs: inputs.map((input) => newJob({ input })) });
+      assert.deepEqual(
+        results.map((r) => r.job.input),
+        inputs,
+      );
+      const stored = await Promise.all(results.map((r) => mustGet(backend, r.job.id)));
+      assert.deepEqual(
+        stored.map((job) => job.input),
+        inputs,
+      );
+    });
+
     it('a stored job keeps every field of the request', async ({ backend, clock }) => {
       const spec = newJob(
         {

@@ -47,7 +47,15 @@ import { type ConnectionSettings, createClient, createPool, PG_TYPES, parsePostg
 import { assertSchemaCurrent, migrate } from './migrations.js';
 import { Notifier } from './notifier.js';
 import { MAX_INLINE_PROGRESS_BYTES, type WireEvent, type WireMessage } from './notify-payload.js';
-import { insertedJob, type JobRow, rowToClaimedJob, rowToJob, toInsertColumns, toNullableJsonText } from './row-mapping.js';
+import {
+  insertedJob,
+  type JobRow,
+  jsonArray,
+  rowToClaimedJob,
+  rowToJob,
+  toInsertColumns,
+  toNullableJsonText,
+} from './row-mapping.js';
 import { channelName, NOW, quoteIdent, whereClause } from './sql.js';
 import { buildStatements, type Statement, type Statements } from './statements.js';
 import { closedError, translateError } from './translate-error.js';
@@ -207,10 +215,10 @@ export class PostgresBackend implements Backend {
         c.id,
         c.queue,
         c.type,
-        c.input,
+        jsonArray(c.input),
         c.priority,
         c.max_attempts,
-        c.backoff,
+        jsonArray(c.backoff),
         c.timeout_ms,
         c.idempotency_key,
         c.metadata,

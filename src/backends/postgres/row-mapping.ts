@@ -26,6 +26,11 @@ export interface InsertColumns {
   delay_ms: number[];
 }
 
+/** One JSON array of already-serialized JSON texts (each a complete JSON value), without re-encoding them. */
+export function jsonArray(texts: readonly string[]): string {
+  return `[${texts.join(',')}]`;
+}
+
 /** Turns new jobs into column arrays; time stays relative so the statement applies its own "now". */
 export function toInsertColumns(jobs: NewJob[]): InsertColumns {
   const columns: InsertColumns = {

@@ -25,10 +25,17 @@ export function buildStatements(schema: string) {
   const queues = `${quoteIdent(schema)}.queues`;
   const tag = schemaTag(schema);
   const named = (name: string, text: string): Statement => ({ name: `sluice_${tag}_${name}`, text });
-  /** The batch insert shared by `insert` and `insertNotify` (their RETURNING differs). */
+  /**
+   * The batch insert shared by `insert` and `insertNotify` (their RETURNING differs). Columns travel
+   * as arrays, except the JSON ones (inputs, backoff policies), which travel as one JSON array each:
+   * their text goes in as it is, where a text[] literal would escape every quote of every input
+   * (in JS, per element) and the server would unescape it again.
+   */
   const INSERT = `WITH batch AS (
-         SELECT * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::int[], $7::int[], $8::text[],
-                              $9::bigint[], $10::text[], $11::text[], $12::text[], $13::bigint[], $14::bigint[])
+         SELECT * FROM ROWS FROM (unnest($2::text[]), unnest($3::text[]), unnest($4::text[]), json_array_elements($5::json),
+                                  unnest($6::int[]), unnest($7::int[]), json_array_elements($8::json), unnest($9::bigint[]),
+                                  unnest($10::text[]), unnest($11::text[]), unnest($12::text[]), unnest($13::bigint[]),
+                                  unnest($14::bigint[]))
            WITH ORDINALITY AS t(id, queue, type, input, priority, max_attempts, backoff, timeout_ms, idempotency_key,
                                 metadata, tenant, run_at, delay_ms, ord)
        )
