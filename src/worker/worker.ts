@@ -197,7 +197,7 @@ export class Worker {
         const attempt = this.attemptsByJob.get(id);
         if (!attempt) return;
         attempt.loseLease(cancelledReason(id));
-        if (attempt.phase === 'waiting') this.dispatch();
+        if (attempt.phase === 'waiting') this.dropLostWaiting();
       }),
     );
   }
@@ -274,7 +274,9 @@ export class Worker {
     const attempt = new Attempt(job, this.options.clock.now(), 'waiting');
     // A new lease on a job proves that any older one this worker still has is gone. Dropping it
     // now also keeps one heartbeat from carrying two leases of the same id (lost ids are ambiguous).
-    this.attemptsByJob.get(job.id)?.loseLease(leaseLostReason(job.id));
+    const older = this.attemptsByJob.get(job.id);
+    older?.loseLease(leaseLostReason(job.id));
+    if (older?.phase === 'waiting') this.dropLostWaiting();
     this.attemptsByJob.set(job.id, attempt);
     this.attempts.set(job.leaseToken, attempt);
     if (!this.options.handlers.has(job.type)) {
@@ -288,28 +290,49 @@ export class Worker {
 
   /**
    * Starts waiting attempts, oldest first (claim order), while there are free slots and their type
-   * has room; drops those that lost their lease while waiting (cancelled, reported lost).
+   * has room; drops those that lost their lease on the way. Once every slot is taken the rest of
+   * the line is left as it is, so a freed slot costs O(started), not O(prefetch).
    */
   private dispatch(): void {
     if (this.waiting.length === 0) return;
     const still: Attempt[] = [];
-    for (const attempt of this.waiting) {
-      const type = attempt.job.type;
-      const lost = attempt.abortedBy;
-      if (lost === undefined && !this.canStart(type)) {
-        still.push(attempt);
-        continue;
-      }
-      this.waitingByType.set(type, (this.waitingByType.get(type) ?? 1) - 1);
-      if (lost) void this.finishAttempt(attempt, this.settle(attempt, { kind: 'aborted', reason: lost }));
-      else void this.finishAttempt(attempt, this.runAttempt(attempt));
+    let i = 0;
+    for (; i < this.waiting.length; i++) {
+      if (this.currentState !== 'running' || this.running.value >= this.options.concurrency) break;
+      const attempt = this.waiting[i]!;
+      if (attempt.aborted) this.dropWaiting(attempt);
+      else if (this.canStart(attempt.job.type)) {
+        this.leaveWaiting(attempt);
+        void this.finishAttempt(attempt, this.runAttempt(attempt));
+      } else still.push(attempt);
     }
-    this.waiting = still;
+    this.waiting = i === 0 ? this.waiting : i === this.waiting.length ? still : still.concat(this.waiting.slice(i));
   }
 
-  /** A free slot, and room under the type's own limit. */
+  /** Drops waiting attempts whose lease is gone (cancelled, reported lost, superseded): no write. */
+  private dropLostWaiting(): void {
+    if (!this.waiting.some((attempt) => attempt.aborted)) return;
+    this.waiting = this.waiting.filter((attempt) => {
+      if (!attempt.aborted) return true;
+      this.dropWaiting(attempt);
+      return false;
+    });
+  }
+
+  /** Ends a waiting attempt that lost its lease (reported as job:lost unless it was a shutdown). */
+  private dropWaiting(attempt: Attempt): void {
+    this.leaveWaiting(attempt);
+    const reason = attempt.abortedBy;
+    if (reason) void this.finishAttempt(attempt, this.settle(attempt, { kind: 'aborted', reason }));
+  }
+
+  private leaveWaiting(attempt: Attempt): void {
+    const type = attempt.job.type;
+    this.waitingByType.set(type, (this.waitingByType.get(type) ?? 1) - 1);
+  }
+
+  /** Room under the type's own limit (the caller checked for a free slot). */
   private canStart(type: string): boolean {
-    if (this.currentState !== 'running' || this.running.value >= this.options.concurrency) return false;
     const limit = this.options.handlers.get(type)?.concurrency ?? Number.POSITIVE_INFINITY;
     return (this.runningByType.get(type) ?? 0) < limit;
   }
@@ -449,7 +472,7 @@ export class Worker {
       for (const attempt of held) {
         if (lostIds.has(attempt.job.id)) attempt.loseLease(leaseLostReason(attempt.job.id));
       }
-      if (lostIds.size > 0) this.dispatch();
+      if (lostIds.size > 0) this.dropLostWaiting();
     } catch (error) {
       // The next beat retries; leases are long enough to survive a missed one or two.
       this.reportError(error, 'heartbeat');

@@ -119,6 +119,35 @@ describe('Worker prefetch', () => {
     assert.equal((await h.job(victim!.id)).status, 'cancelled');
   });
 
+  test('a cancelled job deep in the line is dropped at once, while every slot is busy', async () => {
+    const gate = deferred();
+    const [, second, victim, fourth] = await h.enqueue({ priority: 9 }, { priority: 8 }, { priority: 7 }, { priority: 6 });
+    const ran: string[] = [];
+    const worker = h.worker({
+      concurrency: 1,
+      prefetch: 3,
+      handlers: {
+        echo: async ({ job }: HandlerContext) => {
+          ran.push(job.id);
+          await gate.promise;
+          return null;
+        },
+      },
+    });
+    const started = worker.once('job:started');
+    await worker.start();
+    await started;
+    const lost = worker.once('job:lost');
+    await h.backend.cancel({ id: victim!.id });
+    assert.equal((await lost).job.id, victim!.id);
+    assert.equal(worker.activeCount, 1);
+
+    const rest = collect(worker, 'job:succeeded', 3);
+    gate.resolve();
+    await rest;
+    assert.deepEqual(ran.slice(1), [second!.id, fourth!.id]);
+  });
+
   test('stop() hands waiting jobs back at once, without waiting for the grace period', async () => {
     const gate = deferred();
     const [running, ...waiting] = await h.enqueue({ priority: 5 }, {}, {});
