@@ -37,9 +37,6 @@ export function parsePostgresUrl(url: string, schema?: string): { connectionStri
   return { connectionString: parsed.toString(), schema: validateSchemaName(schema ?? fromUrl ?? DEFAULT_SCHEMA) };
 }
 
-/** Cached generic plans for the adapter's prepared statements (see createPool). */
-export const GENERIC_PLANS = 'SET plan_cache_mode = force_generic_plan';
-
 /** Settings of the connections the adapter opens. */
 export interface ConnectionSettings {
   connectionString: string;
@@ -66,15 +63,6 @@ export function createPool(settings: ConnectionSettings): pg.Pool {
   pool.on('error', () => {
     // Dropped by the pool already; the next query reconnects, and the failed call (if any) has
     // surfaced as SLUICE_BACKEND_UNAVAILABLE.
-  });
-  // The adapter's statements are named (prepared once per connection), but by default PostgreSQL
-  // keeps planning them afresh per execution ("custom" plans) when the parameters could matter:
-  // for the claim that is ~0.2 ms of planning on every call, more than the claim's own work. Every
-  // hot statement walks a fixed index whatever its parameters, so the cached generic plan is the
-  // right one (measured: claim 0.78 → 0.58 ms, complete 0.70 → 0.59 ms per call). Queued first on
-  // each new connection, so no statement runs before it; a server that refuses it keeps defaults.
-  pool.on('connect', (client) => {
-    client.query(GENERIC_PLANS).catch(() => undefined);
   });
   return pool;
 }
