@@ -276,9 +276,10 @@ export class PostgresBackend implements Backend {
   async claim(params: ClaimParams): Promise<ClaimedJob[]> {
     if (params.limit <= 0 || params.queues.length === 0) return [];
     if (params.types !== undefined && params.types.length === 0) return [];
+    const queues = [...new Set(params.queues)];
     const { rows } = await this.guard(() =>
-      this.query<JobRow>(this.sql.claim, [
-        [...new Set(params.queues)],
+      this.query<JobRow>(queues.length === 1 ? this.sql.claimOneQueue : this.sql.claim, [
+        queues.length === 1 ? queues[0] : queues,
         params.types ?? null,
         params.limit,
         params.leaseMs,

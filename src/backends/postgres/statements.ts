@@ -132,6 +132,26 @@ export function buildStatements(schema: string) {
        RETURNING j.*`,
     ),
     /**
+     * The same claim for one queue (the usual worker): a plain ordered walk of jobs_claim, without
+     * the per-queue LATERAL, the merge sort and the de-duplication the general form needs.
+     * $2 queue, $3 types (NULL: any), $4 limit, $5 lease ms, $6 worker id.
+     */
+    claimOneQueue: named(
+      'claim_one_queue',
+      `UPDATE ${jobs} AS j SET status = 'running', lease_token = gen_random_uuid()::text,
+         lease_expires_at = ${NOW} + $5::bigint, attempts = j.attempts + 1, started_at = ${NOW}, updated_at = ${NOW},
+         worker_id = $6, progress = NULL
+       WHERE j.id IN (
+         SELECT x.id FROM ${jobs} x
+         WHERE x.queue = $2::text AND x.status IN ('queued', 'scheduled') AND x.run_at <= ${NOW}
+           AND ($3::text[] IS NULL OR x.type = ANY($3::text[]))
+           AND NOT EXISTS (SELECT 1 FROM ${queues} p WHERE p.name = $2::text AND p.paused)
+         ORDER BY x.priority DESC, x.run_at, x.id
+         LIMIT $4
+         FOR UPDATE SKIP LOCKED)
+       RETURNING j.*`,
+    ),
+    /**
      * Leases exactly the listed jobs that are claimable now (a transport delivered their ids).
      * SKIP LOCKED: a row another claim holds is not claimable now anyway.
      * One primary-key probe per id (LATERAL; a subquery with FOR UPDATE is never flattened): with
