@@ -29,6 +29,25 @@ export async function dropSchema(schema: string): Promise<void> {
   }
 }
 
+/**
+ * Brings PostgreSQL's planner statistics for a schema up to date, as autovacuum would on a queue
+ * that has been this deep for a while: plans chosen on a freshly loaded, never analysed table can
+ * hide a plan that turns bad once statistics exist.
+ */
+export async function analyzeSchema(schema: string): Promise<void> {
+  const client = new pg.Client({ connectionString: PG_URL });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ name: string }>(
+      `SELECT format('%I.%I', schemaname, tablename) AS name FROM pg_tables WHERE schemaname = $1`,
+      [schema],
+    );
+    for (const { name } of rows) await client.query(`ANALYZE ${name}`);
+  } finally {
+    await client.end();
+  }
+}
+
 /** Deletes every Redis key under a prefix (SCAN, never FLUSH: other users share the server). */
 export async function deleteRedisPrefix(prefix: string): Promise<void> {
   const redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });

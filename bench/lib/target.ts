@@ -37,6 +37,8 @@ export interface QueueTarget {
    * the write (pg-boss completes a batch after its handler returns). Bounded by `ms`.
    */
   settled?(total: number, ms: number): Promise<void>;
+  /** Updates the storage's planner statistics where it has any (PostgreSQL): see analyzeSchema. */
+  analyze?(): Promise<void>;
   /** Removes its storage and closes its connections. Safe to call after a failed setup. */
   teardown(): Promise<void>;
 }

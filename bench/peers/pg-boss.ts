@@ -1,6 +1,6 @@
 import pg from 'pg';
 import PgBoss from 'pg-boss';
-import { dropSchema, PG_URL, uniqueName } from '../lib/services.js';
+import { analyzeSchema, dropSchema, PG_URL, uniqueName } from '../lib/services.js';
 import { type BenchJob, type ClaimProbe, chunks, type QueueTarget, type WorkerHooks } from '../lib/target.js';
 import { now, sleep } from '../lib/time.js';
 
@@ -82,6 +82,10 @@ export class PgBossTarget implements QueueTarget, ClaimProbe {
         jobs.map((j) => j.id),
       );
     return jobs.length;
+  }
+
+  analyze(): Promise<void> {
+    return analyzeSchema(this.schema);
   }
 
   async teardown(): Promise<void> {

@@ -2,7 +2,16 @@ import amqp from 'amqplib';
 import type { Backend } from '../../src/core/backend.js';
 import { Sluice } from '../../src/sluice.js';
 import type { Worker } from '../../src/worker/worker.js';
-import { AMQP_URL, deleteRedisPrefix, dropSchema, sluicePgUrl, sluiceRedisUrl, tempDir, uniqueName } from '../lib/services.js';
+import {
+  AMQP_URL,
+  analyzeSchema,
+  deleteRedisPrefix,
+  dropSchema,
+  sluicePgUrl,
+  sluiceRedisUrl,
+  tempDir,
+  uniqueName,
+} from '../lib/services.js';
 import { type BenchJob, chunks, type QueueTarget, type WorkerHooks } from '../lib/target.js';
 
 export type SluiceKind = 'sqlite' | 'postgres' | 'redis' | 'rabbitmq';
@@ -122,6 +131,13 @@ export class SluiceTarget implements QueueTarget {
     if (jobs.length > 0)
       await this.backend.complete({ items: jobs.map((j) => ({ id: j.id, leaseToken: j.leaseToken, output: null })) });
     return jobs.length;
+  }
+
+  /** PostgreSQL (also as the amqp store): statistics for the schema, as autovacuum would keep them. */
+  async analyze(): Promise<void> {
+    const url = this.kind === 'postgres' ? this.url : this.kind === 'rabbitmq' ? this.store : undefined;
+    const schema = url === undefined ? null : new URL(url).searchParams.get('schema');
+    if (schema) await analyzeSchema(schema);
   }
 
   async teardown(): Promise<void> {

@@ -15,7 +15,8 @@ const fmt = (n: number) => (n >= 1_000_000 ? `${n / 1_000_000}M` : `${n / 1000}k
 
 /**
  * Workload 5: bulk-loads the queue to each depth (batches of 1000), then a fresh process claims
- * and completes `batches` batches of `limit` and reports the median batch time and its RSS.
+ * and completes `batches` batches of `limit` and reports the median batch time and its RSS. The
+ * storage is analysed first (PostgreSQL), so the plans measured are those of a queue in service.
  * Cost should not grow with depth (invariant 5: depth lives in storage, not in a heap).
  */
 export async function depth(target: QueueTarget, name: TargetName, options: DepthOptions): Promise<Measurement[]> {
@@ -29,6 +30,7 @@ export async function depth(target: QueueTarget, name: TargetName, options: Dept
       await target.enqueueBulk(Array.from({ length: n }, (_, i) => payload(loaded + i)));
       loaded += n;
     }
+    await target.analyze?.();
     const child = new Child('depth-probe.ts', {
       target: name,
       address: target.address,
