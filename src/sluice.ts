@@ -4,6 +4,7 @@ import { ErrorCodes, NotFoundError, SluiceError, ValidationError } from './core/
 import { isTerminal, type Job, type QueueStats } from './core/job.js';
 import { LIMITS } from './core/job-spec.js';
 import { type JobSpec, toNewJob } from './core/new-job.js';
+import { EnqueueCoalescer } from './enqueue-coalescer.js';
 import { Worker, type WorkerOptions } from './worker/worker.js';
 
 export interface EnqueueOptions {
@@ -39,7 +40,12 @@ export class Sluice {
   private readonly workers = new Set<Worker>();
   private closed = false;
 
-  private constructor(readonly backend: Backend) {}
+  /** Single-job enqueues that arrive together share one backend write (see EnqueueCoalescer). */
+  private readonly singles: EnqueueCoalescer;
+
+  private constructor(readonly backend: Backend) {
+    this.singles = new EnqueueCoalescer((jobs) => backend.enqueue({ jobs }), LIMITS.bulkMax);
+  }
 
   /** Opens the backend named by `url` (default `sqlite:./data/sluice.db`). */
   static async connect(url?: string, options: OpenBackendOptions = {}): Promise<Sluice> {
@@ -77,7 +83,9 @@ export class Sluice {
         bulk ? `jobs.${i}` : '',
       ),
     );
-    return this.backend.enqueue(options.client === undefined ? { jobs } : { jobs, connection: options.client });
+    if (options.client !== undefined) return this.backend.enqueue({ jobs, connection: options.client });
+    // A bulk call stays one all-or-none write of its own; single jobs may share one (group commit).
+    return bulk ? this.backend.enqueue({ jobs }) : [await this.singles.enqueue(jobs[0]!)];
   }
 
   get(id: string, options: ScopeOptions = {}): Promise<Job | null> {

@@ -1,0 +1,64 @@
+import type { EnqueueResult } from './core/backend.js';
+import type { NewJob } from './core/new-job.js';
+
+interface Pending {
+  job: NewJob;
+  resolve: (result: EnqueueResult) => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * Group commit for single-job enqueues. The first call is written at once; calls that arrive while
+ * a write is in flight wait and go together in the next write (one statement, one commit, one
+ * wake-up message), in arrival order, at most `maxBatch` at a time. A lone caller pays nothing; many
+ * concurrent callers (an HTTP API under load) share commits instead of queueing for them one by one.
+ *
+ * Each caller still learns only its own result, after its job is durable. A write that fails fails
+ * every job it carried (they were not stored); idempotency keys across callers in one write behave
+ * as they do in a bulk call (the first occurrence creates, a repeat gets that job).
+ */
+export class EnqueueCoalescer {
+  private pending: Pending[] = [];
+  private writing = false;
+
+  constructor(
+    private readonly write: (jobs: NewJob[]) => Promise<EnqueueResult[]>,
+    private readonly maxBatch: number,
+  ) {}
+
+  enqueue(job: NewJob): Promise<EnqueueResult> {
+    return new Promise((resolve, reject) => {
+      this.pending.push({ job, resolve, reject });
+      if (!this.writing) this.flush();
+    });
+  }
+
+  private flush(): void {
+    const batch = this.pending.splice(0, this.maxBatch);
+    if (batch.length === 0) {
+      this.writing = false;
+      return;
+    }
+    this.writing = true;
+    let written: Promise<EnqueueResult[]>;
+    try {
+      written = this.write(batch.map((pending) => pending.job));
+    } catch (error) {
+      written = Promise.reject(error);
+    }
+    written
+      .then(
+        (results) => {
+          batch.forEach((pending, i) => {
+            const result = results[i];
+            if (result) pending.resolve(result);
+            else pending.reject(new Error(`the backend returned no result for job ${pending.job.id}`));
+          });
+        },
+        (error: unknown) => {
+          for (const pending of batch) pending.reject(error);
+        },
+      )
+      .finally(() => this.flush());
+  }
+}

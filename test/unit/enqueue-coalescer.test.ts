@@ -1,0 +1,120 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import type { EnqueueResult } from '../../src/core/backend.js';
+import { type NewJob, toNewJob } from '../../src/core/new-job.js';
+import { EnqueueCoalescer } from '../../src/enqueue-coalescer.js';
+import { Sluice } from '../../src/sluice.js';
+import { FakeClock } from '../helpers/fake-clock.js';
+import { MemoryBackend } from '../helpers/memory-backend.js';
+
+/** A write the test finishes by hand, recording what each call carried. */
+function manualWrite() {
+  const calls: Array<{ jobs: NewJob[]; finish: (error?: Error) => void }> = [];
+  const write = (jobs: NewJob[]) =>
+    new Promise<EnqueueResult[]>((resolve, reject) => {
+      calls.push({
+        jobs,
+        finish: (error) =>
+          error
+            ? reject(error)
+            : resolve(jobs.map((job) => ({ job: { id: job.id, input: job.input } as EnqueueResult['job'], created: true }))),
+      });
+    });
+  return { calls, write };
+}
+
+const job = (input: number) => toNewJob({ type: 'noop', input });
+
+describe('EnqueueCoalescer', () => {
+  test('a lone enqueue is written at once, by itself', async () => {
+    const { calls, write } = manualWrite();
+    const coalescer = new EnqueueCoalescer(write, 100);
+    const done = coalescer.enqueue(job(1));
+    assert.equal(calls.length, 1, 'no waiting for company');
+    assert.equal(calls[0]?.jobs.length, 1);
+    calls[0]?.finish();
+    assert.equal((await done).job.input, 1);
+  });
+
+  test('enqueues made during a write go together in the next one, in order, each told its own result', async () => {
+    const { calls, write } = manualWrite();
+    const coalescer = new EnqueueCoalescer(write, 100);
+    const first = coalescer.enqueue(job(0));
+    const rest = [1, 2, 3].map((i) => coalescer.enqueue(job(i)));
+    assert.equal(calls.length, 1);
+    calls[0]?.finish();
+    await first;
+    while (calls.length < 2) await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(
+      calls[1]?.jobs.map((j) => j.input),
+      [1, 2, 3],
+    );
+    calls[1]?.finish();
+    assert.deepEqual(
+      (await Promise.all(rest)).map((r) => r.job.input),
+      [1, 2, 3],
+    );
+  });
+
+  test('a failed write rejects the jobs it carried, and the next write still goes', async () => {
+    const { calls, write } = manualWrite();
+    const coalescer = new EnqueueCoalescer(write, 100);
+    const first = coalescer.enqueue(job(0));
+    const second = coalescer.enqueue(job(1));
+    calls[0]?.finish(new Error('database is locked'));
+    await assert.rejects(first, /database is locked/);
+    while (calls.length < 2) await new Promise((resolve) => setImmediate(resolve));
+    calls[1]?.finish();
+    assert.equal((await second).job.input, 1);
+  });
+
+  test('a write that throws at once rejects its jobs instead of leaving them hanging', async () => {
+    const coalescer = new EnqueueCoalescer(() => {
+      throw new Error('closed');
+    }, 100);
+    await assert.rejects(coalescer.enqueue(job(0)), /closed/);
+    await assert.rejects(coalescer.enqueue(job(1)), /closed/);
+  });
+
+  test('no write carries more than maxBatch jobs', async () => {
+    const { calls, write } = manualWrite();
+    const coalescer = new EnqueueCoalescer(write, 2);
+    const all = Promise.all([0, 1, 2, 3, 4].map((i) => coalescer.enqueue(job(i))));
+    for (let k = 0; k < 3; k++) {
+      while (calls.length <= k) await new Promise((resolve) => setImmediate(resolve));
+      calls[k]?.finish();
+    }
+    assert.deepEqual(
+      calls.map((c) => c.jobs.map((j) => j.input)),
+      [[0], [1, 2], [3, 4]],
+    );
+    assert.equal((await all).length, 5);
+  });
+});
+
+describe('Sluice.enqueue under concurrency', () => {
+  test('concurrent single enqueues share backend writes; idempotency keys still match across callers', async (t) => {
+    const backend = new MemoryBackend({ clock: new FakeClock() });
+    const sluice = Sluice.fromBackend(backend);
+    const enqueue = t.mock.method(backend, 'enqueue');
+    try {
+      const results = await Promise.all([
+        ...Array.from({ length: 10 }, (_, i) => sluice.submit([{ type: 'noop', input: i }])),
+        sluice.submit([{ type: 'noop', input: 'a' }], { idempotencyKey: 'k' }),
+        sluice.submit([{ type: 'noop', input: 'b' }], { idempotencyKey: 'k' }),
+      ]);
+      assert.ok(enqueue.mock.callCount() <= 2, `backend writes: ${enqueue.mock.callCount()}`);
+      assert.deepEqual(
+        results.slice(0, 10).map(([r]) => r?.job.input),
+        Array.from({ length: 10 }, (_, i) => i),
+      );
+      const [a, b] = [results[10]?.[0], results[11]?.[0]];
+      assert.equal(a?.created, true);
+      assert.equal(b?.created, false);
+      assert.equal(b?.job.id, a?.job.id);
+      for (const [r] of results) assert.equal((await sluice.get(r!.job.id))?.id, r?.job.id);
+    } finally {
+      await sluice.close();
+    }
+  });
+});
