@@ -257,20 +257,14 @@ describe('postgres adapter', { skip }, () => {
     const offB = b.events.on('jobs:enqueued', (p) => heardByB.push(p));
     const offA = a.events.on('jobs:enqueued', (p) => heardByA.push(p));
     // Counts the statements `a` sends on its pool (the insert, and any notifier flush).
-    const pool = (a as unknown as { pool: pg.Pool }).pool;
-    const poolQuery = pool.query.bind(pool);
-    let statements = 0;
-    pool.query = ((...args: Parameters<pg.Pool['query']>) => {
-      statements++;
-      return poolQuery(...args);
-    }) as pg.Pool['query'];
+    const sent = countStatements(a);
     try {
       const first = nextEvent(b, 'jobs:enqueued', (p) => p.queue === 'once');
       const [created] = await a.enqueue({ jobs: [toNewJob({ type: 'noop', queue: 'once', idempotencyKey: 'k' })] });
       assert.equal(created?.created, true);
       assert.deepEqual(await first, { queue: 'once', count: 1, remote: true }, 'the other handle wakes on the commit');
       await new Promise((resolve) => setImmediate(resolve));
-      assert.equal(statements, 1, 'the INSERT carried the NOTIFY: no separate pg_notify statement');
+      assert.equal(sent.count, 1, 'the INSERT carried the NOTIFY: no separate pg_notify statement');
 
       // The repeat inserts nothing and must not notify. NOTIFYs arrive in commit order, so once
       // the sentinel (enqueued after the repeat committed) is heard, a NOTIFY of the repeat would be too.
@@ -322,7 +316,7 @@ describe('postgres adapter', { skip }, () => {
         names,
       );
     } finally {
-      pool.query = poolQuery as pg.Pool['query'];
+      sent.restore();
       offA();
       offB();
       await a.close();
@@ -336,13 +330,7 @@ describe('postgres adapter', { skip }, () => {
     const b = await openPostgresBackend({ url: PG_URL, schema: s });
     const heardByB = new Set<string>();
     const offB = b.events.on('job:finished', (p) => heardByB.add(p.job.id));
-    const pool = (a as unknown as { pool: pg.Pool }).pool;
-    const poolQuery = pool.query.bind(pool);
-    let statements = 0;
-    pool.query = ((...args: Parameters<pg.Pool['query']>) => {
-      statements++;
-      return poolQuery(...args);
-    }) as pg.Pool['query'];
+    const sent = countStatements(a);
     const claimAndComplete = async (n: number) => {
       await a.enqueue({ jobs: Array.from({ length: n }, () => toNewJob({ type: 'noop', queue: 'fin' })) });
       const claimed = await a.claim({ queues: ['fin'], limit: n, leaseMs: 30_000, workerId: 'w' });
@@ -355,19 +343,19 @@ describe('postgres adapter', { skip }, () => {
           }
         });
       });
-      statements = 0;
+      sent.count = 0;
       await a.complete({ items: claimed.map((job) => ({ id: job.id, leaseToken: job.leaseToken, output: null })) });
       await new Promise((resolve) => setImmediate(resolve));
-      const sent = statements;
+      const statements = sent.count;
       await allHeard;
-      return sent;
+      return statements;
     };
     try {
       assert.equal(await claimAndComplete(3), 1, 'the UPDATE carried the NOTIFY: no separate pg_notify statement');
       // 400 ids do not fit one payload: the notifier sends them in several messages.
       assert.equal(await claimAndComplete(400), 2, 'the UPDATE, then one notifier statement');
     } finally {
-      pool.query = poolQuery as pg.Pool['query'];
+      sent.restore();
       offB();
       await a.close();
       await b.close();
@@ -556,4 +544,21 @@ function planNodes(explain: unknown): Array<Record<string, unknown>> {
   };
   for (const entry of explain as Array<{ Plan: Record<string, unknown> }>) walk(entry.Plan);
   return out;
+}
+
+/** Counts the statements a backend sends on its pool (the write itself, and any notifier flush). */
+function countStatements(backend: unknown): { count: number; restore: () => void } {
+  const pool = (backend as { pool: pg.Pool }).pool;
+  const poolQuery = pool.query.bind(pool);
+  const counter = {
+    count: 0,
+    restore: () => {
+      pool.query = poolQuery as pg.Pool['query'];
+    },
+  };
+  pool.query = ((...args: Parameters<pg.Pool['query']>) => {
+    counter.count++;
+    return poolQuery(...args);
+  }) as pg.Pool['query'];
+  return counter;
 }

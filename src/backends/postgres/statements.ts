@@ -12,6 +12,11 @@ const ROW_AND_NOW = `j.*, ${NOW} AS sluice_now`;
 
 const LEASE_CLEARED = 'lease_token = NULL, lease_expires_at = NULL';
 
+/** What every claim form sets: a fresh lease (token minted by the server) and a counted attempt. */
+const leaseSet = (leaseMsParam: string, workerIdParam: string) =>
+  `status = 'running', lease_token = gen_random_uuid()::text, lease_expires_at = ${NOW} + ${leaseMsParam}::bigint,
+         attempts = j.attempts + 1, started_at = ${NOW}, updated_at = ${NOW}, worker_id = ${workerIdParam}, progress = NULL`;
+
 /** Matches the batch item's token against the current lease: a stale attempt matches no row. */
 const FENCE = "j.id = l.id AND j.lease_token = l.token AND j.status = 'running'";
 
@@ -113,9 +118,7 @@ export function buildStatements(schema: string) {
      */
     claim: named(
       'claim',
-      `UPDATE ${jobs} AS j SET status = 'running', lease_token = gen_random_uuid()::text,
-         lease_expires_at = ${NOW} + $5::bigint, attempts = j.attempts + 1, started_at = ${NOW}, updated_at = ${NOW},
-         worker_id = $6, progress = NULL
+      `UPDATE ${jobs} AS j SET ${leaseSet('$5', '$6')}
        WHERE j.id IN (
          SELECT c.id FROM unnest($2::text[]) AS q(name)
          CROSS JOIN LATERAL (
@@ -138,9 +141,7 @@ export function buildStatements(schema: string) {
      */
     claimOneQueue: named(
       'claim_one_queue',
-      `UPDATE ${jobs} AS j SET status = 'running', lease_token = gen_random_uuid()::text,
-         lease_expires_at = ${NOW} + $5::bigint, attempts = j.attempts + 1, started_at = ${NOW}, updated_at = ${NOW},
-         worker_id = $6, progress = NULL
+      `UPDATE ${jobs} AS j SET ${leaseSet('$5', '$6')}
        WHERE j.id IN (
          SELECT x.id FROM ${jobs} x
          WHERE x.queue = $2::text AND x.status IN ('queued', 'scheduled') AND x.run_at <= ${NOW}
@@ -162,9 +163,7 @@ export function buildStatements(schema: string) {
      */
     claimIds: named(
       'claim_ids',
-      `UPDATE ${jobs} AS j SET status = 'running', lease_token = gen_random_uuid()::text,
-         lease_expires_at = ${NOW} + $4::bigint, attempts = j.attempts + 1, started_at = ${NOW}, updated_at = ${NOW},
-         worker_id = $5, progress = NULL
+      `UPDATE ${jobs} AS j SET ${leaseSet('$4', '$5')}
        WHERE j.id IN (
          SELECT c.id FROM unnest($2::text[]) AS u(id)
          CROSS JOIN LATERAL (

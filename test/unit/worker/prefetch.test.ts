@@ -12,6 +12,30 @@ async function firstClaim(claim: { mock: { calls: Array<{ result?: unknown }> } 
   return jobs.length;
 }
 
+/** An `echo` handler that records which jobs ran and holds each one until `gate` opens. */
+function gatedRecorder() {
+  const gate = deferred();
+  const ran: string[] = [];
+  const handlers = {
+    echo: async ({ job }: HandlerContext) => {
+      ran.push(job.id);
+      await gate.promise;
+      return null;
+    },
+  };
+  return { gate, ran, handlers };
+}
+
+/** Starts the worker, waits for its first job to run, cancels `id` (waiting) and returns the job:lost event. */
+async function cancelWhileWaiting(h: Harness, worker: Worker, id: string) {
+  const started = worker.once('job:started');
+  await worker.start();
+  await started;
+  const lost = worker.once('job:lost');
+  await h.backend.cancel({ id });
+  return lost;
+}
+
 describe('Worker prefetch', () => {
   let h: Harness;
   beforeEach(() => {
@@ -87,26 +111,10 @@ describe('Worker prefetch', () => {
 
   test('a waiting job that is cancelled never runs and writes nothing; the others go on', async (t) => {
     const complete = t.mock.method(h.backend, 'complete');
-    const gate = deferred();
+    const { gate, ran, handlers } = gatedRecorder();
     const [, victim, third] = await h.enqueue({ priority: 2 }, { priority: 1 }, {});
-    const ran: string[] = [];
-    const worker = h.worker({
-      concurrency: 1,
-      prefetch: 2,
-      handlers: {
-        echo: async ({ job }: HandlerContext) => {
-          ran.push(job.id);
-          await gate.promise;
-          return null;
-        },
-      },
-    });
-    const started = worker.once('job:started');
-    await worker.start();
-    await started;
-    const lost = worker.once('job:lost');
-    await h.backend.cancel({ id: victim!.id });
-    const event = await lost;
+    const worker = h.worker({ concurrency: 1, prefetch: 2, handlers });
+    const event = await cancelWhileWaiting(h, worker, victim!.id);
     assert.equal(event.job.id, victim!.id);
     assert.equal(event.reason.code, ErrorCodes.cancelled);
 
@@ -120,26 +128,10 @@ describe('Worker prefetch', () => {
   });
 
   test('a cancelled job deep in the line is dropped at once, while every slot is busy', async () => {
-    const gate = deferred();
+    const { gate, ran, handlers } = gatedRecorder();
     const [, second, victim, fourth] = await h.enqueue({ priority: 9 }, { priority: 8 }, { priority: 7 }, { priority: 6 });
-    const ran: string[] = [];
-    const worker = h.worker({
-      concurrency: 1,
-      prefetch: 3,
-      handlers: {
-        echo: async ({ job }: HandlerContext) => {
-          ran.push(job.id);
-          await gate.promise;
-          return null;
-        },
-      },
-    });
-    const started = worker.once('job:started');
-    await worker.start();
-    await started;
-    const lost = worker.once('job:lost');
-    await h.backend.cancel({ id: victim!.id });
-    assert.equal((await lost).job.id, victim!.id);
+    const worker = h.worker({ concurrency: 1, prefetch: 3, handlers });
+    assert.equal((await cancelWhileWaiting(h, worker, victim!.id)).job.id, victim!.id);
     assert.equal(worker.activeCount, 1);
 
     const rest = collect(worker, 'job:succeeded', 3);
