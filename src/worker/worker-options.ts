@@ -22,8 +22,9 @@ export interface WorkerOptions {
   /**
    * Jobs claimed ahead of free slots, held under lease (heartbeats extend them) until a slot frees.
    * Short jobs then cost a claim round trip per batch rather than per job. The price: a job that
-   * arrives later with a higher priority waits behind at most this many, and a stopping worker
-   * hands them back. Default 0 (claim only for free slots).
+   * arrives later with a higher priority waits behind at most this many, held jobs read as
+   * `running` (they are leased), and a stopping worker hands them back at once. Default 0 (claim
+   * only for free slots).
    */
   prefetch?: number | undefined;
   /** Lease length asked for on claim and on every heartbeat. Default 30 s. */

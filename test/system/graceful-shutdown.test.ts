@@ -56,3 +56,33 @@ test('SIGTERM during a job longer than the grace period: the job is handed back,
   assert.equal(stored.status, 'queued', 'given back so another worker takes it at once');
   assert.equal(stored.attempts, 0);
 });
+
+test('SIGTERM with a prefetch line: the running job finishes, the jobs held ahead go back untouched', async () => {
+  const backend = `sqlite:${join(temp.dir, 'prefetch.db')}`;
+  const { proc, url } = await startServer({
+    SLUICE_BACKEND: backend,
+    SLUICE_CONCURRENCY: '1',
+    SLUICE_PREFETCH: '2',
+    SLUICE_SHUTDOWN_GRACE_MS: '20000',
+  });
+  procs.push(proc);
+  // Long enough that the held jobs are still waiting when SIGTERM comes, even on a loaded machine.
+  const first = await postJob(url, { type: 'sleep', input: { ms: 3000 }, priority: 10 });
+  await until(async () => (await getJob(url, first.id)).status === 'running', 'the first job to start');
+  const held = [
+    await postJob(url, { type: 'sleep', input: { ms: 1000 } }),
+    await postJob(url, { type: 'sleep', input: { ms: 1000 } }),
+  ];
+  // Claimed ahead of a free slot: leased (so "running" in the store) while the first one sleeps.
+  for (const job of held) await until(async () => (await getJob(url, job.id)).status === 'running', 'the prefetch to take it');
+
+  proc.kill('SIGTERM');
+  const exit = await proc.exited;
+  assert.equal(exit.code, 0, proc.stderr);
+  assert.equal((await readJob(backend, first.id)).status, 'succeeded');
+  for (const job of held) {
+    const stored = await readJob(backend, job.id);
+    assert.equal(stored.status, 'queued', 'handed back, never started');
+    assert.equal(stored.attempts, 0);
+  }
+});

@@ -14,6 +14,7 @@ interface ServeFlags {
   host?: string;
   backend?: string;
   workers?: string;
+  prefetch?: string;
   queues?: string;
 }
 
@@ -25,6 +26,7 @@ export function serveCommand(): Command {
     .option('--host <host>', 'interface to listen on (env SLUICE_HOST, default 127.0.0.1)')
     .option('-b, --backend <url>', 'backend URL (env SLUICE_BACKEND, default sqlite:./data/sluice.db)')
     .option('-w, --workers <n>', 'jobs the embedded worker runs at once; 0 = API only (env SLUICE_CONCURRENCY, default 4)')
+    .option('--prefetch <n>', 'jobs the embedded worker claims ahead of free slots (env SLUICE_PREFETCH, default 0)')
     .option('-q, --queues <list>', 'queues the embedded worker takes from (env SLUICE_QUEUES, default "default")')
     .action(async (flags: ServeFlags) => {
       const config = loadConfig(process.env, {
@@ -32,6 +34,7 @@ export function serveCommand(): Command {
         SLUICE_HOST: flags.host,
         SLUICE_BACKEND: flags.backend,
         SLUICE_CONCURRENCY: flags.workers,
+        SLUICE_PREFETCH: flags.prefetch,
         SLUICE_QUEUES: flags.queues,
       });
       const logger = createLogger(config.SLUICE_LOG_LEVEL);
