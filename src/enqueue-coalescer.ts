@@ -15,15 +15,20 @@ interface Pending {
  *
  * Each caller still learns only its own result, after its job is durable. A write that fails fails
  * every job it carried (they were not stored); idempotency keys across callers in one write behave
- * as they do in a bulk call (the first occurrence creates, a repeat gets that job).
+ * as they do in a bulk call (the first occurrence creates, a repeat gets that job). The facade keeps
+ * one coalescer per queue: a write then spans one queue, which every backend stores all-or-none
+ * (a multi-queue batch on Redis Cluster is atomic per queue only, and could fail one caller's write
+ * after storing another's).
  */
 export class EnqueueCoalescer {
   private pending: Pending[] = [];
   private writing = false;
 
+  /** `onIdle`: called when the last write is done and nothing waits (the owner may drop this). */
   constructor(
     private readonly write: (jobs: NewJob[]) => Promise<EnqueueResult[]>,
     private readonly maxBatch: number,
+    private readonly onIdle: () => void = () => {},
   ) {}
 
   enqueue(job: NewJob): Promise<EnqueueResult> {
@@ -37,6 +42,7 @@ export class EnqueueCoalescer {
     const batch = this.pending.splice(0, this.maxBatch);
     if (batch.length === 0) {
       this.writing = false;
+      this.onIdle();
       return;
     }
     this.writing = true;

@@ -40,12 +40,10 @@ export class Sluice {
   private readonly workers = new Set<Worker>();
   private closed = false;
 
-  /** Single-job enqueues that arrive together share one backend write (see EnqueueCoalescer). */
-  private readonly singles: EnqueueCoalescer;
+  /** Single-job enqueues that arrive together share one backend write, per queue (see EnqueueCoalescer). */
+  private readonly singles = new Map<string, EnqueueCoalescer>();
 
-  private constructor(readonly backend: Backend) {
-    this.singles = new EnqueueCoalescer((jobs) => backend.enqueue({ jobs }), LIMITS.bulkMax);
-  }
+  private constructor(readonly backend: Backend) {}
 
   /** Opens the backend named by `url` (default `sqlite:./data/sluice.db`). */
   static async connect(url?: string, options: OpenBackendOptions = {}): Promise<Sluice> {
@@ -85,7 +83,22 @@ export class Sluice {
     );
     if (options.client !== undefined) return this.backend.enqueue({ jobs, connection: options.client });
     // A bulk call stays one all-or-none write of its own; single jobs may share one (group commit).
-    return bulk ? this.backend.enqueue({ jobs }) : [await this.singles.enqueue(jobs[0]!)];
+    if (bulk) return this.backend.enqueue({ jobs });
+    const job = jobs[0]!;
+    return [await this.coalescerFor(job.queue).enqueue(job)];
+  }
+
+  private coalescerFor(queue: string): EnqueueCoalescer {
+    let coalescer = this.singles.get(queue);
+    if (!coalescer) {
+      coalescer = new EnqueueCoalescer(
+        (jobs) => this.backend.enqueue({ jobs }),
+        LIMITS.bulkMax,
+        () => this.singles.delete(queue),
+      );
+      this.singles.set(queue, coalescer);
+    }
+    return coalescer;
   }
 
   get(id: string, options: ScopeOptions = {}): Promise<Job | null> {

@@ -76,6 +76,22 @@ describe('EnqueueCoalescer', () => {
     await assert.rejects(coalescer.enqueue(job(1)), /closed/);
   });
 
+  test('tells its owner when it is idle: the last write done and nothing waiting', async () => {
+    const { calls, write } = manualWrite();
+    let idle = 0;
+    const coalescer = new EnqueueCoalescer(write, 100, () => idle++);
+    const first = coalescer.enqueue(job(0));
+    const second = coalescer.enqueue(job(1));
+    calls[0]?.finish();
+    await first;
+    while (calls.length < 2) await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(idle, 0, 'a write is still in flight');
+    calls[1]?.finish();
+    await second;
+    while (idle === 0) await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(idle, 1);
+  });
+
   test('no write carries more than maxBatch jobs', async () => {
     const { calls, write } = manualWrite();
     const coalescer = new EnqueueCoalescer(write, 2);
@@ -113,6 +129,17 @@ describe('Sluice.enqueue under concurrency', () => {
       assert.equal(b?.created, false);
       assert.equal(b?.job.id, a?.job.id);
       for (const [r] of results) assert.equal((await sluice.get(r!.job.id))?.id, r?.job.id);
+      // A write spans one queue: jobs of two queues submitted together never share one.
+      enqueue.mock.resetCalls();
+      await Promise.all([
+        ...Array.from({ length: 4 }, (_, i) => sluice.enqueue({ type: 'noop', queue: 'a', input: i })),
+        ...Array.from({ length: 4 }, (_, i) => sluice.enqueue({ type: 'noop', queue: 'b', input: i })),
+      ]);
+      for (const call of enqueue.mock.calls) {
+        const queues = new Set(call.arguments[0].jobs.map((j) => j.queue));
+        assert.equal(queues.size, 1, `one write carried queues ${[...queues].join(', ')}`);
+      }
+      assert.ok(enqueue.mock.callCount() <= 4, `backend writes: ${enqueue.mock.callCount()}`);
     } finally {
       await sluice.close();
     }
