@@ -53,6 +53,26 @@ export function idempotencySuite(factory: BackendFactory): void {
       assert.equal(repeat.job.id, mine.job.id);
     });
 
+    it('inside one batch too, the same key of two tenants makes two jobs (group commit mixes callers)', async ({ backend }) => {
+      const results = await backend.enqueue({
+        jobs: [
+          newJob({ idempotencyKey: 'k', input: 'acme-1' }, { tenant: 'acme' }),
+          newJob({ idempotencyKey: 'k', input: 'globex' }, { tenant: 'globex' }),
+          newJob({ idempotencyKey: 'k', input: 'acme-2' }, { tenant: 'acme' }),
+          newJob({ idempotencyKey: 'k', input: 'none' }),
+        ],
+      });
+      assert.deepEqual(
+        results.map((r) => r.created),
+        [true, true, false, true],
+      );
+      assert.equal(results[2]!.job.id, results[0]!.job.id);
+      assert.equal(results[1]!.job.tenant, 'globex');
+      assert.equal(results[1]!.job.input, 'globex');
+      assert.equal(results[3]!.job.tenant, undefined);
+      assert.equal(new Set(results.map((r) => r.job.id)).size, 3);
+    });
+
     it('a key still matches after the job has finished', async ({ backend }) => {
       const job = await enqueueOne(backend, { idempotencyKey: 'once' });
       const claimed = await claimOne(backend);
