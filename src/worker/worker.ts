@@ -291,50 +291,62 @@ export class Worker {
   /**
    * Starts waiting attempts, oldest first (claim order), while there are free slots and their type
    * has room; drops those that lost their lease on the way. Once every slot is taken the rest of
-   * the line is left as it is, so a freed slot costs O(started), not O(prefetch).
+   * the line is left as it is, so a freed slot costs O(started), not O(prefetch). The line is
+   * settled before anything runs: starting a job emits events, and a listener may call stop().
    */
   private dispatch(): void {
-    if (this.waiting.length === 0) return;
+    if (this.waiting.length === 0 || this.currentState !== 'running') return;
+    let free = this.options.concurrency - this.running.value;
+    if (free <= 0) return;
+    const line = this.waiting;
+    const start: Attempt[] = [];
+    const drop: Attempt[] = [];
     const still: Attempt[] = [];
+    const startingByType = new Map<string, number>();
     let i = 0;
-    for (; i < this.waiting.length; i++) {
-      if (this.currentState !== 'running' || this.running.value >= this.options.concurrency) break;
-      const attempt = this.waiting[i]!;
-      if (attempt.aborted) this.dropWaiting(attempt);
-      else if (this.canStart(attempt.job.type)) {
-        this.leaveWaiting(attempt);
-        void this.finishAttempt(attempt, this.runAttempt(attempt));
+    for (; i < line.length && free > 0; i++) {
+      const attempt = line[i]!;
+      const type = attempt.job.type;
+      const starting = startingByType.get(type) ?? 0;
+      if (attempt.aborted) drop.push(attempt);
+      else if (this.hasRoom(type, starting)) {
+        start.push(attempt);
+        startingByType.set(type, starting + 1);
+        free -= 1;
       } else still.push(attempt);
     }
-    this.waiting = i === 0 ? this.waiting : i === this.waiting.length ? still : still.concat(this.waiting.slice(i));
+    this.waiting = i === line.length ? still : still.concat(line.slice(i));
+    this.endWaiting(drop, start);
   }
 
   /** Drops waiting attempts whose lease is gone (cancelled, reported lost, superseded): no write. */
   private dropLostWaiting(): void {
-    if (!this.waiting.some((attempt) => attempt.aborted)) return;
-    this.waiting = this.waiting.filter((attempt) => {
-      if (!attempt.aborted) return true;
-      this.dropWaiting(attempt);
-      return false;
-    });
+    const drop = this.waiting.filter((attempt) => attempt.aborted);
+    if (drop.length === 0) return;
+    this.waiting = this.waiting.filter((attempt) => !attempt.aborted);
+    this.endWaiting(drop, []);
   }
 
-  /** Ends a waiting attempt that lost its lease (reported as job:lost unless it was a shutdown). */
-  private dropWaiting(attempt: Attempt): void {
-    this.leaveWaiting(attempt);
-    const reason = attempt.abortedBy;
-    if (reason) void this.finishAttempt(attempt, this.settle(attempt, { kind: 'aborted', reason }));
+  /**
+   * Takes attempts already out of the line: `drop` end without a write (job:lost unless it was a
+   * shutdown), `start` run.
+   */
+  private endWaiting(drop: Attempt[], start: Attempt[]): void {
+    for (const attempt of [...drop, ...start]) {
+      const type = attempt.job.type;
+      this.waitingByType.set(type, (this.waitingByType.get(type) ?? 1) - 1);
+    }
+    for (const attempt of drop) {
+      const reason = attempt.abortedBy ?? leaseLostReason(attempt.job.id);
+      void this.finishAttempt(attempt, this.settle(attempt, { kind: 'aborted', reason }));
+    }
+    for (const attempt of start) void this.finishAttempt(attempt, this.runAttempt(attempt));
   }
 
-  private leaveWaiting(attempt: Attempt): void {
-    const type = attempt.job.type;
-    this.waitingByType.set(type, (this.waitingByType.get(type) ?? 1) - 1);
-  }
-
-  /** Room under the type's own limit (the caller checked for a free slot). */
-  private canStart(type: string): boolean {
+  /** Room under the type's own limit for one more, with `starting` of it already on their way. */
+  private hasRoom(type: string, starting: number): boolean {
     const limit = this.options.handlers.get(type)?.concurrency ?? Number.POSITIVE_INFINITY;
-    return (this.runningByType.get(type) ?? 0) < limit;
+    return (this.runningByType.get(type) ?? 0) + starting < limit;
   }
 
   /** Takes every waiting attempt out of the line (stop: they are released, never run). */

@@ -162,6 +162,29 @@ describe('Worker prefetch', () => {
     assert.equal((await h.job(running!.id)).status, 'succeeded');
   });
 
+  test('stop() called from a job:started listener hands the rest of the line back and does not hang', {
+    timeout: 10_000,
+  }, async () => {
+    const jobs = await h.enqueue(...Array.from({ length: 6 }, (_, i) => ({ input: i, priority: 10 - i })));
+    const worker = h.worker({ concurrency: 2, prefetch: 4, handlers: { echo: ({ job }: HandlerContext) => job.input } });
+    let stopping: Promise<void> | undefined;
+    // The first start happens inside a dispatch that is starting a second job in the same pass.
+    worker.on('job:started', () => {
+      stopping ??= worker.stop({ graceMs: 1_000 });
+    });
+    await worker.start();
+    while (!stopping) await new Promise((resolve) => setImmediate(resolve));
+    await stopping;
+    const stored = await Promise.all(jobs.map((job) => h.job(job.id)));
+    const statuses = stored.map((job) => job.status);
+    assert.ok(
+      statuses.every((status) => status === 'succeeded' || status === 'queued'),
+      statuses.join(','),
+    );
+    for (const job of stored) if (job.status === 'queued') assert.equal(job.attempts, 0);
+    assert.ok(statuses.filter((status) => status === 'queued').length >= 4, statuses.join(','));
+  });
+
   test('a type with its own concurrency limit is not claimed ahead of it', async (t) => {
     const claim = t.mock.method(h.backend, 'claim');
     const gate = deferred();
