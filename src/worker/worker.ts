@@ -284,6 +284,12 @@ export class Worker {
       void this.finishAttempt(attempt, this.settleUnhandled(attempt));
       return;
     }
+    if (this.currentState !== 'running') {
+      // stop() began meanwhile (a listener of an event above): hand the job straight back.
+      attempt.abort(shutdownReason());
+      void this.finishAttempt(attempt, this.release([job]));
+      return;
+    }
     this.waiting.push(attempt);
     this.waitingByType.set(job.type, (this.waitingByType.get(job.type) ?? 0) + 1);
   }
