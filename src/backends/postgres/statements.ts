@@ -17,6 +17,19 @@ const leaseSet = (leaseMsParam: string, workerIdParam: string) =>
   `status = 'running', lease_token = gen_random_uuid()::text, lease_expires_at = ${NOW} + ${leaseMsParam}::bigint,
          attempts = j.attempts + 1, started_at = ${NOW}, updated_at = ${NOW}, worker_id = ${workerIdParam}, progress = NULL`;
 
+/**
+ * The CTEs that send one notify-payload message from inside a write statement: `payload` joins
+ * `entry` (a wire event, as JSON text) over the rows of `from`, `note` sends it unless it is over
+ * MAX_PAYLOAD_BYTES (the statement reports `note.sent IS NOT NULL AS notified`, and the caller
+ * falls back to the notifier). No rows: no message.
+ */
+const notifyCtes = (entry: string, from: string, channelParam: string, originParam: string) =>
+  `payload AS (
+       SELECT '{"o":' || to_json(${originParam}::text)::text || ',"v":[' || string_agg(${entry}, ',') || ']}' AS p
+       FROM ${from}
+     ),
+     note AS (SELECT pg_notify(${channelParam}::text, p)::text AS sent FROM payload WHERE octet_length(p) <= ${MAX_PAYLOAD_BYTES})`;
+
 /** Matches the batch item's token against the current lease: a stale attempt matches no row. */
 const FENCE = "j.id = l.id AND j.lease_token = l.token AND j.status = 'running'";
 
@@ -60,11 +73,7 @@ export function buildStatements(schema: string) {
        FROM unnest($2::text[], $3::text[], $4::text[]) AS l(id, token, output)
        WHERE ${FENCE}
        RETURNING ${returning}),
-     payload AS (
-       SELECT '{"o":' || to_json($6::text)::text || ',"v":[' || string_agg('["f",' || to_json(id)::text || ']', ',') || ']}' AS p
-       FROM done
-     ),
-     note AS (SELECT pg_notify($5::text, p)::text AS sent FROM payload WHERE octet_length(p) <= ${MAX_PAYLOAD_BYTES})
+     ${notifyCtes(`'["f",' || to_json(id)::text || ']'`, 'done', '$5', '$6')}
      SELECT done.*, note.sent IS NOT NULL AS notified FROM done LEFT JOIN note ON true`;
 
   return {
@@ -88,12 +97,7 @@ export function buildStatements(schema: string) {
       'insert_notify',
       `WITH ins AS (${INSERT} RETURNING j.id, j.queue, j.status, j.created_at, j.run_at),
        per_queue AS (SELECT queue, count(*) AS n FROM ins GROUP BY queue),
-       payload AS (
-         SELECT '{"o":' || to_json($16::text)::text || ',"v":['
-                || string_agg('["e",' || to_json(queue)::text || ',' || n || ']', ',') || ']}' AS p
-         FROM per_queue
-       ),
-       note AS (SELECT pg_notify($15::text, p)::text AS sent FROM payload WHERE octet_length(p) <= ${MAX_PAYLOAD_BYTES})
+       ${notifyCtes(`'["e",' || to_json(queue)::text || ',' || n || ']'`, 'per_queue', '$15', '$16')}
        SELECT ins.id, ins.status, ins.created_at, ins.run_at, note.sent IS NOT NULL AS notified
        FROM ins LEFT JOIN note ON true`,
     ),
