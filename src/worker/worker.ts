@@ -66,9 +66,8 @@ export class Worker {
   /** Handlers running now, in total and per job type: the concurrency slots in use. */
   private readonly running = new InFlightCount();
   private readonly runningByType = new Map<string, number>();
-  /** Attempts claimed ahead of a free slot (prefetch), in claim order, and their count per type. */
+  /** Attempts claimed ahead of a free slot (prefetch), in claim order. */
   private waiting: Attempt[] = [];
-  private readonly waitingByType = new Map<string, number>();
   /** Aborted by stop(): cuts short the claim loop's error backoff. */
   private readonly stopController = new AbortController();
   private loopDone: Promise<void> = Promise.resolve();
@@ -146,10 +145,9 @@ export class Worker {
     this.stopController.abort();
     this.wake.wake();
     // Jobs claimed ahead never started: another worker may take them now, not after the grace.
-    const unstarted = this.takeWaiting();
-    for (const attempt of unstarted) attempt.abort(shutdownReason());
-    const releasedUnstarted = this.release(unstarted.map((attempt) => attempt.job));
-    for (const attempt of unstarted) void this.finishAttempt(attempt, releasedUnstarted);
+    const unstarted = this.waiting;
+    this.waiting = [];
+    this.handBack(unstarted);
     // Jobs waiting in a batching window run now rather than at the end of the window.
     for (const collector of this.collectors.values()) collector.flush();
 
@@ -261,9 +259,13 @@ export class Worker {
    */
   private roomByType(): Map<string, number> {
     const room = new Map<string, number>();
-    for (const [type, definition] of this.options.handlers) {
-      const limit = definition.concurrency ?? Number.POSITIVE_INFINITY;
-      room.set(type, limit - (this.runningByType.get(type) ?? 0) - (this.waitingByType.get(type) ?? 0));
+    for (const [type, { concurrency }] of this.options.handlers) {
+      if (concurrency === undefined) {
+        room.set(type, Number.POSITIVE_INFINITY);
+        continue;
+      }
+      const waiting = this.waiting.reduce((n, attempt) => n + (attempt.job.type === type ? 1 : 0), 0);
+      room.set(type, concurrency - (this.runningByType.get(type) ?? 0) - waiting);
     }
     return room;
   }
@@ -284,14 +286,9 @@ export class Worker {
       void this.finishAttempt(attempt, this.settleUnhandled(attempt));
       return;
     }
-    if (this.currentState !== 'running') {
-      // stop() began meanwhile (a listener of an event above): hand the job straight back.
-      attempt.abort(shutdownReason());
-      void this.finishAttempt(attempt, this.release([job]));
-      return;
-    }
-    this.waiting.push(attempt);
-    this.waitingByType.set(job.type, (this.waitingByType.get(job.type) ?? 0) + 1);
+    // stop() may have begun meanwhile (a listener of an event above): then the job goes straight back.
+    if (this.currentState === 'running') this.waiting.push(attempt);
+    else this.handBack([attempt]);
   }
 
   /**
@@ -327,9 +324,11 @@ export class Worker {
 
   /** Drops waiting attempts whose lease is gone (cancelled, reported lost, superseded): no write. */
   private dropLostWaiting(): void {
-    const drop = this.waiting.filter((attempt) => attempt.aborted);
+    const kept: Attempt[] = [];
+    const drop: Attempt[] = [];
+    for (const attempt of this.waiting) (attempt.aborted ? drop : kept).push(attempt);
     if (drop.length === 0) return;
-    this.waiting = this.waiting.filter((attempt) => !attempt.aborted);
+    this.waiting = kept;
     this.endWaiting(drop, []);
   }
 
@@ -338,10 +337,6 @@ export class Worker {
    * shutdown), `start` run.
    */
   private endWaiting(drop: Attempt[], start: Attempt[]): void {
-    for (const attempt of [...drop, ...start]) {
-      const type = attempt.job.type;
-      this.waitingByType.set(type, (this.waitingByType.get(type) ?? 1) - 1);
-    }
     for (const attempt of drop) {
       const reason = attempt.abortedBy ?? leaseLostReason(attempt.job.id);
       void this.finishAttempt(attempt, this.settle(attempt, { kind: 'aborted', reason }));
@@ -355,12 +350,12 @@ export class Worker {
     return (this.runningByType.get(type) ?? 0) + starting < limit;
   }
 
-  /** Takes every waiting attempt out of the line (stop: they are released, never run). */
-  private takeWaiting(): Attempt[] {
-    const taken = this.waiting;
-    this.waiting = [];
-    this.waitingByType.clear();
-    return taken;
+  /** Attempts out of the line that never started go back to the queue (stop), attempt not counted. */
+  private handBack(attempts: Attempt[]): void {
+    if (attempts.length === 0) return;
+    for (const attempt of attempts) attempt.abort(shutdownReason());
+    const released = this.release(attempts.map((attempt) => attempt.job));
+    for (const attempt of attempts) void this.finishAttempt(attempt, released);
   }
 
   /** Awaits an attempt's work, then forgets the attempt. Never rejects. */
