@@ -32,10 +32,24 @@ export class EnqueueCoalescer {
   ) {}
 
   enqueue(job: NewJob): Promise<EnqueueResult> {
-    return new Promise((resolve, reject) => {
-      this.pending.push({ job, resolve, reject });
-      if (!this.writing) this.flush();
-    });
+    if (this.writing) return new Promise((resolve, reject) => this.pending.push({ job, resolve, reject }));
+    // Nothing in flight: this job is written by itself at once, with no bookkeeping of its own.
+    const written = this.start([job]);
+    return written.then((results) => results[0] ?? Promise.reject(missingResult(job)));
+  }
+
+  /** Starts a write; when it settles, the jobs that arrived meanwhile go in the next one. */
+  private start(jobs: NewJob[]): Promise<EnqueueResult[]> {
+    this.writing = true;
+    let written: Promise<EnqueueResult[]>;
+    try {
+      written = this.write(jobs);
+    } catch (error) {
+      written = Promise.reject(error);
+    }
+    const next = () => this.flush();
+    written.then(next, next);
+    return written;
   }
 
   private flush(): void {
@@ -45,26 +59,21 @@ export class EnqueueCoalescer {
       this.onIdle();
       return;
     }
-    this.writing = true;
-    let written: Promise<EnqueueResult[]>;
-    try {
-      written = this.write(batch.map((pending) => pending.job));
-    } catch (error) {
-      written = Promise.reject(error);
-    }
-    written
-      .then(
-        (results) => {
-          batch.forEach((pending, i) => {
-            const result = results[i];
-            if (result) pending.resolve(result);
-            else pending.reject(new Error(`the backend returned no result for job ${pending.job.id}`));
-          });
-        },
-        (error: unknown) => {
-          for (const pending of batch) pending.reject(error);
-        },
-      )
-      .finally(() => this.flush());
+    this.start(batch.map((pending) => pending.job)).then(
+      (results) => {
+        batch.forEach((pending, i) => {
+          const result = results[i];
+          if (result) pending.resolve(result);
+          else pending.reject(missingResult(pending.job));
+        });
+      },
+      (error: unknown) => {
+        for (const pending of batch) pending.reject(error);
+      },
+    );
   }
+}
+
+function missingResult(job: NewJob): Error {
+  return new Error(`the backend returned no result for job ${job.id}`);
 }
