@@ -11,7 +11,11 @@ export class Child {
   readonly exited: Promise<number | null>;
 
   constructor(script: string, args: object) {
-    this.proc = spawn(process.execPath, ['--import', 'tsx', `bench/child/${script}`, JSON.stringify(args)], {
+    // SLUICE_BENCH_CHILD_PROF=DIR writes a CPU profile of every child there (node refuses
+    // --cpu-prof in NODE_OPTIONS, and the children are where the workers of scale-out run).
+    const profile = process.env.SLUICE_BENCH_CHILD_PROF;
+    const flags = profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : [];
+    this.proc = spawn(process.execPath, [...flags, '--import', 'tsx', `bench/child/${script}`, JSON.stringify(args)], {
       cwd: REPO_ROOT,
       stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
     });

@@ -175,11 +175,15 @@ export interface ReleaseParams {
   items: LeaseRef[];
 }
 
-export interface SettleOutcome {
-  id: string;
-  /** `lease_lost`: the token was not current; nothing was written. */
-  result: 'ok' | 'lease_lost';
-}
+/**
+ * How one settlement went:
+ * - `ok`: written as asked;
+ * - `lease_lost`: the token was not current; nothing was written;
+ * - `failed` (complete only): the attempt ended, but the store could not keep its output (over the
+ *   store's size limit), so the job ended `failed` with `error`, permanently. Callers learn it here
+ *   rather than from a `job:finished` listener, which would make every completion read rows back.
+ */
+export type SettleOutcome = { id: string; result: 'ok' | 'lease_lost' } | { id: string; result: 'failed'; error: JobError };
 
 export interface ProgressParams extends LeaseRef {
   progress: unknown;

@@ -4,8 +4,8 @@ import { withRetries } from './with-retries.js';
 
 type CompleteItem = CompleteParams['items'][number];
 
-/** How one settlement ended: written, fenced out (`lease_lost`), or not written (backend error). */
-export type SettleResult = SettleOutcome['result'] | 'error';
+/** How one settlement ended: the backend's outcome, or `error` when it could not be written at all. */
+export type SettleResult = SettleOutcome | { id: string; result: 'error' };
 
 interface Pending<T> {
   item: T;
@@ -93,11 +93,11 @@ export class SettleBatcher {
         backoff: this.options.backoff,
         onError: (error) => this.options.onError(error),
       });
-      const resultById = new Map(outcomes.map((outcome) => [outcome.id, outcome.result]));
-      for (const pending of batch) pending.resolve(resultById.get(pending.item.id) ?? 'lease_lost');
+      const byId = new Map(outcomes.map((outcome) => [outcome.id, outcome]));
+      for (const pending of batch) pending.resolve(byId.get(pending.item.id) ?? { id: pending.item.id, result: 'lease_lost' });
     } catch {
       // Given up: the lease runs out and the job is reclaimed and run again (at-least-once).
-      for (const pending of batch) pending.resolve('error');
+      for (const pending of batch) pending.resolve({ id: pending.item.id, result: 'error' });
     }
   }
 }

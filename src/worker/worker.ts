@@ -421,10 +421,13 @@ export class Worker {
       return;
     }
     if (outcome.kind === 'succeeded') {
-      const result = await this.settler.complete({ ...attempt.lease, output: outcome.output });
-      if (result === 'ok')
+      const settled = await this.settler.complete({ ...attempt.lease, output: outcome.output });
+      if (settled.result === 'ok')
         this.emitter.emit('job:succeeded', { job, output: outcome.output, durationMs: this.durationOf(attempt) });
-      else if (result === 'lease_lost') this.emitter.emit('job:lost', { job, reason: leaseLostReason(job.id) });
+      else if (settled.result === 'failed')
+        // The store could not keep the output: the job ended failed, and listeners hear it as such.
+        this.emitter.emit('job:failed', { job, error: settled.error, durationMs: this.durationOf(attempt) });
+      else if (settled.result === 'lease_lost') this.emitter.emit('job:lost', { job, reason: leaseLostReason(job.id) });
       return;
     }
     const decision = decideFailure(job, outcome.error, this.options.random);
@@ -438,7 +441,7 @@ export class Worker {
 
   private async settleFailure(attempt: Attempt, failure: DistributiveOmit<FailItem, keyof LeaseRef>): Promise<void> {
     const job = attempt.job;
-    const result = await this.settler.fail({ ...attempt.lease, ...failure });
+    const { result } = await this.settler.fail({ ...attempt.lease, ...failure });
     if (result === 'lease_lost') {
       this.emitter.emit('job:lost', { job, reason: leaseLostReason(job.id) });
     } else if (result === 'ok') {

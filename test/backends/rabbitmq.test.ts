@@ -22,6 +22,7 @@ import { RedisBackend } from '../../src/backends/redis/redis-backend.js';
 import { openSqliteBackend } from '../../src/backends/sqlite/sqlite-backend.js';
 import type { Backend } from '../../src/core/backend.js';
 import { ErrorCodes } from '../../src/core/errors.js';
+import type { ClaimedJob, Job } from '../../src/core/job.js';
 import { toNewJob } from '../../src/core/new-job.js';
 import { type BackendFactory, runConformance } from '../conformance/index.js';
 import type { FakeClock } from '../helpers/fake-clock.js';
@@ -82,12 +83,15 @@ async function dropQueues(names: string[], exchanges: string[] = []): Promise<vo
 type StoreKind = 'sqlite' | 'redis' | 'postgres';
 
 /** A store of its own for one test: a temp SQLite file, a Redis key prefix or a PostgreSQL schema. */
-function storeRig(kind: StoreKind): { open(clock?: FakeClock): Promise<Backend>; path: string; cleanup(): Promise<void> } {
+function storeRig(
+  kind: StoreKind,
+  maxOutputBytes?: number,
+): { open(clock?: FakeClock): Promise<Backend>; path: string; cleanup(): Promise<void> } {
   if (kind === 'redis') {
     const prefix = `sluicetest-${randomUUID()}`;
     return {
       path: '',
-      open: (clock) => RedisBackend.open({ url: redisUrl, prefix, warn: quiet, ...(clock ? { clock } : {}) }),
+      open: (clock) => RedisBackend.open({ url: redisUrl, prefix, warn: quiet, maxOutputBytes, ...(clock ? { clock } : {}) }),
       cleanup: () => dropRedisPrefix(redisUrl, prefix),
     };
   }
@@ -109,8 +113,10 @@ function storeRig(kind: StoreKind): { open(clock?: FakeClock): Promise<Backend>;
 }
 
 /** A transport over a store of its own (SQLite unless said), on its own queue prefix; `cleanup` removes all. */
-async function rig(options: { clock?: FakeClock; extra?: Partial<RabbitmqBackendOptions>; store?: StoreKind } = {}) {
-  const storage = storeRig(options.store ?? 'sqlite');
+async function rig(
+  options: { clock?: FakeClock; extra?: Partial<RabbitmqBackendOptions>; store?: StoreKind; maxOutputBytes?: number } = {},
+) {
+  const storage = storeRig(options.store ?? 'sqlite', options.maxOutputBytes);
   const prefix = `sluicetest-${randomUUID()}`;
   const opened: RabbitmqBackend[] = [];
   const open = async (extra: Partial<RabbitmqBackendOptions> = {}): Promise<RabbitmqBackend> => {
@@ -239,6 +245,42 @@ describe('rabbitmq adapter', { skip }, () => {
     }
   });
 
+  test('during a backlog the relay republishes only what the prefetch windows cannot account for', async () => {
+    const r = await rig({ extra: { relayIntervalMs: 60_000, relayMinAgeMs: 0, minPrefetch: 10 } });
+    try {
+      const backend = r.backend;
+      const relayed: string[] = [];
+      const internals = backend as unknown as {
+        publishJobs(jobs: Job[]): Promise<void>;
+        relay(queues: string[], minAgeMs: number): Promise<void>;
+      };
+      const publish = internals.publishJobs.bind(backend);
+      await backend.enqueue({ jobs: Array.from({ length: 30 }, () => toNewJob({ type: 'noop' })) });
+      const claimed = await claimDelivered(backend);
+      // The consumer's window refills behind the claim: wait until it holds its 10 deliveries.
+      const ready = 30 - 1 - 10;
+      await waitUntil(async () => (await messagesIn(workQueueName(r.prefix, 'default'))) === ready);
+      internals.publishJobs = (jobs) => {
+        relayed.push(...jobs.map((job) => job.id));
+        return publish(jobs);
+      };
+
+      // 29 waiting in the store, 19 ready in the broker, 10 in the window: nothing is lost.
+      await internals.relay(['default'], 0);
+      assert.equal(relayed.length, 0, `relayed ${relayed.length} jobs the broker still holds`);
+
+      // Written to the store behind the transport's back (a crash before the publish): 12 lost.
+      const store = await openSqliteBackend({ path: r.path });
+      const lost = await store.enqueue({ jobs: Array.from({ length: 12 }, () => toNewJob({ type: 'noop' })) });
+      await store.close();
+      await internals.relay(['default'], 0);
+      assert.deepEqual(relayed.sort(), lost.map((l) => l.job.id).sort());
+      assert.ok(!relayed.includes(claimed.id));
+    } finally {
+      await r.cleanup();
+    }
+  });
+
   test('a retry goes through a wait queue and comes back when its delay ran out', { timeout: 20_000 }, async () => {
     const r = await rig({ extra: { relayIntervalMs: 60_000, claimMaxWaitMs: 3_000, claimSettleMs: 3_000 } });
     try {
@@ -341,30 +383,58 @@ describe('rabbitmq adapter', { skip }, () => {
     }
   });
 
+  test('a completion whose output the store refuses ends failed: the outcome says so and a copy is dead-lettered', {
+    skip: redisSkip,
+  }, async () => {
+    const r = await rig({ store: 'redis', maxOutputBytes: 64 });
+    try {
+      const { backend, prefix } = r;
+      const [{ job } = assert.fail()] = await backend.enqueue({ jobs: [toNewJob({ type: 'noop', input: 'big' })] });
+      const leased = await claimDelivered(backend);
+      const outcomes = await backend.complete({
+        items: [{ id: job.id, leaseToken: leased.leaseToken, output: 'x'.repeat(200) }],
+      });
+      assert.equal(outcomes.length, 1);
+      const [outcome] = outcomes;
+      assert.equal(outcome?.result, 'failed');
+      assert.equal(outcome?.result === 'failed' ? outcome.error.code : undefined, ErrorCodes.payloadTooLarge);
+      const dead = await getAll(deadQueueName(prefix, 'default'));
+      assert.deepEqual(
+        dead.map((m) => [m.body.id, m.body.status, m.body.error.code]),
+        [[job.id, 'failed', ErrorCodes.payloadTooLarge]],
+      );
+    } finally {
+      await r.cleanup();
+    }
+  });
+
+  test('complete leaves the store without a job:finished listener (which would make it read rows back)', async () => {
+    const r = await rig();
+    try {
+      const { backend } = r;
+      const store = (backend as unknown as { store: Backend }).store;
+      const listening: number[] = [];
+      const complete = store.complete.bind(store);
+      store.complete = (params) => {
+        listening.push(store.events.listenerCount('job:finished'));
+        return complete(params);
+      };
+      const [{ job } = assert.fail()] = await backend.enqueue({ jobs: [toNewJob({ type: 'noop' })] });
+      const leased = await claimDelivered(backend);
+      const [outcome] = await backend.complete({ items: [{ id: job.id, leaseToken: leased.leaseToken, output: 1 }] });
+      assert.equal(outcome?.result, 'ok');
+      assert.deepEqual(listening, [0]);
+      assert.equal((await backend.get({ id: job.id }))?.status, 'succeeded');
+    } finally {
+      await r.cleanup();
+    }
+  });
+
   test('a job that ends failed is copied to PREFIX.dlx -> PREFIX.QUEUE.dead; redrive leaves the copy', async () => {
     const r = await rig();
     try {
       const { backend, prefix } = r;
-      // A claim waits only briefly for the broker's delivery; on a busy machine the message may
-      // arrive later, announced by a (remote) jobs:enqueued event: wait for it and claim again.
-      const claimOne = async (leaseMs = 10_000) => {
-        for (let tries = 0; tries < 20; tries++) {
-          const delivered = new Promise<void>((resolve) => {
-            const off = backend.events.on('jobs:enqueued', () => {
-              off();
-              resolve();
-            });
-            setTimeout(() => {
-              off();
-              resolve();
-            }, 500).unref();
-          });
-          const [job] = await backend.claim({ queues: ['default'], limit: 1, leaseMs, workerId: 'w' });
-          if (job) return job;
-          await delivered;
-        }
-        return assert.fail('no job was delivered after 20 claims');
-      };
+      const claimOne = (leaseMs?: number) => claimDelivered(backend, leaseMs);
       const error = { code: 'E_BOOM', message: 'boom' };
       const [{ job: a } = assert.fail()] = await backend.enqueue({ jobs: [toNewJob({ type: 'noop', input: 'a' })] });
       // A retry is not an end: no copy.
@@ -518,6 +588,30 @@ interface BrokerCopy {
   exchange: string;
 }
 
+/**
+ * Claims one job of `default`. A claim waits only briefly for the broker's delivery; on a busy
+ * machine the message may arrive later, announced by a (remote) jobs:enqueued event: this waits for
+ * it and claims again.
+ */
+async function claimDelivered(backend: RabbitmqBackend, leaseMs = 10_000): Promise<ClaimedJob> {
+  for (let tries = 0; tries < 20; tries++) {
+    const delivered = new Promise<void>((resolve) => {
+      const off = backend.events.on('jobs:enqueued', () => {
+        off();
+        resolve();
+      });
+      setTimeout(() => {
+        off();
+        resolve();
+      }, 500).unref();
+    });
+    const [job] = await backend.claim({ queues: ['default'], limit: 1, leaseMs, workerId: 'w' });
+    if (job) return job;
+    await delivered;
+  }
+  return assert.fail('no job was delivered after 20 claims');
+}
+
 async function getAll(queue: string): Promise<BrokerCopy[]> {
   const model = await connect(url);
   try {
@@ -538,6 +632,15 @@ async function getAll(queue: string): Promise<BrokerCopy[]> {
     return out;
   } finally {
     await model.close();
+  }
+}
+
+/** Polls an external condition (the broker's counters have no event) until it holds, 5 s at most. */
+async function waitUntil(condition: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + 5_000;
+  while (!(await condition())) {
+    if (Date.now() > deadline) assert.fail('condition not met within 5 s');
+    await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
 

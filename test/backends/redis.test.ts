@@ -171,8 +171,11 @@ describe('redis adapter', { skip }, () => {
           ],
         });
         assert.deepEqual(
-          outcomes.map((o) => o.result),
-          ['ok', 'ok'],
+          outcomes.map((o) => [o.id, o.result, o.result === 'failed' ? o.error.code : undefined]),
+          [
+            [big.id, 'failed', ErrorCodes.payloadTooLarge],
+            [small.id, 'ok', undefined],
+          ],
         );
         const failed = await backend.get({ id: big.id });
         assert.equal(failed?.status, 'failed');

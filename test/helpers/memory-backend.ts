@@ -83,9 +83,12 @@ export class MemoryBackend implements Backend {
   /** Queues ever paused or resumed: stats lists them even without jobs. */
   private readonly flaggedQueues = new Set<string>();
   private closed = false;
+  /** Largest output (bytes of JSON) a completion may store; a larger one fails the job, as on Redis. */
+  private readonly maxOutputBytes: number;
 
-  constructor(options: { clock: Clock }) {
+  constructor(options: { clock: Clock; maxOutputBytes?: number }) {
     this.clock = options.clock;
+    this.maxOutputBytes = options.maxOutputBytes ?? Number.POSITIVE_INFINITY;
   }
 
   async enqueue(params: EnqueueParams): Promise<EnqueueResult[]> {
@@ -209,12 +212,22 @@ export class MemoryBackend implements Backend {
       if (!stored) return { id: item.id, result: 'lease_lost' };
       delete stored.lease;
       const job = stored.job;
-      job.status = 'succeeded';
-      job.output = structuredClone(item.output);
+      const bytes = Buffer.byteLength(JSON.stringify(item.output ?? null));
+      const tooLarge =
+        bytes > this.maxOutputBytes
+          ? { code: ErrorCodes.payloadTooLarge, message: `the output is ${bytes} bytes of JSON`, permanent: true }
+          : undefined;
+      if (tooLarge) {
+        job.status = 'failed';
+        job.error = tooLarge;
+      } else {
+        job.status = 'succeeded';
+        job.output = structuredClone(item.output);
+      }
       job.finishedAt = now;
       job.updatedAt = now;
       events.push({ name: 'job:finished', payload: { job: copyJob(job) } });
-      return { id: item.id, result: 'ok' };
+      return tooLarge ? { id: item.id, result: 'failed', error: tooLarge } : { id: item.id, result: 'ok' };
     });
     this.emitAll(events);
     return outcomes;

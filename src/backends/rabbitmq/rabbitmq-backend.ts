@@ -396,11 +396,16 @@ export class RabbitmqBackend implements Backend {
   }
 
   async complete(params: CompleteParams): Promise<SettleOutcome[]> {
-    // A completion can still end `failed` (an output over the store's size limit).
-    return this.deadLettering(
-      () => this.store.complete(params),
-      params.items.map((item) => item.id),
-    );
+    const outcomes = await this.store.complete(params);
+    // A completion can still end `failed` (an output over the store's size limit): the outcome says
+    // so. Not a job:finished listener: while one is attached, the store reads back every row it
+    // finishes, and a PostgreSQL store every row other processes finish too.
+    const failed = outcomes.filter((outcome) => outcome.result === 'failed');
+    if (failed.length > 0) {
+      const jobs = await Promise.all(failed.map(({ id }) => this.store.get({ id })));
+      await this.publishDead(jobs.filter((job): job is Job => job?.status === 'failed'));
+    }
+    return outcomes;
   }
 
   async fail(params: FailParams): Promise<SettleOutcome[]> {
@@ -435,7 +440,7 @@ export class RabbitmqBackend implements Backend {
       await this.stopConsuming(params.queue);
     } else {
       // Deliveries dropped while it was paused (here or elsewhere) come back through the relay.
-      await this.relay([params.queue], 0);
+      await this.relay([params.queue], 0, true);
     }
   }
 
@@ -628,13 +633,20 @@ export class RabbitmqBackend implements Backend {
 
   /**
    * The outbox relay: for each waiting queue (not paused) whose broker queue holds fewer ready
-   * messages than the store has waiting jobs, republish the waiting jobs older than the minimum age.
-   * Store-side it needs nothing but the port (stats, list); duplicates are harmless.
+   * messages than the store has waiting jobs, republish waiting jobs older than the minimum age.
+   * Store-side it needs nothing but the port (stats, list); duplicates are harmless (fenced).
+   *
+   * A shortfall is not yet a loss: deliveries sit unacked in consumers' prefetch windows until they
+   * are leased, and the broker counts those as not ready while the store still has them waiting.
+   * So a pass republishes only what the shortfall exceeds those windows by, or, once the broker has
+   * nothing ready left to deliver, every stale waiting job (at most a window's worth of them can be
+   * in flight). Without this margin every pass during a backlog would republish thousands of jobs
+   * the broker still holds, and list the whole backlog to find them. `force` (resume) skips it.
    */
-  private relay(queues: string[] | undefined, minAgeMs = this.options.relayMinAgeMs): Promise<void> {
+  private relay(queues: string[] | undefined, minAgeMs = this.options.relayMinAgeMs, force = false): Promise<void> {
     if (this.relaying) return this.relaying;
     this.lastRelayAt = Date.now();
-    this.relaying = this.relayOnce(queues, minAgeMs)
+    this.relaying = this.relayOnce(queues, minAgeMs, force)
       .catch((error) => this.warn(`outbox relay failed: ${(error as Error).message}`))
       .finally(() => {
         this.relaying = undefined;
@@ -642,7 +654,7 @@ export class RabbitmqBackend implements Backend {
     return this.relaying;
   }
 
-  private async relayOnce(queues: string[] | undefined, minAgeMs: number): Promise<void> {
+  private async relayOnce(queues: string[] | undefined, minAgeMs: number, force: boolean): Promise<void> {
     const link = this.link;
     if (!link || this.closed) return;
     const stats = await this.store.stats();
@@ -651,15 +663,23 @@ export class RabbitmqBackend implements Backend {
       if (queues !== undefined && !queues.includes(entry.name)) continue;
       if (entry.paused || entry.counts.queued === 0) continue;
       await this.declareWork(link, entry.name);
-      const { messageCount } = await link.pub.checkQueue(workQueueName(this.prefix, entry.name));
-      if (messageCount >= entry.counts.queued) continue;
+      const { messageCount, consumerCount } = await link.pub.checkQueue(workQueueName(this.prefix, entry.name));
+      const budget = relayBudget({
+        waiting: entry.counts.queued,
+        ready: messageCount,
+        consumerCount,
+        prefetch: this.prefetch,
+        force,
+      });
+      if (budget === 0) continue;
       const stale: Job[] = [];
       let cursor: string | undefined;
       do {
         const page = await this.store.list({ queue: entry.name, status: 'queued', limit: 500, cursor });
         for (const job of page.jobs) if (now - Math.max(job.runAt, job.updatedAt) >= minAgeMs) stale.push(job);
         cursor = page.nextCursor;
-      } while (cursor !== undefined && stale.length < RELAY_MAX_PER_QUEUE);
+      } while (cursor !== undefined && stale.length < budget);
+      stale.length = Math.min(stale.length, budget);
       // Due now, whatever runAt said when it was written: straight to the work queue.
       await this.publishJobs(stale.map((job) => ({ ...job, runAt: Math.min(job.runAt, now) })));
     }
@@ -818,6 +838,24 @@ export class RabbitmqBackend implements Backend {
 /** Opens the RabbitMQ transport over the given store. */
 export async function openRabbitmqBackend(options: RabbitmqBackendOptions): Promise<Backend> {
   return RabbitmqBackend.open(options);
+}
+
+/**
+ * How many stale waiting jobs one relay pass may republish to a queue (see `relay`): the shortfall
+ * of ready messages beyond what the consumers' prefetch windows can hold unacked (this handle's
+ * window standing in for each consumer's), or up to the pass maximum once nothing is ready.
+ */
+export function relayBudget(q: {
+  waiting: number;
+  ready: number;
+  consumerCount: number;
+  prefetch: number;
+  force: boolean;
+}): number {
+  const shortfall = q.waiting - q.ready;
+  if (shortfall <= 0) return 0;
+  if (q.force || q.ready === 0) return Math.min(shortfall, RELAY_MAX_PER_QUEUE);
+  return Math.min(Math.max(0, shortfall - q.consumerCount * q.prefetch), RELAY_MAX_PER_QUEUE);
 }
 
 /** Acks and nacks on a channel that has since closed throw; the broker has requeued those already. */

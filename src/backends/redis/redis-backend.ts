@@ -386,28 +386,44 @@ export class RedisBackend implements Backend {
     // Reading finished jobs back costs a transfer per job; only pay it when someone listens.
     const wantRows = this.events.listenerCount('job:finished') > 0;
     const { byQueue } = groupLeases(items);
+    // Outputs over the size limit end their job failed instead: the outcome says so.
+    const tooLarge = new Map<string, JobError>();
     const replies = await this.guard(() =>
       this.pipeline(
         [...byQueue].map(([queue, group]) => [
           'sluiceComplete',
           queue,
-          [wantRows ? '1' : '0', ...group.flatMap((item) => [item.id, item.leaseToken, ...this.outputArgs(item.output)])],
+          [
+            wantRows ? '1' : '0',
+            ...group.flatMap((item) => {
+              // 's' stores the output; 'x' ends the job failed with the error instead.
+              const text = jsonArg(item.output);
+              const error = this.outputTooLarge(text);
+              if (error === undefined) return [item.id, item.leaseToken, 's', text];
+              tooLarge.set(item.id, error);
+              return [item.id, item.leaseToken, 'x', JSON.stringify(error)];
+            }),
+          ],
         ]),
       ),
     );
-    const ok = new Set<string>();
+    const written = new Set<string>();
     const finished: Job[] = [];
     [...byQueue.values()].forEach((group, i) => {
       const reply = replies[i] as unknown[];
       group.forEach((item, j) => {
         const entry = reply[j + 1];
         if (entry === 0) return;
-        ok.add(item.id);
+        written.add(item.id);
         if (Array.isArray(entry)) finished.push(rowToJob(entry as JobRow));
       });
     });
     for (const job of finished) this.events.emit('job:finished', { job });
-    return items.map((item) => ({ id: item.id, result: ok.has(item.id) ? 'ok' : 'lease_lost' }));
+    return items.map((item): SettleOutcome => {
+      if (!written.has(item.id)) return { id: item.id, result: 'lease_lost' };
+      const error = tooLarge.get(item.id);
+      return error === undefined ? { id: item.id, result: 'ok' } : { id: item.id, result: 'failed', error };
+    });
   }
 
   async fail({ items }: FailParams): Promise<SettleOutcome[]> {
@@ -723,17 +739,15 @@ export class RedisBackend implements Backend {
     return queues.sort();
   }
 
-  /** Arguments that turn an output into a completion, or into a permanent failure when too large. */
-  private outputArgs(output: unknown): [string, string] {
-    const text = jsonArg(output);
+  /** The error that ends a job whose output is too large to store, or undefined when it fits. */
+  private outputTooLarge(text: string): JobError | undefined {
     const bytes = Buffer.byteLength(text);
-    if (bytes <= this.maxOutputBytes) return ['s', text];
-    const error: JobError = {
+    if (bytes <= this.maxOutputBytes) return undefined;
+    return {
       code: ErrorCodes.payloadTooLarge,
       message: `the output is ${bytes} bytes of JSON; the Redis backend stores at most ${this.maxOutputBytes} (maxOutputBytes)`,
       permanent: true,
     };
-    return ['x', JSON.stringify(error)];
   }
 
   /** The shared leading arguments of every script (see lua.ts). */

@@ -22,9 +22,9 @@ export interface Harness {
   cleanup(): Promise<void>;
 }
 
-export function makeHarness(): Harness {
+export function makeHarness(options: { maxOutputBytes?: number } = {}): Harness {
   const clock = new FakeClock();
-  const backend = new MemoryBackend({ clock });
+  const backend = new MemoryBackend({ clock, ...options });
   const workers: Worker[] = [];
   return {
     clock,

@@ -26,6 +26,25 @@ describe('Worker outcomes', () => {
     assert.equal(stored.attempts, 1);
   });
 
+  test('an output the backend cannot store ends the job failed, and the worker says failed, not succeeded', async () => {
+    const small = makeHarness({ maxOutputBytes: 16 });
+    try {
+      const [job] = await small.enqueue({});
+      const worker = small.worker({ handlers: { echo: () => 'x'.repeat(100) } });
+      const failed = worker.once('job:failed');
+      const succeeded: unknown[] = [];
+      worker.on('job:succeeded', (event) => succeeded.push(event));
+      await worker.start();
+      const event = await failed;
+      assert.equal(event.job.id, job!.id);
+      assert.equal(event.error.code, ErrorCodes.payloadTooLarge);
+      assert.deepEqual(succeeded, []);
+      assert.equal((await small.job(job!.id)).status, 'failed');
+    } finally {
+      await small.cleanup();
+    }
+  });
+
   test('progress is recorded on the job while it runs', async () => {
     const [job] = await h.enqueue({});
     const recorded = deferred();
