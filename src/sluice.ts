@@ -169,8 +169,9 @@ export class Sluice {
           (error: unknown) => finish(error),
         );
       };
-      const unsubscribe = this.backend.events.on('job:finished', ({ job }) => {
-        if (job.id === id) check();
+      // By id: a job:finished listener would make the backend read back every finished row.
+      const unsubscribe = this.backend.events.on('job:ended', (ended) => {
+        if (ended.id === id) check();
       });
       const onAbort = () => finish(options.signal?.reason ?? new SluiceError(ErrorCodes.cancelled, 'wait aborted'));
       if (options.signal?.aborted) return onAbort();

@@ -119,14 +119,18 @@ export function createMetrics(source: MetricsSource, options: MetricsOptions = {
     backend.events.on('jobs:enqueued', ({ queue, count, remote }) => {
       if (!remote) enqueued.inc({ queue }, count);
     }),
-    backend.events.on('job:finished', ({ job, remote }) => {
-      if (remote) return;
-      const labels = { queue: job.queue, type: job.type, status: job.status };
-      finished.inc(labels);
-      if (job.startedAt !== undefined && job.finishedAt !== undefined) {
-        runSeconds.observe(labels, Math.max(0, job.finishedAt - job.startedAt) / 1000);
-      }
-    }),
+    // Local only: the backend then has no reason to fetch jobs other processes finished.
+    backend.events.on(
+      'job:finished',
+      ({ job }) => {
+        const labels = { queue: job.queue, type: job.type, status: job.status };
+        finished.inc(labels);
+        if (job.startedAt !== undefined && job.finishedAt !== undefined) {
+          runSeconds.observe(labels, Math.max(0, job.finishedAt - job.startedAt) / 1000);
+        }
+      },
+      { local: true },
+    ),
   ];
 
   let closed = false;

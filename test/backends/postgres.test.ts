@@ -7,6 +7,7 @@ import { buildStatements } from '../../src/backends/postgres/statements.js';
 import type { Backend } from '../../src/core/backend.js';
 import { ErrorCodes } from '../../src/core/errors.js';
 import type { SluiceEventMap, SluiceEventName } from '../../src/core/events.js';
+import type { Job } from '../../src/core/job.js';
 import { toNewJob } from '../../src/core/new-job.js';
 import { Sluice } from '../../src/sluice.js';
 import { runConformance } from '../conformance/index.js';
@@ -207,6 +208,34 @@ describe('postgres adapter', { skip }, () => {
     } finally {
       Date.now = realNow;
       await backend.close();
+    }
+  });
+
+  test('a handle whose job:finished listeners are all local reads no rows back for relayed finishes: it hears job:ended', async () => {
+    const s = schema();
+    const a = await openPostgresBackend({ url: PG_URL, schema: s });
+    const b = await openPostgresBackend({ url: PG_URL, schema: s });
+    try {
+      const reads: string[][] = [];
+      const internals = b as unknown as { readJobs(ids: string[]): Promise<Job[]> };
+      const readJobs = internals.readJobs.bind(b);
+      internals.readJobs = (ids) => {
+        reads.push(ids);
+        return readJobs(ids);
+      };
+      const heardLocally: string[] = [];
+      b.events.on('job:finished', ({ job }) => heardLocally.push(job.id), { local: true });
+      await a.enqueue({ jobs: [toNewJob({ type: 'noop', queue: 'ended' })] });
+      const [claimed] = await a.claim({ queues: ['ended'], limit: 1, leaseMs: 30_000, workerId: 'w' });
+      assert.ok(claimed);
+      const ended = nextEvent(b, 'job:ended', (p) => p.id === claimed.id);
+      await a.complete({ items: [{ id: claimed.id, leaseToken: claimed.leaseToken, output: 1 }] });
+      assert.deepEqual(await ended, { id: claimed.id, remote: true });
+      assert.deepEqual(reads, []);
+      assert.deepEqual(heardLocally, []);
+    } finally {
+      await a.close();
+      await b.close();
     }
   });
 

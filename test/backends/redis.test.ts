@@ -189,6 +189,27 @@ describe('redis adapter', { skip }, () => {
     );
   });
 
+  test('a handle whose job:finished listeners are all local hears relayed finishes as job:ended only', async () => {
+    const prefix = freshPrefix();
+    const a = await RedisBackend.open({ url, prefix, warn: quiet });
+    const b = await RedisBackend.open({ url, prefix, warn: quiet });
+    try {
+      const heardLocally: string[] = [];
+      b.events.on('job:finished', ({ job }) => heardLocally.push(job.id), { local: true });
+      await a.enqueue({ jobs: [toNewJob({ type: 'noop', queue: 'ended' })] });
+      const [claimed] = await a.claim({ queues: ['ended'], limit: 1, leaseMs: 10_000, workerId: 'w' });
+      assert.ok(claimed);
+      const ended = new Promise((resolve) => b.events.on('job:ended', resolve));
+      await a.complete({ items: [{ id: claimed.id, leaseToken: claimed.leaseToken, output: 1 }] });
+      assert.deepEqual(await ended, { id: claimed.id, remote: true });
+      assert.deepEqual(heardLocally, []);
+    } finally {
+      await a.close();
+      await b.close();
+      await dropRedisPrefix(url, prefix);
+    }
+  });
+
   test("pub/sub relays one handle's changes into another handle's events", async () => {
     const prefix = freshPrefix();
     const clock = new FakeClock();

@@ -79,6 +79,22 @@ export function eventsSuite(factory: BackendFactory): void {
       );
     });
 
+    it('job:ended announces every finish by id, also when nobody listens for the rows', async ({ backend }) => {
+      const rec = recordEvents(backend, 'job:ended');
+      const a = await enqueueOne(backend);
+      const b = await enqueueOne(backend);
+      const c = await enqueueOne(backend);
+      const [ca, cb] = await claim(backend, { limit: 2 });
+      assert.ok(ca && cb);
+      await backend.complete({ items: [{ ...leaseOf(ca), output: 'out' }] });
+      await backend.fail({ items: [{ ...leaseOf(cb), outcome: 'fail', error: ERR }] });
+      await backend.cancel({ id: c.id });
+      assert.deepEqual(
+        rec.events.map((e) => e.payload),
+        [{ id: a.id }, { id: b.id }, { id: c.id }],
+      );
+    });
+
     it('a lease reclaimed on its last attempt announces job:finished', async ({ backend, clock }) => {
       const job = await enqueueOne(backend, { maxAttempts: 1 });
       await claimOne(backend, { leaseMs: 1000 });

@@ -323,6 +323,7 @@ export class PostgresBackend implements Backend {
     const done = new Map(rows.map((row) => [row.id, row]));
     const outcomes = items.map((item): SettleOutcome => ({ id: item.id, result: done.has(item.id) ? 'ok' : 'lease_lost' }));
     if (wantJobs) for (const row of done.values()) this.events.emit('job:finished', { job: rowToJob(row) });
+    else this.events.emitEnded(done.keys());
     // Other processes were told by the statement itself, unless the message was too large for it.
     if (rows[0]?.notified === false) this.notifier.publish([...done.keys()].map((id): WireEvent => ['f', id]));
     return outcomes;
@@ -606,10 +607,13 @@ export class PostgresBackend implements Backend {
           break;
       }
     }
-    if (finished.length > 0 && this.events.listenerCount('job:finished') > 0) {
+    // Rows are read back only for listeners that take relayed jobs; the rest hear the ids.
+    if (finished.length > 0 && this.events.remoteListenerCount('job:finished') > 0) {
       void this.readJobs(finished).then((jobs) => {
         for (const job of jobs) if (job.finishedAt !== undefined) this.events.emit('job:finished', { job, remote: true });
       });
+    } else if (finished.length > 0) {
+      this.events.emitEnded(finished, true);
     }
     if (progress.length > 0 && this.events.listenerCount('job:progress') > 0) {
       void this.readJobs(progress).then((jobs) => {

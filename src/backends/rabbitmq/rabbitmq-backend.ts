@@ -539,10 +539,14 @@ export class RabbitmqBackend implements Backend {
     if (ids !== undefined && ids.length === 0) return write();
     const mine = ids === undefined ? undefined : new Set(ids);
     const failed = new Map<string, Job>();
-    const off = this.store.events.on('job:finished', ({ job, remote }) => {
-      if (remote || job.status !== 'failed' || (mine !== undefined && !mine.has(job.id))) return;
-      failed.set(job.id, job);
-    });
+    const off = this.store.events.on(
+      'job:finished',
+      ({ job }) => {
+        if (job.status !== 'failed' || (mine !== undefined && !mine.has(job.id))) return;
+        failed.set(job.id, job);
+      },
+      { local: true }, // other processes publish their own copies
+    );
     let result: T;
     try {
       result = await write();

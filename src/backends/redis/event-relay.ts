@@ -61,13 +61,16 @@ export async function startEventRelay(options: {
           break;
       }
     }
-    if (finished.length > 0 && events.listenerCount('job:finished') > 0) {
+    // Rows are fetched only for listeners that take relayed jobs; the rest hear the ids.
+    if (finished.length > 0 && events.remoteListenerCount('job:finished') > 0) {
       fetchJobs(queue, finished).then(
         (jobs) => {
           for (const job of jobs) events.emit('job:finished', { job, remote: true });
         },
         () => undefined, // the backend is closing or Redis is away: waitFor re-reads on its own
       );
+    } else if (finished.length > 0) {
+      events.emitEnded(finished, true);
     }
   });
   await subscriber.subscribe(channel);

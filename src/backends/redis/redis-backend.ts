@@ -419,6 +419,7 @@ export class RedisBackend implements Backend {
       });
     });
     for (const job of finished) this.events.emit('job:finished', { job });
+    if (!wantRows) this.events.emitEnded(written);
     return items.map((item): SettleOutcome => {
       if (!written.has(item.id)) return { id: item.id, result: 'lease_lost' };
       const error = tooLarge.get(item.id);

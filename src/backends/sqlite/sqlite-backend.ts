@@ -267,6 +267,7 @@ export class SqliteBackend implements Backend {
       const finished = wantJobs ? this.write(() => this.stmts.completeManyReturning.all(params)).map((row) => rowToJob(row)) : [];
       const ok = new Set(wantJobs ? finished.map((job) => job.id) : this.write(() => this.stmts.completeMany.all(params)));
       for (const job of finished) this.events.emit('job:finished', { job });
+      if (!wantJobs) this.events.emitEnded(ok);
       return items.map((item): SettleOutcome => ({ id: item.id, result: ok.has(item.id) ? 'ok' : 'lease_lost' }));
     }
     const { outcomes, finished } = this.write(() => {
@@ -288,6 +289,7 @@ export class SqliteBackend implements Backend {
       return { outcomes, finished };
     });
     for (const job of finished) this.events.emit('job:finished', { job });
+    if (!wantJobs) this.events.emitEnded(outcomes.filter((o) => o.result === 'ok').map((o) => o.id));
     return outcomes;
   }
 

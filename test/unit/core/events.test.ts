@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { SluiceEvents } from '../../../src/core/events.js';
+import type { Job } from '../../../src/core/job.js';
 
 describe('SluiceEvents', () => {
   test('delivers typed payloads to listeners of that event only', () => {
@@ -79,6 +80,34 @@ describe('SluiceEvents', () => {
     events.emit('job:cancelled', { id: 'a' });
     events.emit('job:cancelled', { id: 'b' });
     assert.deepEqual(calls, ['first', 'second', 'first']);
+  });
+
+  test('every job:finished also announces job:ended by id, remote flag and all', () => {
+    const events = new SluiceEvents();
+    const ended: unknown[] = [];
+    events.on('job:ended', (payload) => ended.push(payload));
+    const job = { id: 'j1' } as Job;
+    events.emit('job:finished', { job });
+    events.emit('job:finished', { job: { ...job, id: 'j2' }, remote: true });
+    events.emitEnded(['j3', 'j4'], true);
+    assert.deepEqual(ended, [{ id: 'j1' }, { id: 'j2', remote: true }, { id: 'j3', remote: true }, { id: 'j4', remote: true }]);
+  });
+
+  test('a local listener skips relayed payloads and does not count as wanting them', () => {
+    const events = new SluiceEvents();
+    const local: unknown[] = [];
+    const all: unknown[] = [];
+    const off = events.on('job:finished', ({ job }) => local.push(job.id), { local: true });
+    events.on('job:finished', ({ job }) => all.push(job.id));
+    assert.equal(events.listenerCount('job:finished'), 2);
+    assert.equal(events.remoteListenerCount('job:finished'), 1);
+    events.emit('job:finished', { job: { id: 'here' } as Job });
+    events.emit('job:finished', { job: { id: 'there' } as Job, remote: true });
+    assert.deepEqual(local, ['here']);
+    assert.deepEqual(all, ['here', 'there']);
+    off();
+    assert.equal(events.listenerCount('job:finished'), 1);
+    assert.equal(events.remoteListenerCount('job:finished'), 1);
   });
 
   test('emit with no listeners and listenerCount of an unknown event are fine', () => {
