@@ -68,6 +68,13 @@ export class Worker {
   private readonly runningByType = new Map<string, number>();
   /** Attempts claimed ahead of a free slot (prefetch), in claim order. */
   private waiting: Attempt[] = [];
+  /**
+   * Handler types the backend had run out of at the last claim that asked for them, with no news of
+   * work since (an enqueue, a requeue, a resume). A freed slot wakes the claim loop only while some
+   * type is not known to be out: otherwise every finishing job would cost a claim that finds
+   * nothing, and that round trip would delay the claim of the next job that does arrive.
+   */
+  private readonly exhaustedTypes = new Set<string>();
   /** Aborted by stop(): cuts short the claim loop's error backoff. */
   private readonly stopController = new AbortController();
   private loopDone: Promise<void> = Promise.resolve();
@@ -182,13 +189,13 @@ export class Worker {
     const events = this.backend.events;
     this.unsubscribers.push(
       events.on('jobs:enqueued', ({ queue }) => {
-        if (queues.has(queue)) this.wake.wake();
+        if (queues.has(queue)) this.workArrived();
       }),
       events.on('job:requeued', ({ queue }) => {
-        if (queues.has(queue)) this.wake.wake();
+        if (queues.has(queue)) this.workArrived();
       }),
       events.on('queue:paused', ({ queue, paused }) => {
-        if (!paused && queues.has(queue)) this.wake.wake();
+        if (!paused && queues.has(queue)) this.workArrived();
       }),
       events.on('job:cancelled', ({ id }) => {
         // Older leases of the id were already dropped when the newest one began.
@@ -227,6 +234,10 @@ export class Worker {
             workerId: this.id,
           });
           claimed += jobs.length;
+          for (const type of group.types) {
+            if (jobs.length < limit) this.exhaustedTypes.add(type);
+            else this.exhaustedTypes.delete(type);
+          }
           if (this.currentState !== 'running') {
             // stop() began while the claim was in flight: give the jobs straight back.
             await this.release(jobs);
@@ -519,6 +530,12 @@ export class Worker {
     this.runningByType.set(type, (this.runningByType.get(type) ?? 1) - 1);
     this.running.done();
     this.dispatch();
+    if (this.exhaustedTypes.size < this.options.handlers.size) this.wake.wake();
+  }
+
+  /** News of claimable work: nothing is known to be out any more, and the claim loop looks now. */
+  private workArrived(): void {
+    this.exhaustedTypes.clear();
     this.wake.wake();
   }
 

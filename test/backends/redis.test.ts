@@ -5,6 +5,7 @@ import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { describe, test } from 'node:test';
 import { Redis } from 'ioredis';
+import { queueOfToken } from '../../src/backends/redis/lease-token.js';
 import { openRedisBackend, RedisBackend } from '../../src/backends/redis/redis-backend.js';
 import type { Backend } from '../../src/core/backend.js';
 import { ErrorCodes } from '../../src/core/errors.js';
@@ -156,6 +157,38 @@ describe('redis adapter', { skip }, () => {
     } finally {
       await server.stop();
     }
+  });
+
+  test("one claim's lease tokens come from one token, numbered per job: distinct, each naming its queue", async () => {
+    await withBackend(async ({ backend }) => {
+      await backend.enqueue({ jobs: Array.from({ length: 5 }, () => toNewJob({ type: 'noop', queue: 'tok' })) });
+      const first = await backend.claim({ queues: ['tok'], limit: 3, leaseMs: 10_000, workerId: 'w' });
+      const second = await backend.claim({ queues: ['tok'], limit: 100, leaseMs: 10_000, workerId: 'w' });
+      assert.equal(first.length, 3);
+      assert.equal(second.length, 2);
+      const tokens = [...first, ...second].map((job) => job.leaseToken);
+      assert.equal(new Set(tokens).size, 5);
+      for (const token of tokens) {
+        assert.match(token, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}\.tok$/);
+        assert.equal(queueOfToken(token), 'tok');
+      }
+      assert.deepEqual(
+        first.map((job) => job.leaseToken.slice(32, 36)),
+        ['0000', '0001', '0002'],
+      );
+      assert.notEqual(first[0]!.leaseToken.slice(0, 32), second[0]!.leaseToken.slice(0, 32), 'a fresh token per claim');
+      // Each token fences its own job only.
+      const outcomes = await backend.complete({
+        items: [
+          { id: first[0]!.id, leaseToken: first[1]!.leaseToken, output: null },
+          { id: first[1]!.id, leaseToken: first[1]!.leaseToken, output: null },
+        ],
+      });
+      assert.deepEqual(
+        outcomes.map((o) => o.result),
+        ['lease_lost', 'ok'],
+      );
+    });
   });
 
   test('an output over the size limit fails the job permanently with a clear error', async () => {

@@ -10,6 +10,14 @@ export function newLeaseToken(queue: string): string {
   return `${randomUUID()}.${queue}`;
 }
 
+/**
+ * Most jobs one claim script may lease: a claim sends one token and the script numbers its jobs in
+ * the token's last four hex digits (`0000`..`ffff`). Tokens stay unique (a fresh uuid per claim,
+ * a distinct number per job) and unguessable across claims; sending one token instead of one per
+ * possible job keeps a mostly empty claim of 100 from shipping and allocating 100 uuids.
+ */
+export const MAX_JOBS_PER_CLAIM_TOKEN = 0x10000;
+
 const UUID_LENGTH = 36;
 
 /** The queue named by a lease token, or undefined when the token is not one of ours. */

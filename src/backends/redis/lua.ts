@@ -139,7 +139,8 @@ return out
 /**
  * Claim (ARGV[6] = 'claim') or peek (ARGV[6] = 'peek', for claims over several queues: the client
  * merges the queues' candidates, then claims from each what the merge gave it). Both first promote
- * due scheduled jobs to ready, at most 1000 per call.
+ * due scheduled jobs to ready, at most 1000 per call. A claim gets one fresh lease token (the last
+ * argument) and gives the i-th job that token with i in its last four hex digits (see lease-token.ts).
  */
 const CLAIM = `${PRELUDE}
 local mode, limit, leaseMs, workerId, ntypes = ARGV[6], tonumber(ARGV[7]), tonumber(ARGV[8]), ARGV[9], tonumber(ARGV[10])
@@ -186,7 +187,8 @@ for i = 1, math.min(limit, #cands) do
   redis.call('ZREM', k('r:' .. c[3]), id)
   touched[c[3]] = true
   redis.call('HINCRBY', key, 'att', 1)
-  redis.call('HSET', key, 'st', 'running', 'lt', ARGV[tokens + i - 1], 'lx', lx, 'sAt', now, 'uAt', now, 'wid', workerId)
+  local token = string.sub(ARGV[tokens], 1, 32) .. string.format('%04x', i - 1) .. string.sub(ARGV[tokens], 37)
+  redis.call('HSET', key, 'st', 'running', 'lt', token, 'lx', lx, 'sAt', now, 'uAt', now, 'wid', workerId)
   redis.call('HDEL', key, 'prog')
   redis.call('ZADD', k('run'), lx, id)
   taken[#taken + 1] = row(id)

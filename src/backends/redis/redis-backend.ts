@@ -48,7 +48,7 @@ import { checkRedisConfig } from './config-check.js';
 import { connect, dataNodes, parseRedisUrl, type RedisClient, resolvePrefix } from './connection.js';
 import { startEventRelay } from './event-relay.js';
 import { checkQueueName, RedisKeys } from './keys.js';
-import { newLeaseToken, queueOfToken } from './lease-token.js';
+import { MAX_JOBS_PER_CLAIM_TOKEN, newLeaseToken, queueOfToken } from './lease-token.js';
 import type { ScriptName } from './lua.js';
 import {
   ENQUEUE_INPUT_ARG,
@@ -234,11 +234,11 @@ export class RedisBackend implements Backend {
     const typeArgs = params.types === undefined ? [-1] : [params.types.length, ...params.types];
     const claimArgs = (queue: string, limit: number): ScriptArg[] => [
       'claim',
-      limit,
+      Math.min(limit, MAX_JOBS_PER_CLAIM_TOKEN),
       params.leaseMs,
       params.workerId,
       ...typeArgs,
-      ...Array.from({ length: limit }, () => newLeaseToken(queue)),
+      newLeaseToken(queue),
     ];
     return this.guard(async () => {
       if (queues.length === 1) {

@@ -34,6 +34,26 @@ describe('Worker claim loop', () => {
     for (const job of jobs) assert.equal((await h.job(job.id)).status, 'succeeded');
   });
 
+  test('a freed slot does not claim again after a claim found the queue empty; news of work does', async (t) => {
+    const claim = t.mock.method(h.backend, 'claim');
+    const gate = deferred();
+    await h.enqueue({ input: 1 }, { input: 2 });
+    // No poll in this test: only wake-ups make the worker claim.
+    const worker = h.worker({ concurrency: 5, pollIntervalMs: 60_000, handlers: { echo: () => gate.promise } });
+    const started = collect(worker, 'job:started', 2);
+    await worker.start();
+    await started;
+    assert.equal(claim.mock.callCount(), 1, 'one claim of 5 found the 2 jobs: the queue is empty');
+
+    const succeeded = collect(worker, 'job:succeeded', 2);
+    gate.resolve();
+    await succeeded;
+    const third = collect(worker, 'job:succeeded', 1);
+    const [job] = await h.enqueue({ input: 3 });
+    assert.equal((await third)[0]!.job.id, job!.id);
+    assert.equal(claim.mock.callCount(), 2, 'the two freed slots claimed nothing; the enqueue claimed once');
+  });
+
   test('never runs more handlers at once than its concurrency', async () => {
     let active = 0;
     let maxActive = 0;
