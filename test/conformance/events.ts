@@ -1,9 +1,23 @@
 import assert from 'node:assert/strict';
 import { describe } from 'node:test';
+import type { Backend } from '../../src/core/backend.js';
 import type { Job } from '../../src/core/job.js';
 import { type BackendFactory, backendTest, claim, claimOne, enqueueOne, leaseOf, newJob, recordEvents } from './harness.js';
 
 const ERR = { code: 'E', message: 'e' };
+
+/** Ends three new jobs: the first completed (output 'out'), the second failed (ERR), the third cancelled. */
+async function finishThreeWays(backend: Backend): Promise<[Job, Job, Job]> {
+  const a = await enqueueOne(backend);
+  const b = await enqueueOne(backend);
+  const c = await enqueueOne(backend);
+  const [ca, cb] = await claim(backend, { limit: 2 });
+  assert.ok(ca && cb);
+  await backend.complete({ items: [{ ...leaseOf(ca), output: 'out' }] });
+  await backend.fail({ items: [{ ...leaseOf(cb), outcome: 'fail', error: ERR }] });
+  await backend.cancel({ id: c.id });
+  return [a, b, c];
+}
 
 /** Events fire after the change they announce is stored, and only for changes that happened. */
 export function eventsSuite(factory: BackendFactory): void {
@@ -38,14 +52,7 @@ export function eventsSuite(factory: BackendFactory): void {
 
     it('job:finished carries the finished job for complete, fail and cancel', async ({ backend }) => {
       const rec = recordEvents(backend, 'job:finished');
-      const a = await enqueueOne(backend);
-      const b = await enqueueOne(backend);
-      const c = await enqueueOne(backend);
-      const [ca, cb] = await claim(backend, { limit: 2 });
-      assert.ok(ca && cb);
-      await backend.complete({ items: [{ ...leaseOf(ca), output: 'out' }] });
-      await backend.fail({ items: [{ ...leaseOf(cb), outcome: 'fail', error: ERR }] });
-      await backend.cancel({ id: c.id });
+      const [a, b, c] = await finishThreeWays(backend);
       const finished = rec.events.map((e) => e.payload.job);
       assert.deepEqual(
         finished.map((j) => [j.id, j.status]),
@@ -81,14 +88,7 @@ export function eventsSuite(factory: BackendFactory): void {
 
     it('job:ended announces every finish by id, also when nobody listens for the rows', async ({ backend }) => {
       const rec = recordEvents(backend, 'job:ended');
-      const a = await enqueueOne(backend);
-      const b = await enqueueOne(backend);
-      const c = await enqueueOne(backend);
-      const [ca, cb] = await claim(backend, { limit: 2 });
-      assert.ok(ca && cb);
-      await backend.complete({ items: [{ ...leaseOf(ca), output: 'out' }] });
-      await backend.fail({ items: [{ ...leaseOf(cb), outcome: 'fail', error: ERR }] });
-      await backend.cancel({ id: c.id });
+      const [a, b, c] = await finishThreeWays(backend);
       assert.deepEqual(
         rec.events.map((e) => e.payload),
         [{ id: a.id }, { id: b.id }, { id: c.id }],
