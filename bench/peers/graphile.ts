@@ -46,7 +46,11 @@ export class GraphileTarget implements QueueTarget {
       logger: silentLogger(),
       preset: {
         worker: {
-          localQueue: { size: Math.max(2, hooks.concurrency + hooks.prefetch) },
+          // The local queue holds fetched jobs that no worker has taken yet (a job leaves it when a
+          // worker takes it; it refetches `size` once empty): `size` is the look-ahead beyond the
+          // running jobs, as Sluice's `prefetch` is. At least 2 (1 turns the local queue off);
+          // look-ahead = concurrency is also Graphile's suggested start, concurrency + 1.
+          localQueue: { size: Math.max(2, hooks.prefetch) },
           completeJobBatchDelay: 0,
           failJobBatchDelay: 0,
         },
