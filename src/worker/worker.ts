@@ -212,10 +212,12 @@ export class Worker {
     while (this.currentState === 'running') {
       const groups = planClaims(this.claimRoom(), this.roomByType());
       if (groups.length === 0) {
-        // Every slot is busy: a finishing handler (or stop) wakes us. Then yield one macrotask, so
-        // that handlers finishing in the same burst all free their slots before the next claim:
-        // one claim refills them together instead of one round trip per freed slot.
-        await this.wake.wait();
+        // Every slot is busy: a finishing handler (or stop, or news of work) wakes us, and the poll
+        // timer too: a freed slot wakes nobody while every type is known to be out (see
+        // exhaustedTypes), and jobs that fall due announce themselves to no one. Then yield one
+        // macrotask, so that handlers finishing in the same burst all free their slots before the
+        // next claim: one claim refills them together instead of one round trip per freed slot.
+        await this.wake.wait(this.options.pollIntervalMs);
         await new Promise<void>((resolve) => setImmediate(resolve));
         continue;
       }
