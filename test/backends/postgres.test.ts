@@ -551,6 +551,49 @@ describe('postgres adapter', { skip }, () => {
     }
   });
 
+  test('a claim commits without waiting for the WAL flush, in its own transaction only; completions wait', async () => {
+    const s = schema();
+    const backend = await openPostgresBackend({ url: PG_URL, schema: s, poolSize: 1 });
+    const pool = (backend as unknown as { pool: pg.Pool }).pool;
+    try {
+      await backend.enqueue({ jobs: [toNewJob({ type: 'noop' }), toNewJob({ type: 'noop' })] });
+      const statements = buildStatements(s);
+      const setting = async (client: pg.PoolClient | pg.Client) =>
+        (await client.query<{ synchronous_commit: string }>('SHOW synchronous_commit')).rows[0]!.synchronous_commit;
+      // Inside one transaction each claim form turns synchronous_commit off for that transaction.
+      await admin(async (c) => {
+        for (const [statement, args] of [
+          [statements.claimOneQueue, [null, 'default', null, 1, 30_000, 'w']],
+          [statements.claim, [null, ['default'], null, 1, 30_000, 'w']],
+        ] as const) {
+          await c.query('BEGIN');
+          try {
+            const { rowCount } = await c.query(statement.text, [...args]);
+            assert.equal(rowCount, 1);
+            assert.equal(await setting(c), 'off');
+          } finally {
+            await c.query('ROLLBACK');
+          }
+          assert.equal(await setting(c), 'on', 'the setting ends with the transaction');
+        }
+      });
+      // Through the adapter (one pooled connection): the claim's setting does not outlive it, so the
+      // completion that follows on the same session commits synchronously.
+      const [claimed] = await backend.claim({ queues: ['default'], limit: 1, leaseMs: 30_000, workerId: 'w' });
+      assert.ok(claimed);
+      const client = await pool.connect();
+      try {
+        assert.equal(await setting(client), 'on');
+      } finally {
+        client.release();
+      }
+      const [outcome] = await backend.complete({ items: [{ id: claimed.id, leaseToken: claimed.leaseToken, output: 1 }] });
+      assert.equal(outcome?.result, 'ok');
+    } finally {
+      await backend.close();
+    }
+  });
+
   test('capabilities: cross-process events, several machines', async () => {
     const backend = await openPostgresBackend({ url: PG_URL, schema: schema() });
     assert.equal(backend.capabilities.crossProcessEvents, true);
