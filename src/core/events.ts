@@ -65,7 +65,8 @@ export class SluiceEvents {
         }
       }
     }
-    if (name === 'job:finished') {
+    // Every completion passes here: the derived event costs nothing while nobody listens for it.
+    if (name === 'job:finished' && this.listenerCount('job:ended') > 0) {
       const { job, remote } = payload as SluiceEventMap['job:finished'];
       this.emit('job:ended', remote ? { id: job.id, remote } : { id: job.id });
     }

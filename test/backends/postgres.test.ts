@@ -6,10 +6,11 @@ import { openPostgresBackend, type PostgresBackend } from '../../src/backends/po
 import { buildStatements } from '../../src/backends/postgres/statements.js';
 import type { Backend } from '../../src/core/backend.js';
 import { ErrorCodes } from '../../src/core/errors.js';
-import type { SluiceEventMap, SluiceEventName } from '../../src/core/events.js';
+import type { SluiceEventMap } from '../../src/core/events.js';
 import type { Job } from '../../src/core/job.js';
 import { toNewJob } from '../../src/core/new-job.js';
 import { Sluice } from '../../src/sluice.js';
+import { nextEvent } from '../conformance/harness.js';
 import { runConformance } from '../conformance/index.js';
 import { serviceSkipReason } from '../helpers/require-service.js';
 
@@ -69,21 +70,6 @@ runConformance(
   },
   { skip },
 );
-
-/** Resolves with the next payload of `name` that passes `filter`. */
-function nextEvent<K extends SluiceEventName>(
-  backend: Backend,
-  name: K,
-  filter: (payload: SluiceEventMap[K]) => boolean = () => true,
-): Promise<SluiceEventMap[K]> {
-  return new Promise((resolve) => {
-    const off = backend.events.on(name, (payload) => {
-      if (!filter(payload)) return;
-      off();
-      resolve(payload);
-    });
-  });
-}
 
 describe('postgres adapter', { skip }, () => {
   const schemas: string[] = [];
@@ -211,7 +197,9 @@ describe('postgres adapter', { skip }, () => {
     }
   });
 
-  test('a handle whose job:finished listeners are all local reads no rows back for relayed finishes: it hears job:ended', async () => {
+  // That such a handle hears the finish as job:ended, and its local-only listener does not, is a
+  // conformance case ("events"); here: that PostgreSQL reads nothing back for it.
+  test('a handle whose job:finished listeners are all local reads no rows back for relayed finishes', async () => {
     const s = schema();
     const a = await openPostgresBackend({ url: PG_URL, schema: s });
     const b = await openPostgresBackend({ url: PG_URL, schema: s });
@@ -223,16 +211,14 @@ describe('postgres adapter', { skip }, () => {
         reads.push(ids);
         return readJobs(ids);
       };
-      const heardLocally: string[] = [];
-      b.events.on('job:finished', ({ job }) => heardLocally.push(job.id), { local: true });
+      b.events.on('job:finished', () => undefined, { local: true });
       await a.enqueue({ jobs: [toNewJob({ type: 'noop', queue: 'ended' })] });
       const [claimed] = await a.claim({ queues: ['ended'], limit: 1, leaseMs: 30_000, workerId: 'w' });
       assert.ok(claimed);
       const ended = nextEvent(b, 'job:ended', (p) => p.id === claimed.id);
       await a.complete({ items: [{ id: claimed.id, leaseToken: claimed.leaseToken, output: 1 }] });
-      assert.deepEqual(await ended, { id: claimed.id, remote: true });
+      await ended;
       assert.deepEqual(reads, []);
-      assert.deepEqual(heardLocally, []);
     } finally {
       await a.close();
       await b.close();

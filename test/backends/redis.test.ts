@@ -159,7 +159,7 @@ describe('redis adapter', { skip }, () => {
     }
   });
 
-  test("one claim's lease tokens come from one token, numbered per job: distinct, each naming its queue", async () => {
+  test("one claim's lease tokens come from one token, numbered per job, each naming its queue", async () => {
     await withBackend(async ({ backend }) => {
       await backend.enqueue({ jobs: Array.from({ length: 5 }, () => toNewJob({ type: 'noop', queue: 'tok' })) });
       const first = await backend.claim({ queues: ['tok'], limit: 3, leaseMs: 10_000, workerId: 'w' });
@@ -177,17 +177,7 @@ describe('redis adapter', { skip }, () => {
         ['0000', '0001', '0002'],
       );
       assert.notEqual(first[0]!.leaseToken.slice(0, 32), second[0]!.leaseToken.slice(0, 32), 'a fresh token per claim');
-      // Each token fences its own job only.
-      const outcomes = await backend.complete({
-        items: [
-          { id: first[0]!.id, leaseToken: first[1]!.leaseToken, output: null },
-          { id: first[1]!.id, leaseToken: first[1]!.leaseToken, output: null },
-        ],
-      });
-      assert.deepEqual(
-        outcomes.map((o) => o.result),
-        ['lease_lost', 'ok'],
-      );
+      // That each token fences its own job only is a conformance case ("claim order").
     });
   });
 
@@ -220,27 +210,6 @@ describe('redis adapter', { skip }, () => {
       },
       { maxOutputBytes: 1024 },
     );
-  });
-
-  test('a handle whose job:finished listeners are all local hears relayed finishes as job:ended only', async () => {
-    const prefix = freshPrefix();
-    const a = await RedisBackend.open({ url, prefix, warn: quiet });
-    const b = await RedisBackend.open({ url, prefix, warn: quiet });
-    try {
-      const heardLocally: string[] = [];
-      b.events.on('job:finished', ({ job }) => heardLocally.push(job.id), { local: true });
-      await a.enqueue({ jobs: [toNewJob({ type: 'noop', queue: 'ended' })] });
-      const [claimed] = await a.claim({ queues: ['ended'], limit: 1, leaseMs: 10_000, workerId: 'w' });
-      assert.ok(claimed);
-      const ended = new Promise((resolve) => b.events.on('job:ended', resolve));
-      await a.complete({ items: [{ id: claimed.id, leaseToken: claimed.leaseToken, output: 1 }] });
-      assert.deepEqual(await ended, { id: claimed.id, remote: true });
-      assert.deepEqual(heardLocally, []);
-    } finally {
-      await a.close();
-      await b.close();
-      await dropRedisPrefix(url, prefix);
-    }
   });
 
   test("pub/sub relays one handle's changes into another handle's events", async () => {

@@ -147,11 +147,23 @@ export function claimOrderSuite(factory: BackendFactory): void {
       assert.equal(stored.startedAt, clock.now());
     });
 
-    it('every claimed job gets its own lease token', async ({ backend }) => {
+    it('every claimed job gets its own lease token, which fences that job only', async ({ backend }) => {
       await enqueue(backend, {}, {}, {}, {});
       const claimed = await claim(backend, { limit: 4 });
       assert.equal(claimed.length, 4);
       assert.equal(new Set(claimed.map((j) => j.leaseToken)).size, 4);
+      // A sibling's token from the same claim does not settle a job.
+      const [a, b] = claimed;
+      const outcomes = await backend.complete({
+        items: [
+          { id: a!.id, leaseToken: b!.leaseToken, output: null },
+          { id: b!.id, leaseToken: b!.leaseToken, output: null },
+        ],
+      });
+      assert.deepEqual(
+        outcomes.map((o) => o.result),
+        ['lease_lost', 'ok'],
+      );
     });
 
     it('limit caps a batch and a claimed job is not claimed again', async ({ backend }) => {

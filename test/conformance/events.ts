@@ -2,7 +2,17 @@ import assert from 'node:assert/strict';
 import { describe } from 'node:test';
 import type { Backend } from '../../src/core/backend.js';
 import type { Job } from '../../src/core/job.js';
-import { type BackendFactory, backendTest, claim, claimOne, enqueueOne, leaseOf, newJob, recordEvents } from './harness.js';
+import {
+  type BackendFactory,
+  backendTest,
+  claim,
+  claimOne,
+  enqueueOne,
+  leaseOf,
+  newJob,
+  nextEvent,
+  recordEvents,
+} from './harness.js';
 
 const ERR = { code: 'E', message: 'e' };
 
@@ -93,6 +103,27 @@ export function eventsSuite(factory: BackendFactory): void {
         rec.events.map((e) => e.payload),
         [{ id: a.id }, { id: b.id }, { id: c.id }],
       );
+    });
+
+    it("a local-only job:finished listener hears its own handle's finishes; another process hears job:ended", async ({
+      backend,
+      openAnother,
+    }) => {
+      const heardHere: string[] = [];
+      backend.events.on('job:finished', ({ job }) => heardHere.push(job.id), { local: true });
+      // Backends that relay changes between processes: a second handle is another process.
+      const there = backend.capabilities.crossProcessEvents ? await openAnother() : undefined;
+      const heardThere: string[] = [];
+      there?.events.on('job:finished', ({ job }) => heardThere.push(job.id), { local: true });
+      const job = await enqueueOne(backend);
+      const ended = there && nextEvent(there, 'job:ended', (p) => p.id === job.id);
+      const claimed = await claimOne(backend);
+      await backend.complete({ items: [{ ...leaseOf(claimed), output: null }] });
+      assert.deepEqual(heardHere, [job.id]);
+      if (ended) {
+        assert.deepEqual(await ended, { id: job.id, remote: true });
+        assert.deepEqual(heardThere, [], 'a relayed finish skips local-only listeners');
+      }
     });
 
     it('a lease reclaimed on its last attempt announces job:finished', async ({ backend, clock }) => {

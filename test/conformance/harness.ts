@@ -112,6 +112,21 @@ export function recordEvents<K extends SluiceEventName>(
   };
 }
 
+/** The next `name` event on `backend` whose payload passes `filter` (any, by default). */
+export function nextEvent<K extends SluiceEventName>(
+  backend: Backend,
+  name: K,
+  filter: (payload: SluiceEventMap[K]) => boolean = () => true,
+): Promise<SluiceEventMap[K]> {
+  return new Promise((resolve) => {
+    const off = backend.events.on(name, (payload) => {
+      if (!filter(payload)) return;
+      off();
+      resolve(payload);
+    });
+  });
+}
+
 /** Asserts that `promise` rejects with a Sluice error carrying `code` (errors are matched by code). */
 export async function rejectsWithCode(
   promise: Promise<unknown>,
