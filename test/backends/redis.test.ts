@@ -125,6 +125,37 @@ describe('redis adapter', { skip }, () => {
     });
   });
 
+  test('the enqueue script writes the global indexes of the jobs it creates, and none for an idempotent repeat', async () => {
+    await withBackend(async ({ backend, prefix, redis }) => {
+      const first = toNewJob({ type: 'noop', queue: 'a', idempotencyKey: 'k' });
+      const jobs = [first, toNewJob({ type: 'noop', queue: 'a' }), toNewJob({ type: 'noop', queue: 'b' })];
+      const results = await backend.enqueue({ jobs });
+      assert.deepEqual(
+        results.map((r) => r.created),
+        [true, true, true],
+      );
+      const shardOf = (id: string) => `{${prefix}/ids/${id.slice(-1)}}`;
+      for (const job of jobs) assert.equal(await redis.hget(shardOf(job.id), job.id), job.queue);
+      assert.deepEqual((await redis.smembers(`{${prefix}}:queues`)).sort(), ['a', 'b']);
+
+      // A repeat of the key, alone (one script call) and beside a new queue (a MULTI of two).
+      const repeat = toNewJob({ type: 'noop', queue: 'a', idempotencyKey: 'k' });
+      const [alone] = await backend.enqueue({ jobs: [repeat] });
+      assert.equal(alone?.created, false);
+      assert.equal(alone?.job.id, first.id);
+      const repeatAgain = toNewJob({ type: 'noop', queue: 'a', idempotencyKey: 'k' });
+      const fresh = toNewJob({ type: 'noop', queue: 'c' });
+      const [again, created] = await backend.enqueue({ jobs: [repeatAgain, fresh] });
+      assert.equal(again?.job.id, first.id);
+      assert.equal(created?.created, true);
+      assert.equal(await redis.hget(shardOf(repeat.id), repeat.id), null);
+      assert.equal(await redis.hget(shardOf(repeatAgain.id), repeatAgain.id), null);
+      assert.equal(await redis.hget(shardOf(fresh.id), fresh.id), 'c');
+      assert.deepEqual((await redis.smembers(`{${prefix}}:queues`)).sort(), ['a', 'b', 'c']);
+      assert.equal((await backend.get({ id: fresh.id }))?.queue, 'c');
+    });
+  });
+
   test('warns at start when appendonly is off, and says so when CONFIG cannot be read', async () => {
     const prefix = freshPrefix();
     const config = new Redis(url);

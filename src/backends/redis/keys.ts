@@ -14,7 +14,8 @@ import { ValidationError } from '../../core/errors.js';
  *   {p:q}:all           zset   every job id, score 0: the list index (ids are UUIDv7, so lex order is time order)
  *   {p:q}:j:<id>        hash   one job
  *
- * Two global keys, each in a slot of its own (cross-slot; written in a separate idempotent step, see
+ * Two global keys, each in a slot of its own (cross-slot: on a single node the enqueue script writes
+ * them with the job, on a Cluster a separate idempotent step writes them first; see
  * docs/redis.md):
  *
  *   {p}:queues          set    every queue ever used (stats, list, reclaim and purge walk it)

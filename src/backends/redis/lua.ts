@@ -94,10 +94,18 @@ local function endLease(id)
 end
 `;
 
+/**
+ * ARGV[7 .. 6 + n * ENQUEUE_ARITY]: the jobs. Then, on a single Redis node only, the global indexes
+ * (docs/redis.md): the queue-set key and each job's id-shard key, which this script writes itself for
+ * the jobs it creates; on a Cluster they live in other slots and the client writes them beforehand.
+ */
 const ENQUEUE = `${PRELUDE}
 local n = tonumber(ARGV[6])
 local out = {now}
 local created = 0
+local indexes = 7 + n * ${ENQUEUE_ARITY}
+local queuesKey = ARGV[indexes]
+if queuesKey then redis.call('SADD', queuesKey, queue) end
 for i = 0, n - 1 do
   local o = 6 + i * ${ENQUEUE_ARITY}
   local id, typ, input, pri, max, bo = ARGV[o + 1], ARGV[o + 2], ARGV[o + 3], ARGV[o + 4], ARGV[o + 5], ARGV[o + 6]
@@ -127,6 +135,7 @@ for i = 0, n - 1 do
     redis.call('HSET', jk(id), unpack(h))
     redis.call('ZADD', k('all'), 0, id)
     if st == 'scheduled' then redis.call('ZADD', k('sched'), rAt, id) else toReady(id, typ, pri, rAt) end
+    if queuesKey then redis.call('HSET', ARGV[indexes + 1 + i], id, queue) end
     created = created + 1
     out[#out + 1] = 1
   end

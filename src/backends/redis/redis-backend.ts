@@ -174,16 +174,16 @@ export class RedisBackend implements Backend {
     if (jobs.length === 0) return [];
     const byQueue = groupBy(jobs, (job) => job.queue);
     for (const queue of byQueue.keys()) checkQueueName(queue);
-    const shards = groupBy(jobs, (job) => this.keys.idShard(job.id));
     const argsOf = new Map(jobs.map((job) => [job, enqueueArgs(job)]));
     const argsOfGroup = (group: NewJob[]) => group.flatMap((job) => argsOf.get(job)!);
     const scriptReplies = (await this.guard(async () => {
-      // The global indexes go first: a crash can leave an index entry without a job (harmless, it
-      // reads as not found), never a job that no index leads to.
       if (this.cluster) {
-        // Cluster: the indexes and the queues are in different slots, so no MULTI spans them. The
-        // indexes are written (idempotently) and acknowledged before any job; then one script per
-        // queue: each queue's part of the batch is atomic, the batch as a whole is not.
+        // Cluster: the global indexes and the queues are in different slots, so no MULTI or script
+        // spans them. The indexes are written (idempotently) and acknowledged before any job: a crash
+        // can leave an index entry without a job (harmless, it reads as not found), never a job that
+        // no index leads to. Then one script per queue: each queue's part of the batch is atomic, the
+        // batch as a whole is not.
+        const shards = groupBy(jobs, (job) => this.keys.idShard(job.id));
         await Promise.all([
           this.redis.sadd(this.keys.queues, ...byQueue.keys()),
           ...[...shards].map(([shard, fields]) =>
@@ -194,13 +194,24 @@ export class RedisBackend implements Backend {
           [...byQueue].map(([queue, group]) => ['sluiceEnqueue', queue, [group.length, ...argsOfGroup(group)]] as const),
         );
       }
-      // One MULTI: on a single Redis node the whole batch, every queue of it, is applied at once.
+      // A single node: each queue's script writes the global indexes of the jobs it creates too (one
+      // EVALSHA per queue, no index entry for an idempotent repeat), and a batch spanning queues is
+      // one MULTI, applied at once.
+      const calls = [...byQueue].map(
+        ([queue, group]) =>
+          [
+            'sluiceEnqueue',
+            queue,
+            [group.length, ...argsOfGroup(group), this.keys.queues, ...group.map((job) => this.keys.idShard(job.id))],
+          ] as const,
+      );
+      if (calls.length === 1) {
+        const [name, queue, args] = calls[0]!;
+        return [await this.script(name, queue, ...args)];
+      }
       const tx = this.redis.multi();
-      tx.sadd(this.keys.queues, ...byQueue.keys());
-      for (const [shard, fields] of shards) tx.hset(shard, Object.fromEntries(fields.map((job) => [job.id, job.queue])));
-      for (const [queue, group] of byQueue) this.queued(tx, 'sluiceEnqueue', queue, group.length, ...argsOfGroup(group));
-      const replies = execAll(await tx.exec());
-      return replies.slice(replies.length - byQueue.size);
+      for (const [name, queue, args] of calls) this.queued(tx, name, queue, ...args);
+      return execAll(await tx.exec());
     })) as unknown[][];
     const results = new Map<NewJob, EnqueueResult>();
     const orphaned: NewJob[] = [];
@@ -221,8 +232,9 @@ export class RedisBackend implements Backend {
       });
       if (created > 0) this.events.emit('jobs:enqueued', { queue, count: created });
     }
-    // An idempotent repeat stored nothing: drop the id index entries written for its unused ids.
-    if (orphaned.length > 0) await this.dropIdIndex(orphaned.map((job) => job.id)).catch(() => undefined);
+    // An idempotent repeat stored nothing: on a Cluster, drop the id index entries written beforehand
+    // for its unused ids (a single node's script wrote none).
+    if (this.cluster && orphaned.length > 0) await this.dropIdIndex(orphaned.map((job) => job.id)).catch(() => undefined);
     return jobs.map((job) => results.get(job)!);
   }
 
