@@ -580,6 +580,65 @@ describe('postgres adapter', { skip }, () => {
     }
   });
 
+  test('batch statements called with one item each settle on a generic plan (no planning per call)', async () => {
+    const s = schema();
+    const backend = await openPostgresBackend({ url: PG_URL, schema: s, poolSize: 1 });
+    const pool = (backend as unknown as { pool: pg.Pool }).pool;
+    try {
+      const lease = { leaseMs: 30_000, workerId: 'w' };
+      for (let round = 0; round < 8; round++) {
+        const jobs = Array.from({ length: 4 }, () => toNewJob({ type: 'noop' }));
+        await backend.enqueue({ jobs });
+        // One id per claim: the one-row batches a worker at concurrency 1 sends on the amqp transport.
+        const claimed = [];
+        for (const job of jobs) claimed.push(...(await backend.claimIds!({ ids: [job.id], ...lease })));
+        const [a, b, c, d] = claimed;
+        assert.ok(a && b && c && d);
+        const { lost } = await backend.heartbeat({ leases: [{ id: a.id, leaseToken: a.leaseToken }], leaseMs: 30_000 });
+        assert.deepEqual(lost, []);
+        assert.equal(
+          (await backend.complete({ items: [{ id: a.id, leaseToken: a.leaseToken, output: null }] }))[0]?.result,
+          'ok',
+        );
+        const error = { code: 'E', message: 'e' };
+        assert.equal(
+          (await backend.fail({ items: [{ id: b.id, leaseToken: b.leaseToken, outcome: 'retry', delayMs: 0, error }] }))[0]
+            ?.result,
+          'ok',
+        );
+        assert.equal(
+          (await backend.fail({ items: [{ id: c.id, leaseToken: c.leaseToken, outcome: 'fail', error }] }))[0]?.result,
+          'ok',
+        );
+        assert.equal((await backend.release({ items: [{ id: d.id, leaseToken: d.leaseToken }] }))[0]?.result, 'ok');
+      }
+      const client = await pool.connect();
+      try {
+        const { rows } = await client.query<{ name: string; generic_plans: string; custom_plans: string }>(
+          'SELECT name, generic_plans, custom_plans FROM pg_prepared_statements',
+        );
+        const statements = buildStatements(s);
+        for (const statement of [
+          statements.claimIds,
+          statements.heartbeat,
+          statements.complete,
+          statements.fail,
+          statements.release,
+        ]) {
+          const row = rows.find((r) => r.name === statement.name);
+          assert.ok(row, `${statement.name} was prepared on the connection`);
+          // The plan cache tries five custom plans, then keeps the generic one if it is not dearer.
+          assert.ok(Number(row.custom_plans) <= 5, `${statement.name}: ${row.custom_plans} custom plans`);
+          assert.ok(Number(row.generic_plans) > 0, `${statement.name}: no generic plan`);
+        }
+      } finally {
+        client.release();
+      }
+    } finally {
+      await backend.close();
+    }
+  });
+
   test('capabilities: cross-process events, several machines', async () => {
     const backend = await openPostgresBackend({ url: PG_URL, schema: schema() });
     assert.equal(backend.capabilities.crossProcessEvents, true);

@@ -10,6 +10,20 @@ import { ErrorCodes, SluiceError } from '../../core/errors.js';
  */
 export const NOW = '(coalesce($1::bigint, (extract(epoch from statement_timestamp()) * 1000)::bigint))';
 
+/**
+ * A batch array for `unnest`: `(SELECT $n::type[])` rather than `$n::type[]`. Given the bare
+ * parameter, a custom plan sees the array's length (unnest's row estimate for a constant), so for
+ * the one- and two-row batches of a worker at low concurrency every custom plan looks several times
+ * cheaper than the generic plan (which assumes 10 rows), and PostgreSQL's plan cache re-plans the
+ * statement on every call: 0.3–1 ms of planning for a claim or a completion that runs in 0.2 ms.
+ * Behind a scalar sub-select (evaluated once per statement) both plans assume the same length, the
+ * cache settles on the generic plan after its five trial runs, and the statement is planned once
+ * per connection (docs/benchmarks.md, entry 13).
+ */
+export function batchParam(n: number, type: string): string {
+  return `(SELECT $${n}::${type}[])`;
+}
+
 /** Schema names are used as identifiers; a plain name keeps quoting, channels and logs simple. */
 const SCHEMA_RE = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 

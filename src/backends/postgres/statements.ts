@@ -1,5 +1,5 @@
 import { MAX_PAYLOAD_BYTES } from './notify-payload.js';
-import { NOW, quoteIdent, schemaTag } from './sql.js';
+import { batchParam, NOW, quoteIdent, schemaTag } from './sql.js';
 
 /** A named (prepared once per connection) statement. */
 export interface Statement {
@@ -84,7 +84,7 @@ export function buildStatements(schema: string) {
     `WITH done AS (
        UPDATE ${jobs} AS j SET status = 'succeeded', output = l.output::json, finished_at = ${NOW}, updated_at = ${NOW},
          ${LEASE_CLEARED}
-       FROM unnest($2::text[], $3::text[], $4::text[]) AS l(id, token, output)
+       FROM unnest(${batchParam(2, 'text')}, ${batchParam(3, 'text')}, ${batchParam(4, 'text')}) AS l(id, token, output)
        WHERE ${FENCE}
        RETURNING ${returning}),
      ${notifyCtes(`'["f",' || to_json(id)::text || ']'`, 'done', '$5', '$6')}
@@ -119,7 +119,7 @@ export function buildStatements(schema: string) {
     byIdempotencyKeys: named(
       'by_keys',
       `SELECT ${ROW_AND_NOW} FROM ${jobs} j
-       JOIN unnest($2::text[], $3::text[], $4::text[]) AS k(queue, tenant, key)
+       JOIN unnest(${batchParam(2, 'text')}, ${batchParam(3, 'text')}, ${batchParam(4, 'text')}) AS k(queue, tenant, key)
          ON j.queue = k.queue AND coalesce(j.tenant, '') = k.tenant AND j.idempotency_key = k.key
        WHERE j.idempotency_key IS NOT NULL`,
     ),
@@ -138,7 +138,7 @@ export function buildStatements(schema: string) {
       'claim',
       `UPDATE ${jobs} AS j SET ${leaseSet('$5', '$6')}
        WHERE j.id IN (
-         SELECT c.id FROM unnest($2::text[]) AS q(name)
+         SELECT c.id FROM unnest(${batchParam(2, 'text')}) AS q(name)
          CROSS JOIN LATERAL (
            SELECT x.id, x.priority, x.run_at FROM ${jobs} x
            WHERE x.queue = q.name AND x.status IN ('queued', 'scheduled') AND x.run_at <= ${NOW}
@@ -183,7 +183,7 @@ export function buildStatements(schema: string) {
       'claim_ids',
       `UPDATE ${jobs} AS j SET ${leaseSet('$4', '$5')}
        WHERE j.id IN (
-         SELECT c.id FROM unnest($2::text[]) AS u(id)
+         SELECT c.id FROM unnest(${batchParam(2, 'text')}) AS u(id)
          CROSS JOIN LATERAL (
            SELECT x.id FROM ${jobs} x
            WHERE x.id = u.id AND x.status IN ('queued', 'scheduled') AND x.run_at <= ${NOW}
@@ -196,7 +196,7 @@ export function buildStatements(schema: string) {
     heartbeat: named(
       'heartbeat',
       `UPDATE ${jobs} AS j SET lease_expires_at = ${NOW} + $2::bigint
-       FROM unnest($3::text[], $4::text[]) AS l(id, token)
+       FROM unnest(${batchParam(3, 'text')}, ${batchParam(4, 'text')}) AS l(id, token)
        WHERE ${FENCE}
        RETURNING j.id`,
     ),
@@ -222,7 +222,7 @@ export function buildStatements(schema: string) {
          run_at = CASE WHEN l.retry THEN ${NOW} + l.delay ELSE j.run_at END,
          finished_at = CASE WHEN l.retry THEN j.finished_at ELSE ${NOW} END,
          error = l.error::json, updated_at = ${NOW}, ${LEASE_CLEARED}
-       FROM unnest($2::text[], $3::text[], $4::bool[], $5::bigint[], $6::text[]) AS l(id, token, retry, delay, error)
+       FROM unnest(${batchParam(2, 'text')}, ${batchParam(3, 'text')}, ${batchParam(4, 'bool')}, ${batchParam(5, 'bigint')}, ${batchParam(6, 'text')}) AS l(id, token, retry, delay, error)
        WHERE ${FENCE}
        RETURNING j.*`,
     ),
@@ -230,7 +230,7 @@ export function buildStatements(schema: string) {
     release: named(
       'release',
       `UPDATE ${jobs} AS j SET status = 'queued', attempts = j.attempts - 1, updated_at = ${NOW}, ${LEASE_CLEARED}
-       FROM unnest($2::text[], $3::text[]) AS l(id, token)
+       FROM unnest(${batchParam(2, 'text')}, ${batchParam(3, 'text')}) AS l(id, token)
        WHERE ${FENCE}
        RETURNING j.id, j.queue`,
     ),
