@@ -513,6 +513,35 @@ describe('rabbitmq adapter', { skip }, () => {
     }
   });
 
+  test('leased deliveries are acked in one frame only when no earlier delivery is still open', async () => {
+    const r = await rig({ extra: { relayIntervalMs: 60_000, minPrefetch: 20, claimMaxWaitMs: 300, claimSettleMs: 100 } });
+    const queue = workQueueName(r.prefix, 'default');
+    try {
+      const claim = (backend: RabbitmqBackend, limit: number) =>
+        backend.claim({ queues: ['default'], limit, leaseMs: 10_000, workerId: 'w' });
+      assert.deepEqual(await claim(r.backend, 1), [], 'nothing yet; the consumer is on');
+      // Delivered in this order (tags 1–5 low, 6–10 high); the next claim takes the high ones.
+      const low = await r.backend.enqueue({ jobs: Array.from({ length: 5 }, () => toNewJob({ type: 'noop', priority: -10 })) });
+      const high = await r.backend.enqueue({ jobs: Array.from({ length: 5 }, () => toNewJob({ type: 'noop', priority: 10 })) });
+      const first = await claim(r.backend, 5);
+      assert.deepEqual(new Set(first.map((job) => job.id)), new Set(high.map((result) => result.job.id)));
+      // Tags 1–5 were still buffered: a cumulative ack up to tag 10 would have settled them too.
+      // Closing the channel gives every unacked delivery back to the queue.
+      await acksApplied(r.backend, queue);
+      await r.backend.close();
+      assert.equal(await messagesIn(queue), 5);
+
+      const other = await r.open();
+      const second = await claim(other, 5);
+      assert.deepEqual(new Set(second.map((job) => job.id)), new Set(low.map((result) => result.job.id)));
+      await acksApplied(other, queue);
+      await other.close();
+      assert.equal(await messagesIn(queue), 0, 'the whole batch was acked');
+    } finally {
+      await r.cleanup();
+    }
+  });
+
   test('weaker order: across claims only the priority buckets hold; one claim is sorted exactly', async () => {
     const r = await rig();
     try {
@@ -642,6 +671,17 @@ async function waitUntil(condition: () => Promise<boolean>): Promise<void> {
     if (Date.now() > deadline) assert.fail('condition not met within 5 s');
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
+}
+
+/**
+ * Resolves once the broker has applied every ack the backend sent so far: a round trip on the
+ * consuming channel itself, whose frames the broker handles in order (acks have no reply of their
+ * own, and a close right after them may overtake them on the connection).
+ */
+async function acksApplied(backend: RabbitmqBackend, queue: string): Promise<void> {
+  const link = (backend as unknown as { link?: { sub: { checkQueue(name: string): Promise<unknown> } } }).link;
+  assert.ok(link, 'the backend is connected');
+  await link.sub.checkQueue(queue);
 }
 
 async function messagesIn(queue: string): Promise<number> {

@@ -26,6 +26,7 @@ import { type ClaimedJob, compareClaimOrder, type Job, type QueueStats } from '.
 import { toJobJson } from '../../core/job-json.js';
 import type { RateBudgetResult } from '../../core/rate-budget.js';
 import type { RecordUsageParams, UsageParams, UsageTotals } from '../../core/usage.js';
+import { OpenDeliveries } from './open-deliveries.js';
 import {
   amqpPriority,
   deadLetterExchangeName,
@@ -152,6 +153,8 @@ export class RabbitmqBackend implements Backend {
   private readonly wanted = new Set<string>();
   private readonly consumers = new Map<string, Consumer>();
   private readonly buffer: Delivery[] = [];
+  /** Per channel, the deliveries kept for claims and not yet settled (cumulative acks need them). */
+  private readonly open = new Map<Channel, OpenDeliveries>();
   /** Claims waiting for deliveries: each says whether it takes the delivery (undefined: link gone). */
   private readonly waiters = new Set<(d: Delivery | undefined) => boolean>();
   /** Types some claim on this handle asked for (undefined: any): deliveries of other types go back. */
@@ -273,12 +276,12 @@ export class RabbitmqBackend implements Backend {
       });
     } catch (error) {
       // The store could not lease them: give the messages back to the broker for a later claim.
-      for (const d of taken) safely(() => d.channel.nack(d.raw, false, true));
+      this.nack(taken);
       throw error;
     }
     const leased = new Set(claimed.map((job) => job.id));
     // Acked once the store lease exists: the lease protects the job from here on.
-    for (const d of taken) safely(() => d.channel.ack(d.raw));
+    this.ack(taken);
     await this.rewaitEarly(taken.filter((d) => !leased.has(d.message.id)));
     return claimed;
   }
@@ -369,6 +372,7 @@ export class RabbitmqBackend implements Backend {
       return;
     }
     const delivery: Delivery = { message, raw, channel };
+    this.openOn(channel).add(raw.fields.deliveryTag);
     this.buffer.push(delivery);
     let taken = false;
     for (const waiter of [...this.waiters]) if (waiter(delivery)) taken = true;
@@ -732,6 +736,7 @@ export class RabbitmqBackend implements Backend {
     this.declared.clear();
     // Unacked deliveries of the dead channel return to the broker; forget our copies.
     for (let i = this.buffer.length - 1; i >= 0; i--) if (this.buffer[i]!.channel === link.sub) this.buffer.splice(i, 1);
+    this.open.delete(link.sub);
     for (const waiter of [...this.waiters]) waiter(undefined);
     if (!this.closed) {
       this.warn('RabbitMQ connection closed; reconnecting');
@@ -830,7 +835,34 @@ export class RabbitmqBackend implements Backend {
       const d = this.buffer[i]!;
       if (d.message.queue !== queue) continue;
       this.buffer.splice(i, 1);
-      safely(() => d.channel.nack(d.raw, false, true));
+      this.nack([d]);
+    }
+  }
+
+  private openOn(channel: Channel): OpenDeliveries {
+    let open = this.open.get(channel);
+    if (!open) {
+      open = new OpenDeliveries();
+      this.open.set(channel, open);
+    }
+    return open;
+  }
+
+  /** Acks leased deliveries: one cumulative ack per channel where that settles exactly them. */
+  private ack(deliveries: Delivery[]): void {
+    for (const [channel, group] of byChannel(deliveries)) {
+      const last = this.openOn(channel).settle(group.map((d) => d.raw.fields.deliveryTag));
+      const lastDelivery = group.find((d) => d.raw.fields.deliveryTag === last);
+      if (lastDelivery) safely(() => channel.ack(lastDelivery.raw, true));
+      else for (const d of group) safely(() => channel.ack(d.raw));
+    }
+  }
+
+  /** Gives deliveries back to the broker, in place, for a later claim (here or elsewhere). */
+  private nack(deliveries: Delivery[]): void {
+    for (const [channel, group] of byChannel(deliveries)) {
+      this.open.get(channel)?.forget(group.map((d) => d.raw.fields.deliveryTag));
+      for (const d of group) safely(() => channel.nack(d.raw, false, true));
     }
   }
 
@@ -860,6 +892,16 @@ export function relayBudget(q: {
   if (shortfall <= 0) return 0;
   if (q.force || q.ready === 0) return Math.min(shortfall, RELAY_MAX_PER_QUEUE);
   return Math.min(Math.max(0, shortfall - q.consumerCount * q.prefetch), RELAY_MAX_PER_QUEUE);
+}
+
+function byChannel(deliveries: Delivery[]): Map<Channel, Delivery[]> {
+  const groups = new Map<Channel, Delivery[]>();
+  for (const d of deliveries) {
+    const group = groups.get(d.channel);
+    if (group) group.push(d);
+    else groups.set(d.channel, [d]);
+  }
+  return groups;
 }
 
 /** Acks and nacks on a channel that has since closed throw; the broker has requeued those already. */
