@@ -165,6 +165,18 @@ runConformance(
 );
 
 describe('redis adapter on Redis Cluster', { skip }, () => {
+  test('a cluster node reached without ?cluster=1 is refused at open with SLUICE_CONFIG naming the fix', async () => {
+    const c = cluster!;
+    await assert.rejects(
+      RedisBackend.open({ url: `redis://127.0.0.1:${c.ports[0]}`, prefix: 'single', warn: quiet }),
+      (e: unknown) => {
+        assert.equal((e as { code?: string }).code, ErrorCodes.config);
+        assert.match((e as Error).message, /\?cluster=1/);
+        return true;
+      },
+    );
+  });
+
   test('a bulk enqueue over queues on three nodes: each queue in one slot, every node used', async () => {
     const c = cluster!;
     const prefix = spreadPrefix(c);

@@ -38,3 +38,19 @@ export async function checkRedisConfig(redis: Redis): Promise<string[]> {
 function configValue(reply: unknown): string | undefined {
   return Array.isArray(reply) && typeof reply[1] === 'string' ? reply[1] : undefined;
 }
+
+/**
+ * Whether the server runs in cluster mode (`INFO cluster`), or undefined when INFO cannot be read.
+ * A single-node connection to a cluster node would fail on its first enqueue (the enqueue script
+ * writes the global indexes beside the queue's keys, and a cluster refuses that across slots), so
+ * the backend refuses such a connection at open with a clear message instead.
+ */
+export async function isClusterMode(redis: Redis): Promise<boolean | undefined> {
+  try {
+    const info = await redis.info('cluster');
+    const match = /^cluster_enabled:(\d)/m.exec(info);
+    return match ? match[1] === '1' : undefined;
+  } catch {
+    return undefined;
+  }
+}

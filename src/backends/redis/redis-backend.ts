@@ -23,7 +23,7 @@ import type {
   UpdateRateBudgetParams,
 } from '../../core/backend.js';
 import type { Clock } from '../../core/clock.js';
-import { ConflictError, ErrorCodes, LeaseLostError, NotFoundError, ValidationError } from '../../core/errors.js';
+import { ConflictError, ErrorCodes, LeaseLostError, NotFoundError, SluiceError, ValidationError } from '../../core/errors.js';
 import { SluiceEvents } from '../../core/events.js';
 import {
   type ClaimedJob,
@@ -44,7 +44,7 @@ import {
   type UsageTotals,
   usageTotalsFromGroups,
 } from '../../core/usage.js';
-import { checkRedisConfig } from './config-check.js';
+import { checkRedisConfig, isClusterMode } from './config-check.js';
 import { connect, dataNodes, parseRedisUrl, type RedisClient, resolvePrefix } from './connection.js';
 import { startEventRelay } from './event-relay.js';
 import { checkQueueName, RedisKeys } from './keys.js';
@@ -144,6 +144,13 @@ export class RedisBackend implements Backend {
     const redis = await connect(parsed);
     const backend = new RedisBackend(redis, keys, options);
     try {
+      if (!(redis instanceof Cluster) && (await isClusterMode(redis)) === true) {
+        throw new SluiceError(
+          ErrorCodes.config,
+          'this Redis server runs in cluster mode: add ?cluster=1 to the URL (docs/redis.md, "Redis Cluster")',
+          { field: 'SLUICE_BACKEND' },
+        );
+      }
       if (options.checkConfig ?? true) {
         const warn = options.warn ?? ((message: string) => process.emitWarning(message, { code: 'SLUICE_REDIS_CONFIG' }));
         // On a Cluster every master holds jobs: each one must keep them.
