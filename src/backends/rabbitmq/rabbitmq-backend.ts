@@ -22,6 +22,7 @@ import type {
 import { type Clock, systemClock } from '../../core/clock.js';
 import { ErrorCodes, SluiceError } from '../../core/errors.js';
 import type { SluiceEvents } from '../../core/events.js';
+import { groupBy } from '../../core/group-by.js';
 import { type ClaimedJob, compareClaimOrder, type Job, type QueueStats } from '../../core/job.js';
 import { toJobJson } from '../../core/job-json.js';
 import type { RateBudgetResult } from '../../core/rate-budget.js';
@@ -850,7 +851,7 @@ export class RabbitmqBackend implements Backend {
 
   /** Acks leased deliveries: one cumulative ack per channel where that settles exactly them. */
   private ack(deliveries: Delivery[]): void {
-    for (const [channel, group] of byChannel(deliveries)) {
+    for (const [channel, group] of groupBy(deliveries, (d) => d.channel)) {
       const last = this.openOn(channel).settle(group.map((d) => d.raw.fields.deliveryTag));
       const lastDelivery = group.find((d) => d.raw.fields.deliveryTag === last);
       if (lastDelivery) safely(() => channel.ack(lastDelivery.raw, true));
@@ -860,7 +861,7 @@ export class RabbitmqBackend implements Backend {
 
   /** Gives deliveries back to the broker, in place, for a later claim (here or elsewhere). */
   private nack(deliveries: Delivery[]): void {
-    for (const [channel, group] of byChannel(deliveries)) {
+    for (const [channel, group] of groupBy(deliveries, (d) => d.channel)) {
       this.open.get(channel)?.forget(group.map((d) => d.raw.fields.deliveryTag));
       for (const d of group) safely(() => channel.nack(d.raw, false, true));
     }
@@ -892,16 +893,6 @@ export function relayBudget(q: {
   if (shortfall <= 0) return 0;
   if (q.force || q.ready === 0) return Math.min(shortfall, RELAY_MAX_PER_QUEUE);
   return Math.min(Math.max(0, shortfall - q.consumerCount * q.prefetch), RELAY_MAX_PER_QUEUE);
-}
-
-function byChannel(deliveries: Delivery[]): Map<Channel, Delivery[]> {
-  const groups = new Map<Channel, Delivery[]>();
-  for (const d of deliveries) {
-    const group = groups.get(d.channel);
-    if (group) group.push(d);
-    else groups.set(d.channel, [d]);
-  }
-  return groups;
 }
 
 /** Acks and nacks on a channel that has since closed throw; the broker has requeued those already. */

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import type { RedisClient } from './connection.js';
 
 /**
  * What Sluice needs from the Redis server to keep accepted jobs: an append-only file (a 202 must
@@ -45,7 +46,7 @@ function configValue(reply: unknown): string | undefined {
  * writes the global indexes beside the queue's keys, and a cluster refuses that across slots), so
  * the backend refuses such a connection at open with a clear message instead.
  */
-export async function isClusterMode(redis: Redis): Promise<boolean | undefined> {
+export async function isClusterMode(redis: RedisClient): Promise<boolean | undefined> {
   try {
     const info = await redis.info('cluster');
     const match = /^cluster_enabled:(\d)/m.exec(info);

@@ -25,6 +25,7 @@ import type {
 import type { Clock } from '../../core/clock.js';
 import { ConflictError, ErrorCodes, LeaseLostError, NotFoundError, SluiceError, ValidationError } from '../../core/errors.js';
 import { SluiceEvents } from '../../core/events.js';
+import { groupBy } from '../../core/group-by.js';
 import {
   type ClaimedJob,
   compareClaimOrder,
@@ -144,7 +145,7 @@ export class RedisBackend implements Backend {
     const redis = await connect(parsed);
     const backend = new RedisBackend(redis, keys, options);
     try {
-      if (!(redis instanceof Cluster) && (await isClusterMode(redis)) === true) {
+      if (!backend.cluster && (await isClusterMode(redis)) === true) {
         throw new SluiceError(
           ErrorCodes.config,
           'this Redis server runs in cluster mode: add ?cluster=1 to the URL (docs/redis.md, "Redis Cluster")',
@@ -182,14 +183,20 @@ export class RedisBackend implements Backend {
     const byQueue = groupBy(jobs, (job) => job.queue);
     for (const queue of byQueue.keys()) checkQueueName(queue);
     const argsOf = new Map(jobs.map((job) => [job, enqueueArgs(job)]));
-    const argsOfGroup = (group: NewJob[]) => group.flatMap((job) => argsOf.get(job)!);
+    // A single node: each queue's script also writes the global indexes of the jobs it creates (no
+    // entry for an idempotent repeat). A Cluster keeps them in other slots, which no script may touch.
+    const indexArgs = (group: NewJob[]) =>
+      this.cluster ? [] : [this.keys.queues, ...group.map((job) => this.keys.idShard(job.id))];
+    const calls = [...byQueue].map(
+      ([queue, group]) =>
+        ['sluiceEnqueue', queue, [group.length, ...group.flatMap((job) => argsOf.get(job)!), ...indexArgs(group)]] as const,
+    );
     const scriptReplies = (await this.guard(async () => {
       if (this.cluster) {
-        // Cluster: the global indexes and the queues are in different slots, so no MULTI or script
-        // spans them. The indexes are written (idempotently) and acknowledged before any job: a crash
-        // can leave an index entry without a job (harmless, it reads as not found), never a job that
-        // no index leads to. Then one script per queue: each queue's part of the batch is atomic, the
-        // batch as a whole is not.
+        // The indexes are written (idempotently) and acknowledged before any job: a crash can leave
+        // an index entry without a job (harmless, it reads as not found), never a job that no index
+        // leads to. Then one script per queue: each queue's part of the batch is atomic, the batch as
+        // a whole is not.
         const shards = groupBy(jobs, (job) => this.keys.idShard(job.id));
         await Promise.all([
           this.redis.sadd(this.keys.queues, ...byQueue.keys()),
@@ -197,28 +204,9 @@ export class RedisBackend implements Backend {
             this.redis.hset(shard, Object.fromEntries(fields.map((job) => [job.id, job.queue]))),
           ),
         ]);
-        return this.pipeline(
-          [...byQueue].map(([queue, group]) => ['sluiceEnqueue', queue, [group.length, ...argsOfGroup(group)]] as const),
-        );
       }
-      // A single node: each queue's script writes the global indexes of the jobs it creates too (one
-      // EVALSHA per queue, no index entry for an idempotent repeat), and a batch spanning queues is
-      // one MULTI, applied at once.
-      const calls = [...byQueue].map(
-        ([queue, group]) =>
-          [
-            'sluiceEnqueue',
-            queue,
-            [group.length, ...argsOfGroup(group), this.keys.queues, ...group.map((job) => this.keys.idShard(job.id))],
-          ] as const,
-      );
-      if (calls.length === 1) {
-        const [name, queue, args] = calls[0]!;
-        return [await this.script(name, queue, ...args)];
-      }
-      const tx = this.redis.multi();
-      for (const [name, queue, args] of calls) this.queued(tx, name, queue, ...args);
-      return execAll(await tx.exec());
+      // One script per queue; on a single node a batch spanning queues is one MULTI, applied at once.
+      return this.pipeline(calls, { atomic: true });
     })) as unknown[][];
     const results = new Map<NewJob, EnqueueResult>();
     const orphaned: NewJob[] = [];
@@ -793,16 +781,20 @@ export class RedisBackend implements Backend {
   }
 
   /**
-   * Several script calls in one round trip; the replies in call order. On a Cluster the queues live
-   * on several nodes and one explicit pipeline may only address one: the calls are issued together
-   * and auto-pipelining sends them as one pipeline per node.
+   * Several script calls in one round trip; the replies in call order. `atomic`: on a single node
+   * they run as one MULTI (all applied at once). On a Cluster the queues live on several nodes and
+   * one explicit pipeline may only address one: the calls are issued together and auto-pipelining
+   * sends them as one pipeline per node (atomic per call only). A lone call goes as it is.
    */
-  private async pipeline(calls: ReadonlyArray<readonly [ScriptName, string, readonly ScriptArg[]]>): Promise<unknown[]> {
+  private async pipeline(
+    calls: ReadonlyArray<readonly [ScriptName, string, readonly ScriptArg[]]>,
+    { atomic = false }: { atomic?: boolean } = {},
+  ): Promise<unknown[]> {
     if (calls.length === 0) return [];
     if (calls.length === 1 || this.cluster) {
       return Promise.all(calls.map(([name, queue, args]) => this.script(name, queue, ...args)));
     }
-    const pipe = this.redis.pipeline();
+    const pipe = atomic ? this.redis.multi() : this.redis.pipeline();
     for (const [name, queue, args] of calls) this.queued(pipe, name, queue, ...args);
     return execAll(await pipe.exec());
   }
@@ -829,17 +821,6 @@ function execAll(results: Array<[Error | null, unknown]> | null): unknown[] {
     if (error) throw error;
     return value;
   });
-}
-
-function groupBy<T, K>(items: readonly T[], keyOf: (item: T) => K): Map<K, T[]> {
-  const groups = new Map<K, T[]>();
-  for (const item of items) {
-    const key = keyOf(item);
-    const group = groups.get(key);
-    if (group) group.push(item);
-    else groups.set(key, [item]);
-  }
-  return groups;
 }
 
 /** Groups attempt-scoped items by the queue their token names; tokens that are not ours are `foreign`. */
