@@ -13,6 +13,13 @@ interface Pending {
  * wake-up message), in arrival order, at most `maxBatch` at a time. A lone caller pays nothing; many
  * concurrent callers (an HTTP API under load) share commits instead of queueing for them one by one.
  *
+ * A synchronous store (SQLite) has no write in flight to gather behind: its commit is over before
+ * the next request's socket is even read. So a call that arrives in the same turn of the event loop
+ * as a write that already started waits for the end of that turn (`setImmediate`, after every socket
+ * that was readable has been read), and the calls gathered by then share one write. Requests read
+ * together from ten connections then cost two commits instead of ten. A store whose writes take a
+ * round trip never meets this case: its write is still in flight when the turn ends.
+ *
  * Each caller still learns only its own result, after its job is durable. A write that fails fails
  * every job it carried (they were not stored); idempotency keys across callers in one write behave
  * as they do in a bulk call (the first occurrence creates, a repeat gets that job). The facade keeps
@@ -23,6 +30,8 @@ interface Pending {
 export class EnqueueCoalescer {
   private pending: Pending[] = [];
   private writing = false;
+  /** A write started in the current turn of the event loop (cleared by setImmediate). */
+  private turnBusy = false;
 
   /** `onIdle`: called when the last write is done and nothing waits (the owner may drop this). */
   constructor(
@@ -32,30 +41,43 @@ export class EnqueueCoalescer {
   ) {}
 
   enqueue(job: NewJob): Promise<EnqueueResult> {
-    if (this.writing) return new Promise((resolve, reject) => this.pending.push({ job, resolve, reject }));
+    if (this.writing || this.turnBusy) return new Promise((resolve, reject) => this.pending.push({ job, resolve, reject }));
     // Nothing in flight: this job is written by itself at once, with no bookkeeping of its own.
     const written = this.start([job]);
     return written.then((results) => results[0] ?? Promise.reject(missingResult(job)));
   }
 
-  /** Starts a write; when it settles, the jobs that arrived meanwhile go in the next one. */
+  /** Starts a write; when it settles (and its turn of the event loop is over), waiting jobs go next. */
   private start(jobs: NewJob[]): Promise<EnqueueResult[]> {
     this.writing = true;
+    if (!this.turnBusy) {
+      this.turnBusy = true;
+      setImmediate(this.endTurn);
+    }
     let written: Promise<EnqueueResult[]>;
     try {
       written = this.write(jobs);
     } catch (error) {
       written = Promise.reject(error);
     }
-    const next = () => this.flush();
+    const next = () => {
+      this.writing = false;
+      this.flush();
+    };
     written.then(next, next);
     return written;
   }
 
+  private readonly endTurn = (): void => {
+    this.turnBusy = false;
+    this.flush();
+  };
+
+  /** Writes what waits, unless a write is in flight or this turn already wrote (then it comes back). */
   private flush(): void {
+    if (this.writing || this.turnBusy) return;
     const batch = this.pending.splice(0, this.maxBatch);
     if (batch.length === 0) {
-      this.writing = false;
       this.onIdle();
       return;
     }

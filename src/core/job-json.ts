@@ -57,6 +57,17 @@ export function toJobJson(job: Job): JobJson {
   return json;
 }
 
+/**
+ * The last conversion, kept: a job's createdAt, runAt and updatedAt are usually the same instant,
+ * and so are those of every job of one bulk call (one Date and one string instead of one per field).
+ */
+let lastMs = Number.NaN;
+let lastIso = '';
+
 function iso(ms: number): string {
-  return new Date(ms).toISOString();
+  if (ms !== lastMs) {
+    lastIso = new Date(ms).toISOString();
+    lastMs = ms;
+  }
+  return lastIso;
 }

@@ -92,6 +92,45 @@ describe('EnqueueCoalescer', () => {
     assert.equal(idle, 1);
   });
 
+  test('a synchronous store: calls arriving in later callbacks of the same event-loop turn share the next write', async () => {
+    // SQLite's write is over before the next callback runs, so "during a write" never happens; the
+    // turn of the event loop is the window instead. Callbacks of one setImmediate batch stand for
+    // sockets read in one poll phase: separate macrotasks of one turn.
+    const writes: unknown[][] = [];
+    const syncWrite = async (jobs: NewJob[]): Promise<EnqueueResult[]> => {
+      writes.push(jobs.map((j) => j.input));
+      return jobs.map((j) => ({ job: { id: j.id, input: j.input } as EnqueueResult['job'], created: true }));
+    };
+    let idle = 0;
+    const coalescer = new EnqueueCoalescer(syncWrite, 100, () => idle++);
+    const results = await new Promise<Array<Promise<EnqueueResult>>>((resolve) => {
+      const all: Array<Promise<EnqueueResult>> = [];
+      for (const i of [0, 1, 2, 3]) setImmediate(() => all.push(coalescer.enqueue(job(i))));
+      setImmediate(() => {
+        assert.deepEqual(writes, [[0]], 'the first is written at once; the others wait for the end of the turn');
+        assert.equal(idle, 0, 'not idle while jobs wait');
+        resolve(all);
+      });
+    });
+    assert.deepEqual(
+      (await Promise.all(results)).map((r) => r.job.input),
+      [0, 1, 2, 3],
+    );
+    assert.deepEqual(writes, [[0], [1, 2, 3]]);
+    while (idle === 0) await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(idle, 1);
+  });
+
+  test('a caller awaiting each enqueue in turn gets every job written, one write each', async () => {
+    const writes: unknown[][] = [];
+    const coalescer = new EnqueueCoalescer(async (jobs: NewJob[]) => {
+      writes.push(jobs.map((j) => j.input));
+      return jobs.map((j) => ({ job: { id: j.id, input: j.input } as EnqueueResult['job'], created: true }));
+    }, 100);
+    for (let i = 0; i < 5; i++) assert.equal((await coalescer.enqueue(job(i))).job.input, i);
+    assert.deepEqual(writes, [[0], [1], [2], [3], [4]]);
+  });
+
   test('no write carries more than maxBatch jobs', async () => {
     const { calls, write } = manualWrite();
     const coalescer = new EnqueueCoalescer(write, 2);
