@@ -145,6 +145,9 @@ export class Sluice {
   async waitFor(id: string, options: WaitForOptions = {}): Promise<Job> {
     const timeoutMs = options.timeoutMs ?? 30_000;
     const pollMs = options.pollIntervalMs ?? 250;
+    // Relayed ends must flow before the first read, or one between the read and the subscription
+    // would only be seen by the next re-read.
+    await this.backend.events.relaying();
     const first = await this.getOrThrow(id, options);
     if (isTerminal(first.status)) return first;
 

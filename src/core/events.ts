@@ -40,10 +40,41 @@ export class SluiceEvents {
   /** The subset of `listeners` subscribed with `{ local: true }`. */
   private readonly localOnly = new Map<SluiceEventName, Set<Listener<never>>>();
 
+  /** Starts relaying other processes' changes, for a backend that relays on demand (relayOnDemand). */
+  private relaySource: (() => Promise<void>) | undefined;
+  private relayStarted: Promise<void> | undefined;
+
   on<K extends SluiceEventName>(name: K, listener: Listener<K>, options: ListenOptions = {}): () => void {
     setOf(this.listeners, name).add(listener as Listener<never>);
     if (options.local) setOf(this.localOnly, name).add(listener as Listener<never>);
+    else void this.relaying();
     return () => this.off(name, listener);
+  }
+
+  /**
+   * For a backend that relays other processes' changes only once someone here takes them: Redis
+   * delivers every message of the fleet to every subscriber, and receiving them cost a process that
+   * only enqueues as much CPU as its own enqueues. `start` runs once, at the first listener that
+   * takes relayed payloads (not `{ local: true }`) or the first `relaying()`, whichever comes first.
+   */
+  relayOnDemand(start: () => Promise<void>): void {
+    this.relaySource = start;
+  }
+
+  /**
+   * Starts the relay if it waits for demand and resolves once relayed changes flow: changes other
+   * processes make after that reach these listeners. At once for a backend that relays from its
+   * opening, or not at all. Never rejects (relayed changes are wake-ups, and every waiter also
+   * polls): a relay that failed to start is tried again at the next call.
+   */
+  relaying(): Promise<void> {
+    if (this.relaySource === undefined) return Promise.resolve();
+    if (this.relayStarted === undefined) {
+      this.relayStarted = this.relaySource().catch(() => {
+        this.relayStarted = undefined;
+      });
+    }
+    return this.relayStarted;
   }
 
   off<K extends SluiceEventName>(name: K, listener: Listener<K>): void {

@@ -116,9 +116,7 @@ export function createMetrics(source: MetricsSource, options: MetricsOptions = {
   const unsubscribe = [
     // Relayed (remote) events are skipped: the process that made the change counts it, so summing a
     // counter over every process of a fleet counts each job once.
-    backend.events.on('jobs:enqueued', ({ queue, count, remote }) => {
-      if (!remote) enqueued.inc({ queue }, count);
-    }),
+    backend.events.on('jobs:enqueued', ({ queue, count }) => enqueued.inc({ queue }, count), { local: true }),
     // Local only: the backend then has no reason to fetch jobs other processes finished.
     backend.events.on(
       'job:finished',

@@ -126,6 +126,10 @@ export class Worker {
     if (this.currentState !== 'idle') throw new SluiceError(ErrorCodes.shuttingDown, 'a stopped worker cannot be started again');
     this.currentState = 'running';
     this.subscribeToBackend();
+    // A backend that relays other processes' changes on demand starts now: a job enqueued
+    // elsewhere after start() resolves wakes this worker instead of waiting for the idle poll.
+    await this.backend.events.relaying();
+    if (this.currentState !== 'running') return; // stopped while the relay started
     this.heartbeatTimer = setInterval(() => this.beat(), this.options.heartbeatMs);
     this.loopDone = this.claimLoop();
   }

@@ -245,6 +245,7 @@ describe('redis adapter on Redis Cluster', { skip }, () => {
               reader.events.on('jobs:enqueued', on);
             }),
         );
+        await Promise.all(readers.map((reader) => reader.events.relaying()));
         await writer.enqueue({ jobs: [toNewJob({ type: 'noop', queue })] });
         for (const payload of await Promise.all(woken)) assert.deepEqual(payload, { queue, count: 1, remote: true });
       }

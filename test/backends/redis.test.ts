@@ -12,6 +12,7 @@ import { ErrorCodes } from '../../src/core/errors.js';
 import type { Job } from '../../src/core/job.js';
 import { toNewJob } from '../../src/core/new-job.js';
 import { applyRateBudget, type BucketRequest, type RateBudgetAction, type RateBudgetState } from '../../src/core/rate-budget.js';
+import { Sluice } from '../../src/sluice.js';
 import { runConformance } from '../conformance/index.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 import { dropRedisPrefix } from '../helpers/redis-prefix.js';
@@ -250,6 +251,7 @@ describe('redis adapter', { skip }, () => {
     const b = await RedisBackend.open({ url, clock, prefix, warn: quiet });
     try {
       const wake = new Promise<{ queue: string; count: number }>((resolve) => b.events.on('jobs:enqueued', resolve));
+      await b.events.relaying();
       const [result] = await a.enqueue({ jobs: [toNewJob({ type: 'noop', queue: 'shared' })] });
       assert.deepEqual(await wake, { queue: 'shared', count: 1, remote: true });
 
@@ -268,6 +270,55 @@ describe('redis adapter', { skip }, () => {
     } finally {
       await a.close();
       await b.close();
+      await dropRedisPrefix(url, prefix);
+    }
+  });
+
+  test("a handle subscribes only once something takes other handles' changes; a started worker hears them at once", async () => {
+    const prefix = freshPrefix();
+    const producer = await RedisBackend.open({ url, prefix, warn: quiet });
+    const consumer = await RedisBackend.open({ url, prefix, warn: quiet });
+    const redis = new Redis(url);
+    const subscribedChannels = async () => (await redis.pubsub('CHANNELS', `*${prefix}*`)) as string[];
+    const worker = Sluice.fromBackend(consumer).worker({
+      queues: ['default'],
+      handlers: { noop: () => null },
+      pollIntervalMs: 600_000, // only a relayed wake-up can start the second job in time
+    });
+    try {
+      const [first] = await producer.enqueue({ jobs: [toNewJob({ type: 'noop' })] });
+      assert.deepEqual(await subscribedChannels(), [], 'handles that only write receive nothing');
+      consumer.events.on('job:finished', () => undefined, { local: true });
+      assert.deepEqual(await subscribedChannels(), [], 'a local-only listener takes nothing relayed');
+
+      await worker.start();
+      assert.equal((await subscribedChannels()).length, 1, 'the worker subscribed before start() resolved');
+      const waiter = Sluice.fromBackend(producer);
+      assert.equal((await waiter.waitFor(first!.job.id, { timeoutMs: 10_000 })).status, 'succeeded');
+      const [second] = await producer.enqueue({ jobs: [toNewJob({ type: 'noop' })] });
+      assert.equal((await waiter.waitFor(second!.job.id, { timeoutMs: 10_000 })).status, 'succeeded');
+    } finally {
+      await worker.stop();
+      await producer.close();
+      await consumer.close();
+      assert.deepEqual(await subscribedChannels(), [], 'close unsubscribes');
+      await redis.quit();
+      await dropRedisPrefix(url, prefix);
+    }
+  });
+
+  test('a handle closed while its subscription starts ends up unsubscribed, and its start resolves', async () => {
+    const prefix = freshPrefix();
+    const backend = await RedisBackend.open({ url, prefix, warn: quiet });
+    const redis = new Redis(url);
+    try {
+      const started = backend.events.relaying();
+      await backend.close();
+      await started; // resolves (never rejects) whether or not the subscribe went through
+      await backend.events.relaying(); // a closed handle does not subscribe again
+      assert.deepEqual(await redis.pubsub('CHANNELS', `*${prefix}*`), []);
+    } finally {
+      await redis.quit();
       await dropRedisPrefix(url, prefix);
     }
   });

@@ -117,6 +117,7 @@ export function eventsSuite(factory: BackendFactory): void {
       there?.events.on('job:finished', ({ job }) => heardThere.push(job.id), { local: true });
       const job = await enqueueOne(backend);
       const ended = there && nextEvent(there, 'job:ended', (p) => p.id === job.id);
+      await there?.events.relaying();
       const claimed = await claimOne(backend);
       await backend.complete({ items: [{ ...leaseOf(claimed), output: null }] });
       assert.deepEqual(heardHere, [job.id]);

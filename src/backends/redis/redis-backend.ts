@@ -127,6 +127,8 @@ export class RedisBackend implements Backend {
   private readonly maxOutputBytes: number;
   /** This handle's id in published events: its own messages are not relayed back to it. */
   private readonly origin = randomUUID();
+  /** The pub/sub connection (see startRelay), and how to stop it once it listens. */
+  private subscriber: RedisClient | undefined;
   private stopRelay: (() => Promise<void>) | undefined;
   private closed = false;
 
@@ -161,13 +163,10 @@ export class RedisBackend implements Backend {
           for (const warning of await checkRedisConfig(node)) warn(`${where}${warning}`);
         }
       }
-      backend.stopRelay = await startEventRelay({
-        subscriber: redis.duplicate(),
-        channel: keys.channel,
-        origin: backend.origin,
-        events: backend.events,
-        fetchJobs: (queue, ids) => backend.fetchJobs(queue, ids),
-      });
+      // Subscribed only once this handle has a listener for other handles' changes (a worker, a
+      // waiter): every message of the prefix reaches every subscriber, its own included, and
+      // receiving them cost a handle that only enqueues 15 µs of CPU per job, a quarter of its work.
+      backend.events.relayOnDemand(() => backend.startRelay());
     } catch (error) {
       await backend.close();
       throw translateError(error);
@@ -695,10 +694,34 @@ export class RedisBackend implements Backend {
     await this.guard(() => this.redis.ping());
   }
 
+  /** Subscribes to the prefix's channel (see relayOnDemand above); close stops it. */
+  private async startRelay(): Promise<void> {
+    if (this.closed) return;
+    const subscriber = this.redis.duplicate();
+    this.subscriber = subscriber;
+    let stop: () => Promise<void>;
+    try {
+      stop = await startEventRelay({
+        subscriber,
+        channel: this.keys.channel,
+        origin: this.origin,
+        events: this.events,
+        fetchJobs: (queue, ids) => this.fetchJobs(queue, ids),
+      });
+    } catch (error) {
+      subscriber.disconnect();
+      throw error;
+    }
+    if (this.closed) await stop();
+    else this.stopRelay = stop;
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.stopRelay?.();
+    // Subscribed: unsubscribe in order. Still subscribing: drop the connection (the subscribe fails).
+    if (this.stopRelay) await this.stopRelay();
+    else this.subscriber?.disconnect();
     try {
       await this.redis.quit();
     } catch {

@@ -115,4 +115,52 @@ describe('SluiceEvents', () => {
     assert.doesNotThrow(() => events.emit('job:progress', { id: 'x', progress: 1 }));
     assert.equal(events.listenerCount('job:finished'), 0);
   });
+
+  describe('relay on demand', () => {
+    test('without a relay source, relaying() resolves at once', async () => {
+      await new SluiceEvents().relaying();
+    });
+
+    test('starts once, at the first listener that takes relayed payloads; local-only listeners start nothing', async () => {
+      const events = new SluiceEvents();
+      let starts = 0;
+      let finishStart!: () => void;
+      events.relayOnDemand(() => {
+        starts++;
+        return new Promise<void>((resolve) => {
+          finishStart = resolve;
+        });
+      });
+      events.on('job:finished', () => undefined, { local: true });
+      assert.equal(starts, 0);
+      events.on('jobs:enqueued', () => undefined);
+      events.on('job:ended', () => undefined);
+      assert.equal(starts, 1);
+      let ready = false;
+      const relaying = events.relaying().then(() => {
+        ready = true;
+      });
+      await Promise.resolve();
+      assert.equal(ready, false, 'not before the relay listens');
+      finishStart();
+      await relaying;
+      assert.equal(starts, 1);
+    });
+
+    test('relaying() starts the relay by itself, never rejects, and tries again after a failed start', async () => {
+      const events = new SluiceEvents();
+      const outcomes = [new Error('Redis is away'), undefined];
+      let starts = 0;
+      events.relayOnDemand(async () => {
+        const outcome = outcomes[starts++];
+        if (outcome) throw outcome;
+      });
+      await events.relaying();
+      assert.equal(starts, 1);
+      await events.relaying();
+      assert.equal(starts, 2, 'the failed start is tried again');
+      await events.relaying();
+      assert.equal(starts, 2, 'a started relay is not started twice');
+    });
+  });
 });
