@@ -53,8 +53,8 @@ export class SluiceEvents {
 
   /**
    * For a backend that relays other processes' changes only once someone here takes them: Redis
-   * delivers every message of the fleet to every subscriber, and receiving them cost a process that
-   * only enqueues as much CPU as its own enqueues. `start` runs once, at the first listener that
+   * delivers every message of the fleet to every subscriber, the sender included, and a process
+   * that only enqueues has no use for them. `start` runs once, at the first listener that
    * takes relayed payloads (not `{ local: true }`) or the first `relaying()`, whichever comes first.
    */
   relayOnDemand(start: () => Promise<void>): void {

@@ -165,7 +165,8 @@ export class RedisBackend implements Backend {
       }
       // Subscribed only once this handle has a listener for other handles' changes (a worker, a
       // waiter): every message of the prefix reaches every subscriber, its own included, and
-      // receiving them cost a handle that only enqueues 15 µs of CPU per job, a quarter of its work.
+      // receiving its own wake-ups cost a handle that only enqueues 7 µs of CPU per one-by-one
+      // enqueue (52-55 µs -> 44-48 µs, docs/benchmarks.md entry 14).
       backend.events.relayOnDemand(() => backend.startRelay());
     } catch (error) {
       await backend.close();
