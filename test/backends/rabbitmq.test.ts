@@ -24,6 +24,7 @@ import type { Backend } from '../../src/core/backend.js';
 import { ErrorCodes } from '../../src/core/errors.js';
 import type { ClaimedJob, Job } from '../../src/core/job.js';
 import { toNewJob } from '../../src/core/new-job.js';
+import { Sluice } from '../../src/sluice.js';
 import { type BackendFactory, runConformance } from '../conformance/index.js';
 import type { FakeClock } from '../helpers/fake-clock.js';
 import { dropRedisPrefix } from '../helpers/redis-prefix.js';
@@ -509,6 +510,69 @@ describe('rabbitmq adapter', { skip }, () => {
       );
       assert.ok(Date.now() - started < 2_500, `the buffered claim took ${Date.now() - started} ms`);
     } finally {
+      await r.cleanup();
+    }
+  });
+
+  test("a busy worker's consumer lets go of its deliveries: an idle worker elsewhere runs the next job", {
+    timeout: 20_000,
+  }, async () => {
+    // Both handles share the store (one file) and the queue; A runs a job that does not end until
+    // the test says so. Without the release, the next job sits unacked in A's consumer, delivered
+    // but unclaimable, until A's job ends, while B has nothing to do.
+    // The relay (which would republish the held job once it has waited 10 s) is kept out of it.
+    const r = await rig({ extra: { releaseIdleMs: 200, relayIntervalMs: 600_000 } });
+    let endFirst!: () => void;
+    const firstMayEnd = new Promise<void>((resolve) => {
+      endFirst = resolve;
+    });
+    const events: string[] = [];
+    let firstRanOnA!: () => void;
+    const onA = new Promise<void>((resolve) => {
+      firstRanOnA = resolve;
+    });
+    let secondRanOnB!: () => void;
+    const onB = new Promise<void>((resolve) => {
+      secondRanOnB = resolve;
+    });
+    const a = Sluice.fromBackend(r.backend).worker({
+      queues: ['default'],
+      concurrency: 1,
+      handlers: {
+        slow: async ({ job }) => {
+          events.push(`A started ${(job.input as { n: string }).n}`);
+          firstRanOnA();
+          await firstMayEnd;
+          return null;
+        },
+      },
+    });
+    const bBackend = await r.open();
+    const b = Sluice.fromBackend(bBackend).worker({
+      queues: ['default'],
+      concurrency: 1,
+      handlers: {
+        slow: ({ job }) => {
+          events.push(`B started ${(job.input as { n: string }).n}`);
+          secondRanOnB();
+          return null;
+        },
+      },
+    });
+    try {
+      await a.start();
+      await r.backend.enqueue({ jobs: [toNewJob({ type: 'slow', input: { n: 'first' } })] });
+      await onA;
+      // A is full; the second job is delivered to A's consumer, which stops consuming once A has
+      // not claimed for releaseIdleMs, and hands the delivery back.
+      await r.backend.enqueue({ jobs: [toNewJob({ type: 'slow', input: { n: 'second' } })] });
+      await b.start();
+      await onB;
+      assert.deepEqual(events, ['A started first', 'B started second'], 'the second job ran while the first was still running');
+    } finally {
+      endFirst();
+      await a.stop();
+      await b.stop();
       await r.cleanup();
     }
   });

@@ -66,6 +66,13 @@ export interface RabbitmqBackendOptions {
   claimMaxWaitMs?: number | undefined;
   /** Lowest consumer prefetch; it grows to the largest claim limit seen (the worker's concurrency). */
   minPrefetch?: number | undefined;
+  /**
+   * A handle whose last claim got every job it asked for, and that has not claimed since for this
+   * long, is busy: it stops consuming and gives its buffered deliveries back to the broker, so that
+   * idle workers elsewhere run them instead of waiting behind its running jobs. Its next claim
+   * consumes again. Default 1000.
+   */
+  releaseIdleMs?: number | undefined;
   /** Where connection trouble is reported (never thrown: a broker outage must not crash the process). */
   warn?: ((message: string) => void) | undefined;
 }
@@ -136,6 +143,7 @@ export class RabbitmqBackend implements Backend {
     claimSettleMs: number;
     claimMaxWaitMs: number;
     minPrefetch: number;
+    releaseIdleMs: number;
   };
   private readonly ownsStore: boolean;
   private readonly warn: (message: string) => void;
@@ -167,6 +175,9 @@ export class RabbitmqBackend implements Backend {
   private readonly wakePending = new Map<string, number>();
   /** Queues known to be paused: not consumed, so their messages wait in the broker. */
   private readonly paused = new Set<string>();
+  /** Claims running now, and the timer that stops consuming once a satisfied handle stays busy. */
+  private claimsInFlight = 0;
+  private idleRelease: NodeJS.Timeout | undefined;
 
   private constructor(options: RabbitmqBackendOptions) {
     this.store = options.store;
@@ -181,6 +192,7 @@ export class RabbitmqBackend implements Backend {
       claimSettleMs: options.claimSettleMs ?? 0,
       claimMaxWaitMs: options.claimMaxWaitMs ?? 100,
       minPrefetch: Math.max(1, options.minPrefetch ?? 1),
+      releaseIdleMs: options.releaseIdleMs ?? 1000,
     };
     this.prefetch = this.options.minPrefetch;
     this.events = this.store.events;
@@ -242,6 +254,23 @@ export class RabbitmqBackend implements Backend {
     this.checkOpen();
     if (params.limit <= 0 || params.queues.length === 0) return [];
     if (params.types !== undefined && params.types.length === 0) return [];
+    clearTimeout(this.idleRelease);
+    this.idleRelease = undefined;
+    this.claimsInFlight += 1;
+    let satisfied = false;
+    try {
+      const jobs = await this.claimFromDeliveries(params);
+      satisfied = jobs.length >= params.limit;
+      return jobs;
+    } finally {
+      this.claimsInFlight -= 1;
+      // Every job it asked for: the worker is full until one ends. If it does not ask again soon,
+      // the deliveries its consumer keeps receiving would wait behind its running jobs.
+      if (satisfied && this.claimsInFlight === 0) this.armIdleRelease();
+    }
+  }
+
+  private async claimFromDeliveries(params: ClaimParams): Promise<ClaimedJob[]> {
     const queues = [...new Set(params.queues)];
     this.acceptTypes(params.types);
     if (params.limit > this.prefetch) {
@@ -479,6 +508,7 @@ export class RabbitmqBackend implements Backend {
     this.closed = true;
     clearTimeout(this.reconnectTimer);
     clearTimeout(this.relayTimer);
+    clearTimeout(this.idleRelease);
     await this.relaying?.catch(() => undefined);
     for (const waiter of [...this.waiters]) waiter(undefined);
     const link = this.link;
@@ -724,6 +754,8 @@ export class RabbitmqBackend implements Backend {
       this.declared.clear();
       this.reconnectDelay = RECONNECT_MIN_MS;
       await this.ensureConsumers([...this.wanted]);
+      // A busy handle gets its consumers back too; if no claim follows, they let go again.
+      if (this.claimsInFlight === 0) this.armIdleRelease();
     } catch (error) {
       await model.close().catch(() => undefined);
       throw error;
@@ -824,6 +856,18 @@ export class RabbitmqBackend implements Backend {
       if (this.link !== link) return;
       this.consumers.set(queue, { tag: consumerTag, channel });
     }
+  }
+
+  /** Stops consuming after releaseIdleMs unless a claim comes first (see the option). */
+  private armIdleRelease(): void {
+    if (this.closed || this.consumers.size === 0) return;
+    clearTimeout(this.idleRelease);
+    this.idleRelease = setTimeout(() => {
+      this.idleRelease = undefined;
+      if (this.claimsInFlight > 0 || this.closed) return;
+      for (const queue of [...this.consumers.keys()]) void this.stopConsuming(queue);
+    }, this.options.releaseIdleMs);
+    this.idleRelease.unref();
   }
 
   private async stopConsuming(queue: string): Promise<void> {
