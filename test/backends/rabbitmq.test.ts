@@ -514,7 +514,7 @@ describe('rabbitmq adapter', { skip }, () => {
     }
   });
 
-  test("a busy worker's consumer lets go of its deliveries: an idle worker elsewhere runs the next job", {
+  test("a full worker's queue is no longer consumed: an idle worker elsewhere runs the next job", {
     timeout: 20_000,
   }, async () => {
     // Both handles share the store (one file) and the queue; A runs a job that does not end until
@@ -547,6 +547,9 @@ describe('rabbitmq adapter', { skip }, () => {
         },
       },
     });
+    // A hungry worker on another queue of the same handle claims all the time, and comes up short:
+    // that must not keep the full worker's queue consumed.
+    const other = Sluice.fromBackend(r.backend).worker({ queues: ['other'], pollIntervalMs: 20, handlers: { slow: () => null } });
     const bBackend = await r.open();
     const b = Sluice.fromBackend(bBackend).worker({
       queues: ['default'],
@@ -560,6 +563,7 @@ describe('rabbitmq adapter', { skip }, () => {
       },
     });
     try {
+      await other.start();
       await a.start();
       await r.backend.enqueue({ jobs: [toNewJob({ type: 'slow', input: { n: 'first' } })] });
       await onA;
@@ -572,6 +576,7 @@ describe('rabbitmq adapter', { skip }, () => {
     } finally {
       endFirst();
       await a.stop();
+      await other.stop();
       await b.stop();
       await r.cleanup();
     }

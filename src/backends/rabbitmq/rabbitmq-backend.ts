@@ -67,10 +67,10 @@ export interface RabbitmqBackendOptions {
   /** Lowest consumer prefetch; it grows to the largest claim limit seen (the worker's concurrency). */
   minPrefetch?: number | undefined;
   /**
-   * A handle whose last claim got every job it asked for, and that has not claimed since for this
-   * long, is busy: it stops consuming and gives its buffered deliveries back to the broker, so that
-   * idle workers elsewhere run them instead of waiting behind its running jobs. Its next claim
-   * consumes again. Default 1000.
+   * A queue whose last claim here got every job it asked for, and that no claim here has asked for
+   * since, for this long, has a full worker: the handle stops consuming it and gives its buffered
+   * deliveries back to the broker, so that idle workers elsewhere run them instead of waiting behind
+   * its running jobs. The next claim of the queue consumes again. Default 1000.
    */
   releaseIdleMs?: number | undefined;
   /** Where connection trouble is reported (never thrown: a broker outage must not crash the process). */
@@ -175,9 +175,9 @@ export class RabbitmqBackend implements Backend {
   private readonly wakePending = new Map<string, number>();
   /** Queues known to be paused: not consumed, so their messages wait in the broker. */
   private readonly paused = new Set<string>();
-  /** Claims running now, and the timer that stops consuming once a satisfied handle stays busy. */
-  private claimsInFlight = 0;
-  private idleRelease: NodeJS.Timeout | undefined;
+  /** Per queue: claims running now, and the timer that stops consuming once a full worker stays busy. */
+  private readonly claimsInFlight = new Map<string, number>();
+  private readonly idleRelease = new Map<string, NodeJS.Timeout>();
 
   private constructor(options: RabbitmqBackendOptions) {
     this.store = options.store;
@@ -254,24 +254,30 @@ export class RabbitmqBackend implements Backend {
     this.checkOpen();
     if (params.limit <= 0 || params.queues.length === 0) return [];
     if (params.types !== undefined && params.types.length === 0) return [];
-    clearTimeout(this.idleRelease);
-    this.idleRelease = undefined;
-    this.claimsInFlight += 1;
+    const queues = [...new Set(params.queues)];
+    for (const queue of queues) {
+      clearTimeout(this.idleRelease.get(queue));
+      this.idleRelease.delete(queue);
+      this.claimsInFlight.set(queue, (this.claimsInFlight.get(queue) ?? 0) + 1);
+    }
     let satisfied = false;
     try {
-      const jobs = await this.claimFromDeliveries(params);
+      const jobs = await this.claimFromDeliveries(queues, params);
       satisfied = jobs.length >= params.limit;
       return jobs;
     } finally {
-      this.claimsInFlight -= 1;
-      // Every job it asked for: the worker is full until one ends. If it does not ask again soon,
-      // the deliveries its consumer keeps receiving would wait behind its running jobs.
-      if (satisfied && this.claimsInFlight === 0) this.armIdleRelease();
+      for (const queue of queues) {
+        const inFlight = (this.claimsInFlight.get(queue) ?? 1) - 1;
+        if (inFlight > 0) this.claimsInFlight.set(queue, inFlight);
+        else this.claimsInFlight.delete(queue);
+        // Every job it asked for: the worker is full until one ends. If it does not ask again soon,
+        // the deliveries its consumer keeps receiving would wait behind its running jobs.
+        if (satisfied && inFlight === 0) this.armIdleRelease(queue);
+      }
     }
   }
 
-  private async claimFromDeliveries(params: ClaimParams): Promise<ClaimedJob[]> {
-    const queues = [...new Set(params.queues)];
+  private async claimFromDeliveries(queues: string[], params: ClaimParams): Promise<ClaimedJob[]> {
     this.acceptTypes(params.types);
     if (params.limit > this.prefetch) {
       this.prefetch = params.limit;
@@ -508,7 +514,7 @@ export class RabbitmqBackend implements Backend {
     this.closed = true;
     clearTimeout(this.reconnectTimer);
     clearTimeout(this.relayTimer);
-    clearTimeout(this.idleRelease);
+    for (const timer of this.idleRelease.values()) clearTimeout(timer);
     await this.relaying?.catch(() => undefined);
     for (const waiter of [...this.waiters]) waiter(undefined);
     const link = this.link;
@@ -754,8 +760,8 @@ export class RabbitmqBackend implements Backend {
       this.declared.clear();
       this.reconnectDelay = RECONNECT_MIN_MS;
       await this.ensureConsumers([...this.wanted]);
-      // A busy handle gets its consumers back too; if no claim follows, they let go again.
-      if (this.claimsInFlight === 0) this.armIdleRelease();
+      // A busy handle gets its consumers back too; those no claim asks for let go again.
+      for (const queue of this.wanted) if (!this.claimsInFlight.has(queue)) this.armIdleRelease(queue);
     } catch (error) {
       await model.close().catch(() => undefined);
       throw error;
@@ -858,16 +864,16 @@ export class RabbitmqBackend implements Backend {
     }
   }
 
-  /** Stops consuming after releaseIdleMs unless a claim comes first (see the option). */
-  private armIdleRelease(): void {
-    if (this.closed || this.consumers.size === 0) return;
-    clearTimeout(this.idleRelease);
-    this.idleRelease = setTimeout(() => {
-      this.idleRelease = undefined;
-      if (this.claimsInFlight > 0 || this.closed) return;
-      for (const queue of [...this.consumers.keys()]) void this.stopConsuming(queue);
+  /** Stops consuming `queue` after releaseIdleMs unless a claim of it comes first (see the option). */
+  private armIdleRelease(queue: string): void {
+    if (this.closed || !this.consumers.has(queue)) return;
+    clearTimeout(this.idleRelease.get(queue));
+    const timer = setTimeout(() => {
+      this.idleRelease.delete(queue);
+      if (!this.claimsInFlight.has(queue) && !this.closed) void this.stopConsuming(queue);
     }, this.options.releaseIdleMs);
-    this.idleRelease.unref();
+    timer.unref();
+    this.idleRelease.set(queue, timer);
   }
 
   private async stopConsuming(queue: string): Promise<void> {
