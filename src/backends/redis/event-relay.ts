@@ -11,7 +11,8 @@ interface Message {
 
 /**
  * Relays other handles' changes into this handle's `events`: the scripts publish one message per
- * call on the prefix's channel, and one subscriber connection per backend listens. Messages from this
+ * call on the prefix's channel, and one subscriber connection per backend listens (started on demand,
+ * see SluiceEvents.relayOnDemand: a handle nobody listens to receives nothing). Messages from this
  * handle itself are skipped (its events are emitted directly, with full payloads). `job:finished`
  * carries a Job, so finished ids are read back, and only while someone listens for them.
  * On a Redis Cluster the scripts' PUBLISH reaches every node over the cluster bus, and the subscriber
