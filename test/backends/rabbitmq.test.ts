@@ -582,6 +582,55 @@ describe('rabbitmq adapter', { skip }, () => {
     }
   });
 
+  test("enqueue answers once the store has the job, not after the broker's confirm; a claim here lets its own publishes land first", async () => {
+    const r = await rig({ extra: { relayIntervalMs: 60_000 } });
+    const pub = (r.backend as unknown as { link?: { pub: { waitForConfirms(): Promise<void> } } }).link?.pub;
+    assert.ok(pub, 'the backend is connected');
+    const realWait = pub.waitForConfirms.bind(pub);
+    // Confirms that arrive only when the test lets them (the broker itself confirms as usual).
+    let letConfirm!: () => void;
+    const confirmsMayArrive = new Promise<void>((resolve) => {
+      letConfirm = resolve;
+    });
+    let waits = 0;
+    let secondWaitBegan!: () => void;
+    const secondWait = new Promise<void>((resolve) => {
+      secondWaitBegan = resolve;
+    });
+    pub.waitForConfirms = async () => {
+      waits++;
+      if (waits === 2) secondWaitBegan();
+      await confirmsMayArrive;
+      return realWait();
+    };
+    const unconfirmed = () => (r.backend as unknown as { unconfirmed: number }).unconfirmed;
+    try {
+      const [job] = await r.backend.enqueue({ jobs: [toNewJob({ type: 'noop' })] });
+      assert.equal((await r.backend.get({ id: job!.job.id }))?.status, 'queued', 'answered after the store write');
+      assert.equal(waits, 1, 'the confirm is checked in the background');
+
+      // Too many unconfirmed publishes: the next enqueue waits for the broker (back-pressure).
+      (r.backend as unknown as { unconfirmed: number }).unconfirmed += 10_000;
+      let answered = false;
+      const pressed = r.backend.enqueue({ jobs: [toNewJob({ type: 'noop' })] }).then(() => {
+        answered = true;
+      });
+      await secondWait;
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.equal(answered, false, 'held until the confirms arrive');
+      letConfirm();
+      await pressed;
+      (r.backend as unknown as { unconfirmed: number }).unconfirmed -= 10_000;
+      assert.equal(unconfirmed(), 0, 'every publish was confirmed');
+
+      const claimed = await r.backend.claim({ queues: ['default'], limit: 10, leaseMs: 10_000, workerId: 'w' });
+      assert.equal(claimed.length, 2);
+    } finally {
+      letConfirm();
+      await r.cleanup();
+    }
+  });
+
   test('leased deliveries are acked in one frame only when no earlier delivery is still open', async () => {
     const r = await rig({ extra: { relayIntervalMs: 60_000, minPrefetch: 20, claimMaxWaitMs: 300, claimSettleMs: 100 } });
     const queue = workQueueName(r.prefix, 'default');

@@ -100,6 +100,8 @@ const RECONNECT_MIN_MS = 100;
 const RECONNECT_MAX_MS = 5_000;
 /** Most jobs one relay pass republishes per queue: bounds the work of a pass. */
 const RELAY_MAX_PER_QUEUE = 10_000;
+/** Enqueues stop answering before the broker's confirm while this many publishes are unconfirmed. */
+const MAX_UNCONFIRMED = 10_000;
 
 /**
  * The Backend port on RabbitMQ (delivery) plus a job store (records).
@@ -175,6 +177,8 @@ export class RabbitmqBackend implements Backend {
   private readonly wakePending = new Map<string, number>();
   /** Queues known to be paused: not consumed, so their messages wait in the broker. */
   private readonly paused = new Set<string>();
+  /** Publishes sent and not yet confirmed (or refused) by the broker. */
+  private unconfirmed = 0;
   /** Per queue: claims running now, and the timer that stops consuming once a full worker stays busy. */
   private readonly claimsInFlight = new Map<string, number>();
   private readonly idleRelease = new Map<string, NodeJS.Timeout>();
@@ -246,7 +250,13 @@ export class RabbitmqBackend implements Backend {
   async enqueue(params: EnqueueParams): Promise<EnqueueResult[]> {
     const results = await this.store.enqueue(params);
     // Published after the store write (the outbox order); a failure here is the relay's to repair.
-    await this.publishJobs(results.filter((r) => r.created).map((r) => r.job));
+    // The answer does not wait for the broker's confirm: the store write is what makes the job
+    // durable, and a publish the broker loses is repaired by the relay whether or not anyone waited
+    // (a failed confirm only ever warned). Waiting put the confirm, 0.3-0.7 ms, into every enqueue.
+    await this.publishJobs(
+      results.filter((r) => r.created).map((r) => r.job),
+      this.unconfirmed < MAX_UNCONFIRMED ? 'sent' : 'confirmed',
+    );
     return results;
   }
 
@@ -284,6 +294,9 @@ export class RabbitmqBackend implements Backend {
       await this.link?.sub.prefetch(this.prefetch, true).catch(() => undefined);
     }
     for (const queue of queues) this.wanted.add(queue);
+    // This handle's own enqueues answer before the broker confirms them: a claim here first lets
+    // them reach their queues, so that what it enqueued before claiming comes out in broker order.
+    if (this.unconfirmed > 0) await this.link?.pub.waitForConfirms().catch(() => undefined);
     await this.ensureConsumers(queues);
 
     const jobs = await this.claimBuffered(queues, params, params.limit);
@@ -627,10 +640,11 @@ export class RabbitmqBackend implements Backend {
 
   /**
    * Publishes one message per job (waiting ones to the work queue, future ones to a wait queue) and
-   * waits for the broker's confirms. Never throws: a job left unpublished stays in the store, and
+   * waits for the broker's confirms, or (`sent`) only until the messages are written, the confirms
+   * then checked in the background. Never throws: a job left unpublished stays in the store, and
    * the relay publishes it later.
    */
-  private async publishJobs(jobs: Job[]): Promise<void> {
+  private async publishJobs(jobs: Job[], until: 'confirmed' | 'sent' = 'confirmed'): Promise<void> {
     if (jobs.length === 0) return;
     const link = this.link;
     if (!link) return;
@@ -650,17 +664,26 @@ export class RabbitmqBackend implements Backend {
           await this.declareWait(link, job.queue, bucket);
         }
         const message: JobMessage = { id: job.id, queue: job.queue, type: job.type, priority: job.priority, runAt: job.runAt };
-        link.pub.sendToQueue(target, encodeMessage(message), {
-          persistent: true,
-          priority: amqpPriority(job.priority),
-          messageId: job.id,
-          contentType: 'application/json',
-        });
+        this.unconfirmed += 1;
+        link.pub.sendToQueue(
+          target,
+          encodeMessage(message),
+          { persistent: true, priority: amqpPriority(job.priority), messageId: job.id, contentType: 'application/json' },
+          () => {
+            this.unconfirmed -= 1;
+          },
+        );
       }
-      await link.pub.waitForConfirms();
+      if (until === 'confirmed') await link.pub.waitForConfirms();
+      else link.pub.waitForConfirms().catch((error: unknown) => this.publishFailed(error));
     } catch (error) {
-      this.warn(`RabbitMQ publish failed, the outbox relay will retry: ${(error as Error).message}`);
+      this.publishFailed(error);
     }
+  }
+
+  private publishFailed(error: unknown): void {
+    // A close drops the channel under unconfirmed publishes: the store still has those jobs.
+    if (!this.closed) this.warn(`RabbitMQ publish failed, the outbox relay will retry: ${(error as Error).message}`);
   }
 
   private relayDue(): boolean {
