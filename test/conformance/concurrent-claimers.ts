@@ -22,6 +22,12 @@ export function concurrentClaimersSuite(factory: BackendFactory): void {
 
     it('two handles racing in small batches get disjoint sets that cover every job', async ({ backend, openAnother }) => {
       const other = await openAnother();
+      // Both are claiming before the jobs arrive, as running workers would be: a transport whose
+      // handles start consuming at their first claim then has both consumers in place.
+      assert.deepEqual(
+        await Promise.all([claim(backend, { limit: 1, workerId: 'a' }), claim(other, { limit: 1, workerId: 'b' })]),
+        [[], []],
+      );
       const jobs = Array.from({ length: 200 }, (_, i) => newJob({ input: i, priority: i % 3 }));
       await backend.enqueue({ jobs });
       const [a, b] = await Promise.all([drain(backend, 'a', 7), drain(other, 'b', 5)]);

@@ -664,7 +664,6 @@ export class RabbitmqBackend implements Backend {
           await this.declareWait(link, job.queue, bucket);
         }
         const message: JobMessage = { id: job.id, queue: job.queue, type: job.type, priority: job.priority, runAt: job.runAt };
-        this.unconfirmed += 1;
         link.pub.sendToQueue(
           target,
           encodeMessage(message),
@@ -673,6 +672,8 @@ export class RabbitmqBackend implements Backend {
             this.unconfirmed -= 1;
           },
         );
+        // Counted once sent: a send on a closed channel throws before registering its callback.
+        this.unconfirmed += 1;
       }
       if (until === 'confirmed') await link.pub.waitForConfirms();
       else link.pub.waitForConfirms().catch((error: unknown) => this.publishFailed(error));
