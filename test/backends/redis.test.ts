@@ -308,19 +308,13 @@ describe('redis adapter', { skip }, () => {
   });
 
   test('a handle closed while its subscription starts ends up unsubscribed, and its start resolves', async () => {
-    const prefix = freshPrefix();
-    const backend = await RedisBackend.open({ url, prefix, warn: quiet });
-    const redis = new Redis(url);
-    try {
+    await withBackend(async ({ backend, prefix, redis }) => {
       const started = backend.events.relaying();
       await backend.close();
       await started; // resolves (never rejects) whether or not the subscribe went through
       await backend.events.relaying(); // a closed handle does not subscribe again
       assert.deepEqual(await redis.pubsub('CHANNELS', `*${prefix}*`), []);
-    } finally {
-      await redis.quit();
-      await dropRedisPrefix(url, prefix);
-    }
+    });
   });
 
   test('uses the Redis server clock when no clock is given', async () => {

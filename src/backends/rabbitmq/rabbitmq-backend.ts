@@ -27,6 +27,7 @@ import { type ClaimedJob, compareClaimOrder, type Job, type QueueStats } from '.
 import { toJobJson } from '../../core/job-json.js';
 import type { RateBudgetResult } from '../../core/rate-budget.js';
 import type { RecordUsageParams, UsageParams, UsageTotals } from '../../core/usage.js';
+import { IdleRelease } from './idle-release.js';
 import { OpenDeliveries } from './open-deliveries.js';
 import {
   amqpPriority,
@@ -179,9 +180,8 @@ export class RabbitmqBackend implements Backend {
   private readonly paused = new Set<string>();
   /** Publishes sent and not yet confirmed (or refused) by the broker. */
   private unconfirmed = 0;
-  /** Per queue: claims running now, and the timer that stops consuming once a full worker stays busy. */
-  private readonly claimsInFlight = new Map<string, number>();
-  private readonly idleRelease = new Map<string, NodeJS.Timeout>();
+  /** Stops consuming a queue whose worker is full (see the releaseIdleMs option). */
+  private readonly idleRelease: IdleRelease;
 
   private constructor(options: RabbitmqBackendOptions) {
     this.store = options.store;
@@ -199,6 +199,9 @@ export class RabbitmqBackend implements Backend {
       releaseIdleMs: options.releaseIdleMs ?? 1000,
     };
     this.prefetch = this.options.minPrefetch;
+    this.idleRelease = new IdleRelease(this.options.releaseIdleMs, (queue) => {
+      if (!this.closed) void this.stopConsuming(queue);
+    });
     this.events = this.store.events;
     this.events.on('queue:paused', ({ queue, paused }) => {
       if (paused) this.paused.add(queue);
@@ -265,25 +268,14 @@ export class RabbitmqBackend implements Backend {
     if (params.limit <= 0 || params.queues.length === 0) return [];
     if (params.types !== undefined && params.types.length === 0) return [];
     const queues = [...new Set(params.queues)];
-    for (const queue of queues) {
-      clearTimeout(this.idleRelease.get(queue));
-      this.idleRelease.delete(queue);
-      this.claimsInFlight.set(queue, (this.claimsInFlight.get(queue) ?? 0) + 1);
-    }
+    this.idleRelease.claimStarted(queues);
     let satisfied = false;
     try {
       const jobs = await this.claimFromDeliveries(queues, params);
       satisfied = jobs.length >= params.limit;
       return jobs;
     } finally {
-      for (const queue of queues) {
-        const inFlight = (this.claimsInFlight.get(queue) ?? 1) - 1;
-        if (inFlight > 0) this.claimsInFlight.set(queue, inFlight);
-        else this.claimsInFlight.delete(queue);
-        // Every job it asked for: the worker is full until one ends. If it does not ask again soon,
-        // the deliveries its consumer keeps receiving would wait behind its running jobs.
-        if (satisfied && inFlight === 0) this.armIdleRelease(queue);
-      }
+      this.idleRelease.claimEnded(queues, satisfied);
     }
   }
 
@@ -527,7 +519,7 @@ export class RabbitmqBackend implements Backend {
     this.closed = true;
     clearTimeout(this.reconnectTimer);
     clearTimeout(this.relayTimer);
-    for (const timer of this.idleRelease.values()) clearTimeout(timer);
+    this.idleRelease.close();
     await this.relaying?.catch(() => undefined);
     for (const waiter of [...this.waiters]) waiter(undefined);
     const link = this.link;
@@ -785,7 +777,7 @@ export class RabbitmqBackend implements Backend {
       this.reconnectDelay = RECONNECT_MIN_MS;
       await this.ensureConsumers([...this.wanted]);
       // A busy handle gets its consumers back too; those no claim asks for let go again.
-      for (const queue of this.wanted) if (!this.claimsInFlight.has(queue)) this.armIdleRelease(queue);
+      this.idleRelease.consumed(this.wanted);
     } catch (error) {
       await model.close().catch(() => undefined);
       throw error;
@@ -886,18 +878,6 @@ export class RabbitmqBackend implements Backend {
       if (this.link !== link) return;
       this.consumers.set(queue, { tag: consumerTag, channel });
     }
-  }
-
-  /** Stops consuming `queue` after releaseIdleMs unless a claim of it comes first (see the option). */
-  private armIdleRelease(queue: string): void {
-    if (this.closed || !this.consumers.has(queue)) return;
-    clearTimeout(this.idleRelease.get(queue));
-    const timer = setTimeout(() => {
-      this.idleRelease.delete(queue);
-      if (!this.claimsInFlight.has(queue) && !this.closed) void this.stopConsuming(queue);
-    }, this.options.releaseIdleMs);
-    timer.unref();
-    this.idleRelease.set(queue, timer);
   }
 
   private async stopConsuming(queue: string): Promise<void> {
