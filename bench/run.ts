@@ -1,23 +1,28 @@
 // `npm run bench` — Sluice side by side with BullMQ, pg-boss, Graphile Worker, raw amqplib and a raw
-// better-sqlite3 loop. See docs/benchmarks.md. Flags: --quick, --only <workload|pair>, --runs N.
+// better-sqlite3 loop. See docs/benchmarks.md. Flags: --quick, --only <workload|pair>, --runs N, --source.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildCases } from './cases.js';
 import { parseArgs } from './lib/args.js';
 import { makeHeader, type Report, toMarkdown } from './lib/report.js';
 import { runCases } from './lib/runner.js';
+import { buildSluice } from './lib/sluice-build.js';
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
   const started = Date.now();
+  // Sluice is compiled first and loaded from the build (see lib/sluice-build.ts); the cases import it,
+  // so they are imported only now. Child processes inherit the choice through the environment.
+  if (args.source) process.env.SLUICE_BENCH_SOURCE = '1';
+  else buildSluice();
+  const { buildCases } = await import('./cases.js');
   const cases = await buildCases(args);
   if (cases.length === 0) throw new Error(`--only ${args.only.join(',')} selects nothing`);
   const log = (line: string) => process.stderr.write(`${line}\n`);
   log(`sluice bench: ${cases.length} case(s), ${args.runs} run(s) each${args.quick ? ', quick' : ''}`);
   const rows = await runCases(cases, args.runs, log);
   const report: Report = {
-    header: makeHeader(command, args.runs, args.quick),
+    header: makeHeader(command, args.runs, args.quick, args.source ? 'source' : 'compiled'),
     rows,
     notes: [`total time ${Math.round((Date.now() - started) / 1000)} s`],
   };

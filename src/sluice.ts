@@ -95,6 +95,7 @@ export class Sluice {
         (jobs) => this.backend.enqueue({ jobs }),
         LIMITS.bulkMax,
         () => this.singles.delete(queue),
+        this.backend.capabilities.synchronousWrites === true,
       );
       this.singles.set(queue, coalescer);
     }

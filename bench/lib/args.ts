@@ -7,14 +7,16 @@ export interface BenchArgs {
   outDir: string;
   /** Test hook: overrides the job count of the enqueue and end-to-end workloads. */
   n: number | undefined;
+  /** Load Sluice from src/ through tsx instead of compiling it first (bench/lib/sluice-build.ts). */
+  source: boolean;
 }
 
-const USAGE = `usage: node --import tsx bench/run.ts [--quick] [--only <workload|pair|workload:pair>[,…]] [--runs N] [--out DIR]
+const USAGE = `usage: node --import tsx bench/run.ts [--quick] [--source] [--only <workload|pair|workload:pair>[,…]] [--runs N] [--out DIR]
 workloads: enqueue, e2e, latency, http, depth, scale-out
 pairs:     sqlite, redis, pg-boss, graphile, rabbitmq`;
 
 export function parseArgs(argv: string[]): BenchArgs {
-  const args: BenchArgs = { quick: false, only: [], runs: 3, outDir: 'bench/results', n: undefined };
+  const args: BenchArgs = { quick: false, only: [], runs: 3, outDir: 'bench/results', n: undefined, source: false };
   let runsGiven = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
@@ -24,6 +26,7 @@ export function parseArgs(argv: string[]): BenchArgs {
       return v;
     };
     if (a === '--quick') args.quick = true;
+    else if (a === '--source') args.source = true;
     else if (a === '--only') args.only.push(...value().split(',').filter(Boolean));
     else if (a === '--runs') {
       args.runs = Number(value());

@@ -8,6 +8,8 @@ export interface ReportHeader {
   command: string;
   runs: number;
   quick: boolean;
+  /** How Sluice was loaded: compiled by tsc (as deployed), or its source through tsx (`--source`). */
+  sluiceBuild: 'compiled' | 'source';
 }
 
 export interface Report {
@@ -16,7 +18,12 @@ export interface Report {
   notes: string[];
 }
 
-export function makeHeader(command: string, runs: number, quick: boolean): ReportHeader {
+export function makeHeader(
+  command: string,
+  runs: number,
+  quick: boolean,
+  sluiceBuild: ReportHeader['sluiceBuild'],
+): ReportHeader {
   const cpuList = cpus();
   return {
     date: new Date().toISOString(),
@@ -30,6 +37,7 @@ export function makeHeader(command: string, runs: number, quick: boolean): Repor
     command,
     runs,
     quick,
+    sluiceBuild,
   };
 }
 
@@ -44,6 +52,7 @@ export function toMarkdown(report: Report): string {
     '',
     `- machine: ${h.machine.cores} cores (${h.machine.cpu}), ${h.machine.memoryGiB} GiB memory, ${h.machine.platform}`,
     `- node ${h.node}; command: \`${h.command}\`; ${h.runs} run(s) per row${h.quick ? ' (quick: smaller N, a subset)' : ''}`,
+    `- Sluice ${h.sluiceBuild === 'compiled' ? 'compiled by tsc, as deployed (the peers are compiled JavaScript too)' : 'loaded from src/ through tsx (--source)'}`,
     '- values: median (min–max) over the runs; ratio = Sluice / peer, computed within each run, then the median (min–max)',
     '',
     '| Workload | Pair | Metric | Unit | Sluice | Peer | Sluice/peer | Note |',

@@ -1,6 +1,6 @@
 import amqp from 'amqplib';
 import type { Backend } from '../../src/core/backend.js';
-import { Sluice } from '../../src/sluice.js';
+import type { Sluice } from '../../src/sluice.js';
 import type { Worker } from '../../src/worker/worker.js';
 import {
   AMQP_URL,
@@ -12,6 +12,7 @@ import {
   tempDir,
   uniqueName,
 } from '../lib/services.js';
+import { Sluice as LoadedSluice } from '../lib/sluice-modules.js';
 import { type BenchJob, chunks, type QueueTarget, type WorkerHooks } from '../lib/target.js';
 
 export type SluiceKind = 'sqlite' | 'postgres' | 'redis' | 'rabbitmq';
@@ -91,7 +92,7 @@ export class SluiceTarget implements QueueTarget {
       this.url = sluiceRedisUrl(prefix);
       this.cleanup = () => deleteRedisPrefix(prefix);
     }
-    this.sluice = await Sluice.connect(this.url, this.store === undefined ? {} : { store: this.store });
+    this.sluice = await LoadedSluice.connect(this.url, this.store === undefined ? {} : { store: this.store });
   }
 
   get backend(): Backend {

@@ -1,12 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LIMITS } from '../../src/core/job-spec.js';
-import { EMBED_BATCH, embedHandler } from '../../src/handlers/embed.js';
-import { startMockProvider } from '../../src/providers/mock-server.js';
-import { openProviderPool } from '../../src/providers/open-provider-pool.js';
-import { Sluice } from '../../src/sluice.js';
 import type { Measurement } from '../lib/runner.js';
+import { EMBED_BATCH, embedHandler, LIMITS, openProviderPool, Sluice, startMockProvider } from '../lib/sluice-modules.js';
 import { chunks } from '../lib/target.js';
 
 export interface EmbedBatchingOptions {

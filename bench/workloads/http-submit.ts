@@ -1,9 +1,9 @@
 import autocannon from 'autocannon';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { buildApp } from '../../src/server/app.js';
 import type { Sluice } from '../../src/sluice.js';
 import { payload } from '../lib/payload.js';
 import type { Measurement } from '../lib/runner.js';
+import { buildApp } from '../lib/sluice-modules.js';
 
 export interface HttpOptions {
   seconds: number;

@@ -103,6 +103,12 @@ export interface BackendCapabilities {
    * is the broker's, so only the jobs handed out in one claim call are sorted among themselves.
    */
   strictOrder?: boolean;
+  /**
+   * `enqueue` does its write in the calling thread and settles within the event-loop turn it starts
+   * in (an embedded store). Callers that gather concurrent writes use it to wait for the end of the
+   * turn, which only pays off when no write is ever in flight across turns. Absent = false.
+   */
+  synchronousWrites?: boolean;
 }
 
 /** Parameters of `Backend.claimIds`. */

@@ -41,7 +41,10 @@ export function toNewJob(spec: unknown, options: NewJobOptions = {}, fieldPrefix
     input: parsed.input === undefined ? null : parsed.input,
     priority: parsed.priority ?? 0,
     maxAttempts: parsed.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
-    backoff: { ...DEFAULT_BACKOFF, ...stripUndefined(parsed.backoff ?? {}) } as BackoffPolicy,
+    backoff:
+      parsed.backoff === undefined
+        ? { ...DEFAULT_BACKOFF }
+        : ({ ...DEFAULT_BACKOFF, ...stripUndefined(parsed.backoff) } as BackoffPolicy),
   };
   if (parsed.timeoutMs !== undefined) job.timeoutMs = parsed.timeoutMs;
   const key = parsed.idempotencyKey ?? options.idempotencyKey;

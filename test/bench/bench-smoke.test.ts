@@ -22,10 +22,11 @@ test('bench harness writes a report with median/min/max and ratio per row', { ti
   assert.match(result.stdout, /\| Workload \| Pair \| Metric/);
 
   const report = JSON.parse(readFileSync(join(tmp.dir, 'latest.json'), 'utf8')) as {
-    header: { node: string; command: string; machine: { cores: number; memoryGiB: number }; runs: number };
+    header: { node: string; command: string; machine: { cores: number; memoryGiB: number }; runs: number; sluiceBuild: string };
     rows: Array<Record<string, unknown>>;
   };
   assert.equal(report.header.runs, 2);
+  assert.equal(report.header.sluiceBuild, 'compiled', 'the harness runs Sluice as deployed: compiled');
   assert.ok(report.header.machine.cores >= 1);
   assert.match(report.header.command, /--only/);
   const metrics = report.rows.map((r) => r.metric);
@@ -47,6 +48,8 @@ test('bench harness writes a report with median/min/max and ratio per row', { ti
 
 // The full run enqueues more embed jobs than one bulk call takes: the workload must split them.
 test('the batching workload takes more jobs than one bulk call holds', { timeout: 60_000 }, async () => {
+  // Loaded from src (the harness itself compiles Sluice first; the test above covers that path).
+  process.env.SLUICE_BENCH_SOURCE = '1';
   const { embedBatching } = await import('../../bench/workloads/embed-batching.js');
   const { LIMITS } = await import('../../src/core/job-spec.js');
   const n = LIMITS.bulkMax + 1;

@@ -102,7 +102,7 @@ describe('EnqueueCoalescer', () => {
       return jobs.map((j) => ({ job: { id: j.id, input: j.input } as EnqueueResult['job'], created: true }));
     };
     let idle = 0;
-    const coalescer = new EnqueueCoalescer(syncWrite, 100, () => idle++);
+    const coalescer = new EnqueueCoalescer(syncWrite, 100, () => idle++, true);
     const results = await new Promise<Array<Promise<EnqueueResult>>>((resolve) => {
       const all: Array<Promise<EnqueueResult>> = [];
       for (const i of [0, 1, 2, 3]) setImmediate(() => all.push(coalescer.enqueue(job(i))));
@@ -119,6 +119,24 @@ describe('EnqueueCoalescer', () => {
     assert.deepEqual(writes, [[0], [1, 2, 3]]);
     while (idle === 0) await new Promise((resolve) => setImmediate(resolve));
     assert.equal(idle, 1);
+  });
+
+  test('a store whose writes take a round trip is not made to wait for the end of the turn', async () => {
+    // Without `synchronousWrites` a call finding nothing in flight is written at once, even in the
+    // turn of an earlier write: such a store gathers behind its writes in flight instead.
+    const writes: unknown[][] = [];
+    const quickWrite = async (jobs: NewJob[]): Promise<EnqueueResult[]> => {
+      writes.push(jobs.map((j) => j.input));
+      return jobs.map((j) => ({ job: { id: j.id, input: j.input } as EnqueueResult['job'], created: true }));
+    };
+    const coalescer = new EnqueueCoalescer(quickWrite, 100);
+    const results = await new Promise<Array<Promise<EnqueueResult>>>((resolve) => {
+      const all: Array<Promise<EnqueueResult>> = [];
+      for (const i of [0, 1, 2]) setImmediate(() => all.push(coalescer.enqueue(job(i))));
+      setImmediate(() => resolve(all));
+    });
+    await Promise.all(results);
+    assert.deepEqual(writes, [[0], [1], [2]]);
   });
 
   test('a caller awaiting each enqueue in turn gets every job written, one write each', async () => {

@@ -215,6 +215,8 @@ export class RabbitmqBackend implements Backend {
       strictOrder: false,
       rateBudgets: this.store.capabilities.rateBudgets === true && this.store.updateRateBudget !== undefined,
       usage: this.store.capabilities.usage === true && this.store.recordUsage !== undefined && this.store.usage !== undefined,
+      // The publish after the store write is a synchronous send (its confirm is not awaited).
+      synchronousWrites: this.store.capabilities.synchronousWrites === true,
     };
     // Optional operations the store has are the transport's too: budgets and accounting are records.
     const store = this.store;

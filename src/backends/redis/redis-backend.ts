@@ -52,12 +52,11 @@ import { checkQueueName, RedisKeys } from './keys.js';
 import { MAX_JOBS_PER_CLAIM_TOKEN, newLeaseToken, queueOfToken } from './lease-token.js';
 import type { ScriptName } from './lua.js';
 import {
-  ENQUEUE_INPUT_ARG,
-  enqueueArgs,
   insertedJob,
   type JobRow,
   jsonArg,
   optArg,
+  pushEnqueueArgs,
   rowExists,
   rowToClaimedJob,
   rowToJob,
@@ -181,16 +180,23 @@ export class RedisBackend implements Backend {
     }
     if (jobs.length === 0) return [];
     const byQueue = groupBy(jobs, (job) => job.queue);
-    for (const queue of byQueue.keys()) checkQueueName(queue);
-    const argsOf = new Map(jobs.map((job) => [job, enqueueArgs(job)]));
-    // A single node: each queue's script also writes the global indexes of the jobs it creates (no
-    // entry for an idempotent repeat). A Cluster keeps them in other slots, which no script may touch.
-    const indexArgs = (group: NewJob[]) =>
-      this.cluster ? [] : [this.keys.queues, ...group.map((job) => this.keys.idShard(job.id))];
-    const calls = [...byQueue].map(
-      ([queue, group]) =>
-        ['sluiceEnqueue', queue, [group.length, ...group.flatMap((job) => argsOf.get(job)!), ...indexArgs(group)]] as const,
-    );
+    const calls: Array<readonly [ScriptName, string, ScriptArg[]]> = [];
+    /** Per queue, its jobs' input texts (the answers are built from them without a read-back). */
+    const inputTexts: string[][] = [];
+    for (const [queue, group] of byQueue) {
+      checkQueueName(queue);
+      const args: string[] = [String(group.length)];
+      const texts: string[] = [];
+      for (const job of group) texts.push(pushEnqueueArgs(args, job));
+      // A single node: each queue's script also writes the global indexes of the jobs it creates (no
+      // entry for an idempotent repeat). A Cluster keeps them in other slots, which no script may touch.
+      if (!this.cluster) {
+        args.push(this.keys.queues);
+        for (const job of group) args.push(this.keys.idShard(job.id));
+      }
+      calls.push(['sluiceEnqueue', queue, args]);
+      inputTexts.push(texts);
+    }
     const scriptReplies = (await this.guard(async () => {
       if (this.cluster) {
         // The indexes are written (idempotently) and acknowledged before any job: a crash can leave
@@ -212,19 +218,21 @@ export class RedisBackend implements Backend {
     const orphaned: NewJob[] = [];
     let q = 0;
     for (const [queue, group] of byQueue) {
+      const texts = inputTexts[q]!;
       const reply = scriptReplies[q++]!;
       const now = Number(reply[0]);
       let created = 0;
-      group.forEach((job, i) => {
+      for (let i = 0; i < group.length; i++) {
+        const job = group[i]!;
         const entry = reply[i + 1];
         if (Array.isArray(entry)) {
           results.set(job, { job: rowToJob(entry as JobRow, now), created: false });
           orphaned.push(job);
         } else {
-          results.set(job, { job: insertedJob(job, now, argsOf.get(job)![ENQUEUE_INPUT_ARG]!), created: true });
+          results.set(job, { job: insertedJob(job, now, texts[i]!), created: true });
           created++;
         }
-      });
+      }
       if (created > 0) this.events.emit('jobs:enqueued', { queue, count: created });
     }
     // An idempotent repeat stored nothing: on a Cluster, drop the id index entries written beforehand

@@ -26,27 +26,51 @@ export function jsonArg(value: unknown): string {
   return value === undefined ? '' : JSON.stringify(value);
 }
 
-/** The enqueue script's ENQUEUE_ARITY arguments for one job. */
-/** Where enqueueArgs puts the input's JSON text. */
-export const ENQUEUE_INPUT_ARG = 2;
-
-export function enqueueArgs(job: NewJob): string[] {
-  const args = [
+/**
+ * Appends the enqueue script's ENQUEUE_ARITY arguments for one job to `args` and returns the input's
+ * JSON text. One argument array serves the whole call: an enqueue is hot, and an array per job
+ * flattened into the call's arguments cost more than the script's own work on the client.
+ */
+export function pushEnqueueArgs(args: string[], job: NewJob): string {
+  const start = args.length;
+  const input = JSON.stringify(job.input === undefined ? null : job.input);
+  args.push(
     job.id,
     job.type,
-    JSON.stringify(job.input === undefined ? null : job.input),
+    input,
     String(job.priority),
     String(job.maxAttempts),
-    JSON.stringify(job.backoff),
+    backoffText(job.backoff),
     job.timeoutMs === undefined ? '' : String(job.timeoutMs),
     optArg(job.idempotencyKey),
     job.metadata === undefined ? '' : JSON.stringify(job.metadata),
     optArg(job.tenant),
     job.runAt === undefined ? '' : String(job.runAt),
     String(Math.max(0, job.delayMs ?? 0)),
-  ];
-  if (args.length !== ENQUEUE_ARITY) throw new Error('enqueueArgs is out of step with the enqueue script');
-  return args;
+  );
+  if (args.length - start !== ENQUEUE_ARITY) throw new Error('pushEnqueueArgs is out of step with the enqueue script');
+  return input;
+}
+
+/** The last backoff serialised, and its text: nearly every job carries the same (default) policy. */
+let lastBackoff: BackoffPolicy | undefined;
+let lastBackoffText = '';
+
+/** JSON text of a backoff policy (the four fields in their fixed order, as JSON.stringify writes them). */
+export function backoffText(backoff: BackoffPolicy): string {
+  const last = lastBackoff;
+  if (
+    last === undefined ||
+    last.type !== backoff.type ||
+    last.delayMs !== backoff.delayMs ||
+    last.maxDelayMs !== backoff.maxDelayMs ||
+    last.jitter !== backoff.jitter ||
+    Object.keys(backoff).length !== 4
+  ) {
+    lastBackoffText = JSON.stringify(backoff);
+    lastBackoff = { ...backoff };
+  }
+  return lastBackoffText;
 }
 
 /**

@@ -117,6 +117,7 @@ export class SqliteBackend implements Backend {
     claimById: true,
     rateBudgets: true,
     usage: true,
+    synchronousWrites: true,
   };
   readonly events = new SluiceEvents();
 
