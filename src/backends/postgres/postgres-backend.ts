@@ -209,13 +209,14 @@ export class PostgresBackend implements Backend {
       return { unique: index, repeat: false };
     });
     const c = toInsertColumns(unique);
+    const inputJson = jsonArray(c.input);
     const inserted = await this.query<{ id: string; status: string; created_at: number; run_at: number; notified?: boolean }>(
       client ? this.sql.insert : this.sql.insertNotify,
       [
         c.id,
         c.queue,
         c.type,
-        jsonArray(c.input),
+        inputJson,
         c.priority,
         c.max_attempts,
         jsonArray(c.backoff),
@@ -230,9 +231,11 @@ export class PostgresBackend implements Backend {
       client,
     );
     const stored = new Map(inserted.rows.map((row) => [row.id, row]));
+    // The answers' inputs come from the text the INSERT sent, parsed in one call for the batch.
+    const inputs = inserted.rows.length > 0 ? (JSON.parse(inputJson) as unknown[]) : [];
     const uniqueResults: Array<EnqueueResult | undefined> = unique.map((job, i) => {
       const row = stored.get(job.id);
-      return row ? { job: insertedJob(job, row, c.input[i]!), created: true } : undefined;
+      return row ? { job: insertedJob(job, row, inputs[i]), created: true } : undefined;
     });
     if (!client && inserted.rows[0]?.notified === false) {
       for (const result of uniqueResults) if (result) unsent.push(result);

@@ -1,3 +1,4 @@
+import { backoffText } from '../../core/backoff-text.js';
 import type { ClaimedJob, Job, JobStatus } from '../../core/job.js';
 import type { NewJob } from '../../core/new-job.js';
 import { effectiveStatus, type JobRow, rowToJob } from '../sql/job-row.js';
@@ -55,7 +56,7 @@ export function toInsertColumns(jobs: NewJob[]): InsertColumns {
     columns.input.push(job.input === undefined ? 'null' : JSON.stringify(job.input));
     columns.priority.push(job.priority);
     columns.max_attempts.push(job.maxAttempts);
-    columns.backoff.push(JSON.stringify(job.backoff));
+    columns.backoff.push(backoffText(job.backoff));
     columns.timeout_ms.push(job.timeoutMs ?? null);
     columns.idempotency_key.push(job.idempotencyKey ?? null);
     columns.metadata.push(job.metadata === undefined ? null : JSON.stringify(job.metadata));
@@ -69,16 +70,16 @@ export function toInsertColumns(jobs: NewJob[]): InsertColumns {
 /**
  * The Job a fresh insert stored, built from the request and the few values the database decided
  * (times, status) instead of reading the row back. Input and metadata go through their stored JSON
- * text (`inputText`: what the INSERT sent) so the result equals what `get` returns later; the
- * backoff policy is plain validated data (filled in by toNewJob), so a copy equals its stored form.
+ * text (`input`: parsed from what the INSERT sent) so the result equals what `get` returns later;
+ * the backoff policy is plain validated data (filled in by toNewJob), so a copy equals its stored form.
  */
-export function insertedJob(job: NewJob, stored: { created_at: number; run_at: number; status: string }, inputText: string): Job {
+export function insertedJob(job: NewJob, stored: { created_at: number; run_at: number; status: string }, input: unknown): Job {
   const result: Job = {
     id: job.id,
     type: job.type,
     queue: job.queue,
     status: stored.status as JobStatus,
-    input: JSON.parse(inputText),
+    input,
     priority: job.priority,
     attempts: 0,
     maxAttempts: job.maxAttempts,

@@ -1,3 +1,4 @@
+import { backoffText } from '../../core/backoff-text.js';
 import type { BackoffPolicy, ClaimedJob, Job, JobError, JobStatus } from '../../core/job.js';
 import type { NewJob } from '../../core/new-job.js';
 import { ENQUEUE_ARITY, FIELDS } from './lua.js';
@@ -50,27 +51,6 @@ export function pushEnqueueArgs(args: string[], job: NewJob): string {
   );
   if (args.length - start !== ENQUEUE_ARITY) throw new Error('pushEnqueueArgs is out of step with the enqueue script');
   return input;
-}
-
-/** The last backoff serialised, and its text: nearly every job carries the same (default) policy. */
-let lastBackoff: BackoffPolicy | undefined;
-let lastBackoffText = '';
-
-/** JSON text of a backoff policy (the four fields in their fixed order, as JSON.stringify writes them). */
-export function backoffText(backoff: BackoffPolicy): string {
-  const last = lastBackoff;
-  if (
-    last === undefined ||
-    last.type !== backoff.type ||
-    last.delayMs !== backoff.delayMs ||
-    last.maxDelayMs !== backoff.maxDelayMs ||
-    last.jitter !== backoff.jitter ||
-    Object.keys(backoff).length !== 4
-  ) {
-    lastBackoffText = JSON.stringify(backoff);
-    lastBackoff = { ...backoff };
-  }
-  return lastBackoffText;
 }
 
 /**

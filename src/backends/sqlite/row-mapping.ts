@@ -1,3 +1,4 @@
+import { backoffText } from '../../core/backoff-text.js';
 import type { BackoffPolicy, ClaimedJob, Job, JobError, JobStatus } from '../../core/job.js';
 import type { NewJob } from '../../core/new-job.js';
 import { effectiveStatus, type JobRow, rowToJob } from '../sql/job-row.js';
@@ -53,7 +54,7 @@ export function toInsertArgs(job: NewJob, now: number): JobInsertArgs {
     toJsonText(job.input),
     job.priority,
     job.maxAttempts,
-    JSON.stringify(job.backoff),
+    backoffText(job.backoff),
     job.timeoutMs ?? null,
     job.idempotencyKey ?? null,
     job.metadata === undefined ? null : JSON.stringify(job.metadata),

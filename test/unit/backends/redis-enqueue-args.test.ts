@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ENQUEUE_ARITY } from '../../../src/backends/redis/lua.js';
-import { backoffText, pushEnqueueArgs } from '../../../src/backends/redis/row-mapping.js';
-import type { BackoffPolicy } from '../../../src/core/job.js';
+import { pushEnqueueArgs } from '../../../src/backends/redis/row-mapping.js';
 import { toNewJob } from '../../../src/core/new-job.js';
 
 test('the jobs of one call go into one argument array, ENQUEUE_ARITY each, each input text returned', () => {
@@ -45,22 +44,4 @@ test('the jobs of one call go into one argument array, ENQUEUE_ARITY each, each 
 test('a job without input is stored with null input', () => {
   const args: string[] = [];
   assert.equal(pushEnqueueArgs(args, { ...toNewJob({ type: 'noop' }), input: undefined }), 'null');
-});
-
-test('backoffText is the JSON of each policy, whichever came before it', () => {
-  const policies: BackoffPolicy[] = [
-    { type: 'exponential', delayMs: 1000, maxDelayMs: 300_000, jitter: 'full' },
-    { type: 'exponential', delayMs: 1000, maxDelayMs: 300_000, jitter: 'full' },
-    { type: 'fixed', delayMs: 1000, maxDelayMs: 300_000, jitter: 'full' },
-    { type: 'fixed', delayMs: 10, maxDelayMs: 300_000, jitter: 'full' },
-    { type: 'fixed', delayMs: 10, maxDelayMs: 20, jitter: 'full' },
-    { type: 'fixed', delayMs: 10, maxDelayMs: 20, jitter: 'none' },
-    { type: 'exponential', delayMs: 1000, maxDelayMs: 300_000, jitter: 'full' },
-  ];
-  for (const policy of policies) assert.deepEqual(JSON.parse(backoffText(policy)), policy);
-  // A policy changed in place after it was serialised is serialised again.
-  const mutable: BackoffPolicy = { type: 'fixed', delayMs: 1, maxDelayMs: 2, jitter: 'none' };
-  assert.deepEqual(JSON.parse(backoffText(mutable)), mutable);
-  mutable.delayMs = 7;
-  assert.deepEqual(JSON.parse(backoffText(mutable)), mutable);
 });
