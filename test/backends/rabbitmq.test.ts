@@ -200,6 +200,8 @@ describe('rabbitmq adapter', { skip }, () => {
     })) as RabbitmqBackend;
     try {
       assert.equal(backend.name, 'rabbitmq');
+      // Over an embedded store an enqueue is a store write and a send, both within the caller's turn.
+      assert.equal(backend.capabilities.synchronousWrites, true);
       await backend.ping();
       const [result] = await backend.enqueue({ jobs: [toNewJob({ type: 'noop' })] });
       const [claimed] = await backend.claim({ queues: ['default'], limit: 1, leaseMs: 10_000, workerId: 'w' });
@@ -363,6 +365,7 @@ describe('rabbitmq adapter', { skip }, () => {
     try {
       assert.equal(backend.name, 'rabbitmq');
       assert.equal(backend.capabilities.multiMachine, true);
+      assert.equal(backend.capabilities.synchronousWrites, false, 'a Redis store write takes a round trip');
       await backend.ping();
       const [result] = await backend.enqueue({ jobs: [toNewJob({ type: 'noop' })] });
       const [claimed] = await backend.claim({ queues: ['default'], limit: 1, leaseMs: 10_000, workerId: 'w' });

@@ -156,6 +156,7 @@ describe('sqlite adapter', () => {
       assert.equal((await backend.get({ id: result!.job.id }))?.status, 'queued');
       assert.equal(backend.capabilities.crossProcessEvents, false);
       assert.equal(backend.capabilities.multiMachine, false);
+      assert.equal(backend.capabilities.synchronousWrites, true);
     } finally {
       await backend.close();
     }

@@ -166,6 +166,29 @@ describe('EnqueueCoalescer', () => {
 });
 
 describe('Sluice.enqueue under concurrency', () => {
+  test('the facade waits for the end of the turn only on a store that declares synchronousWrites', async (t) => {
+    // Four submissions from separate callbacks of one event-loop turn, as sockets read together.
+    const writesFor = async (synchronousWrites: boolean): Promise<number> => {
+      const backend = new MemoryBackend({ clock: new FakeClock() });
+      Object.assign(backend.capabilities, { synchronousWrites });
+      const sluice = Sluice.fromBackend(backend);
+      const enqueue = t.mock.method(backend, 'enqueue');
+      try {
+        const pending = await new Promise<Array<Promise<unknown>>>((resolve) => {
+          const all: Array<Promise<unknown>> = [];
+          for (const i of [0, 1, 2, 3]) setImmediate(() => all.push(sluice.enqueue({ type: 'noop', input: i })));
+          setImmediate(() => resolve(all));
+        });
+        await Promise.all(pending);
+        return enqueue.mock.callCount();
+      } finally {
+        await sluice.close();
+      }
+    };
+    assert.equal(await writesFor(true), 2, 'the first at once, the other three together at the end of the turn');
+    assert.equal(await writesFor(false), 4, 'each at once: nothing is in flight to gather behind');
+  });
+
   test('concurrent single enqueues share backend writes; idempotency keys still match across callers', async (t) => {
     const backend = new MemoryBackend({ clock: new FakeClock() });
     const sluice = Sluice.fromBackend(backend);
