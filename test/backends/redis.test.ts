@@ -9,7 +9,6 @@ import { queueOfToken } from '../../src/backends/redis/lease-token.js';
 import { openRedisBackend, RedisBackend } from '../../src/backends/redis/redis-backend.js';
 import type { Backend } from '../../src/core/backend.js';
 import { ErrorCodes } from '../../src/core/errors.js';
-import type { Job } from '../../src/core/job.js';
 import { toNewJob } from '../../src/core/new-job.js';
 import { applyRateBudget, type BucketRequest, type RateBudgetAction, type RateBudgetState } from '../../src/core/rate-budget.js';
 import { Sluice } from '../../src/sluice.js';
@@ -242,36 +241,6 @@ describe('redis adapter', { skip }, () => {
       },
       { maxOutputBytes: 1024 },
     );
-  });
-
-  test("pub/sub relays one handle's changes into another handle's events", async () => {
-    const prefix = freshPrefix();
-    const clock = new FakeClock();
-    const a = await RedisBackend.open({ url, clock, prefix, warn: quiet });
-    const b = await RedisBackend.open({ url, clock, prefix, warn: quiet });
-    try {
-      const wake = new Promise<{ queue: string; count: number }>((resolve) => b.events.on('jobs:enqueued', resolve));
-      await b.events.relaying();
-      const [result] = await a.enqueue({ jobs: [toNewJob({ type: 'noop', queue: 'shared' })] });
-      assert.deepEqual(await wake, { queue: 'shared', count: 1, remote: true });
-
-      const finished = new Promise<Job>((resolve) => b.events.on('job:finished', ({ job }) => resolve(job)));
-      const [claimed] = await a.claim({ queues: ['shared'], limit: 1, leaseMs: 10_000, workerId: 'w' });
-      assert.equal(claimed?.id, result!.job.id);
-      await a.complete({ items: [{ id: claimed!.id, leaseToken: claimed!.leaseToken, output: 42 }] });
-      const job = await finished;
-      assert.equal(job.id, claimed!.id);
-      assert.equal(job.status, 'succeeded');
-      assert.equal(job.output, 42);
-
-      const paused = new Promise((resolve) => b.events.on('queue:paused', resolve));
-      await a.pauseQueue({ queue: 'shared', paused: true });
-      assert.deepEqual(await paused, { queue: 'shared', paused: true });
-    } finally {
-      await a.close();
-      await b.close();
-      await dropRedisPrefix(url, prefix);
-    }
   });
 
   test("a handle subscribes only once something takes other handles' changes; a started worker hears them at once", async () => {

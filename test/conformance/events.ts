@@ -127,6 +127,42 @@ export function eventsSuite(factory: BackendFactory): void {
       }
     });
 
+    it('another handle hears enqueues, finishes, cancels and pauses when the backend relays between processes', async ({
+      backend,
+      openAnother,
+    }) => {
+      // A backend that relays: a second handle stands for another process, and hears (remote) what
+      // this one does once relaying() resolves (a backend may subscribe only on demand). Otherwise
+      // only the handle that made the changes is sure to hear them.
+      const relays = backend.capabilities.crossProcessEvents;
+      const listener = relays ? await openAnother() : backend;
+      await listener.events.relaying();
+      const remote = relays ? { remote: true } : {};
+
+      const enqueued = nextEvent(listener, 'jobs:enqueued', (p) => p.queue === 'remote');
+      const first = await enqueueOne(backend, { queue: 'remote' });
+      assert.deepEqual(await enqueued, { queue: 'remote', count: 1, ...remote });
+
+      const claimed = await claimOne(backend, { queues: ['remote'] });
+      assert.equal(claimed.id, first.id);
+      const finished = nextEvent(listener, 'job:finished', (p) => p.job.id === claimed.id);
+      await backend.complete({ items: [{ ...leaseOf(claimed), output: { ok: true } }] });
+      const { job } = await finished;
+      assert.equal(job.status, 'succeeded');
+      assert.deepEqual(job.output, { ok: true });
+
+      // job:cancelled is for a running job (its worker aborts the handler).
+      const second = await enqueueOne(backend, { queue: 'remote' });
+      assert.equal((await claimOne(backend, { queues: ['remote'] })).id, second.id);
+      const cancelled = nextEvent(listener, 'job:cancelled', (p) => p.id === second.id);
+      await backend.cancel({ id: second.id });
+      assert.deepEqual(await cancelled, { id: second.id });
+
+      const paused = nextEvent(listener, 'queue:paused', (p) => p.queue === 'remote');
+      await backend.pauseQueue({ queue: 'remote', paused: true });
+      assert.deepEqual(await paused, { queue: 'remote', paused: true });
+    });
+
     it('a lease reclaimed on its last attempt announces job:finished', async ({ backend, clock }) => {
       const job = await enqueueOne(backend, { maxAttempts: 1 });
       await claimOne(backend, { leaseMs: 1000 });

@@ -25,6 +25,32 @@ function manualWrite() {
 
 const job = (input: number) => toNewJob({ type: 'noop', input });
 
+/** A write that settles at once (as SQLite's does), recording the inputs each call carried. */
+function immediateWrite() {
+  const writes: unknown[][] = [];
+  const write = async (jobs: NewJob[]): Promise<EnqueueResult[]> => {
+    writes.push(jobs.map((j) => j.input));
+    return jobs.map((j) => ({ job: { id: j.id, input: j.input } as EnqueueResult['job'], created: true }));
+  };
+  return { writes, write };
+}
+
+/**
+ * Calls `call(i)` for each input from its own callback of one setImmediate batch: separate
+ * macrotasks of one event-loop turn, as sockets read in one poll phase. `inTurn` runs after them,
+ * still in that turn. Resolves with what the calls returned.
+ */
+function fromSeparateCallbacks<T>(inputs: number[], call: (i: number) => T, inTurn: () => void = () => {}): Promise<T[]> {
+  return new Promise((resolve) => {
+    const all: T[] = [];
+    for (const i of inputs) setImmediate(() => all.push(call(i)));
+    setImmediate(() => {
+      inTurn();
+      resolve(all);
+    });
+  });
+}
+
 describe('EnqueueCoalescer', () => {
   test('a lone enqueue is written at once, by itself', async () => {
     const { calls, write } = manualWrite();
@@ -94,24 +120,18 @@ describe('EnqueueCoalescer', () => {
 
   test('a synchronous store: calls arriving in later callbacks of the same event-loop turn share the next write', async () => {
     // SQLite's write is over before the next callback runs, so "during a write" never happens; the
-    // turn of the event loop is the window instead. Callbacks of one setImmediate batch stand for
-    // sockets read in one poll phase: separate macrotasks of one turn.
-    const writes: unknown[][] = [];
-    const syncWrite = async (jobs: NewJob[]): Promise<EnqueueResult[]> => {
-      writes.push(jobs.map((j) => j.input));
-      return jobs.map((j) => ({ job: { id: j.id, input: j.input } as EnqueueResult['job'], created: true }));
-    };
+    // turn of the event loop is the window instead.
+    const { writes, write } = immediateWrite();
     let idle = 0;
-    const coalescer = new EnqueueCoalescer(syncWrite, 100, () => idle++, true);
-    const results = await new Promise<Array<Promise<EnqueueResult>>>((resolve) => {
-      const all: Array<Promise<EnqueueResult>> = [];
-      for (const i of [0, 1, 2, 3]) setImmediate(() => all.push(coalescer.enqueue(job(i))));
-      setImmediate(() => {
+    const coalescer = new EnqueueCoalescer(write, 100, () => idle++, true);
+    const results = await fromSeparateCallbacks(
+      [0, 1, 2, 3],
+      (i) => coalescer.enqueue(job(i)),
+      () => {
         assert.deepEqual(writes, [[0]], 'the first is written at once; the others wait for the end of the turn');
         assert.equal(idle, 0, 'not idle while jobs wait');
-        resolve(all);
-      });
-    });
+      },
+    );
     assert.deepEqual(
       (await Promise.all(results)).map((r) => r.job.input),
       [0, 1, 2, 3],
@@ -124,27 +144,15 @@ describe('EnqueueCoalescer', () => {
   test('a store whose writes take a round trip is not made to wait for the end of the turn', async () => {
     // Without `synchronousWrites` a call finding nothing in flight is written at once, even in the
     // turn of an earlier write: such a store gathers behind its writes in flight instead.
-    const writes: unknown[][] = [];
-    const quickWrite = async (jobs: NewJob[]): Promise<EnqueueResult[]> => {
-      writes.push(jobs.map((j) => j.input));
-      return jobs.map((j) => ({ job: { id: j.id, input: j.input } as EnqueueResult['job'], created: true }));
-    };
-    const coalescer = new EnqueueCoalescer(quickWrite, 100);
-    const results = await new Promise<Array<Promise<EnqueueResult>>>((resolve) => {
-      const all: Array<Promise<EnqueueResult>> = [];
-      for (const i of [0, 1, 2]) setImmediate(() => all.push(coalescer.enqueue(job(i))));
-      setImmediate(() => resolve(all));
-    });
-    await Promise.all(results);
+    const { writes, write } = immediateWrite();
+    const coalescer = new EnqueueCoalescer(write, 100);
+    await Promise.all(await fromSeparateCallbacks([0, 1, 2], (i) => coalescer.enqueue(job(i))));
     assert.deepEqual(writes, [[0], [1], [2]]);
   });
 
   test('a caller awaiting each enqueue in turn gets every job written, one write each', async () => {
-    const writes: unknown[][] = [];
-    const coalescer = new EnqueueCoalescer(async (jobs: NewJob[]) => {
-      writes.push(jobs.map((j) => j.input));
-      return jobs.map((j) => ({ job: { id: j.id, input: j.input } as EnqueueResult['job'], created: true }));
-    }, 100);
+    const { writes, write } = immediateWrite();
+    const coalescer = new EnqueueCoalescer(write, 100);
     for (let i = 0; i < 5; i++) assert.equal((await coalescer.enqueue(job(i))).job.input, i);
     assert.deepEqual(writes, [[0], [1], [2], [3], [4]]);
   });
@@ -174,12 +182,7 @@ describe('Sluice.enqueue under concurrency', () => {
       const sluice = Sluice.fromBackend(backend);
       const enqueue = t.mock.method(backend, 'enqueue');
       try {
-        const pending = await new Promise<Array<Promise<unknown>>>((resolve) => {
-          const all: Array<Promise<unknown>> = [];
-          for (const i of [0, 1, 2, 3]) setImmediate(() => all.push(sluice.enqueue({ type: 'noop', input: i })));
-          setImmediate(() => resolve(all));
-        });
-        await Promise.all(pending);
+        await Promise.all(await fromSeparateCallbacks([0, 1, 2, 3], (i) => sluice.enqueue({ type: 'noop', input: i })));
         return enqueue.mock.callCount();
       } finally {
         await sluice.close();

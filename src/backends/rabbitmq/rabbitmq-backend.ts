@@ -634,14 +634,25 @@ export class RabbitmqBackend implements Backend {
 
   /**
    * Publishes one message per job (waiting ones to the work queue, future ones to a wait queue) and
-   * waits for the broker's confirms, or (`sent`) only until the messages are written, the confirms
-   * then checked in the background. Never throws: a job left unpublished stays in the store, and
-   * the relay publishes it later.
+   * waits for the broker's confirms, or (`sent`) only until the messages are written, a refused or
+   * lost publish then reported by its own confirm callback. Never throws: a job left unpublished
+   * stays in the store, and the relay publishes it later.
    */
   private async publishJobs(jobs: Job[], until: 'confirmed' | 'sent' = 'confirmed'): Promise<void> {
     if (jobs.length === 0) return;
     const link = this.link;
     if (!link) return;
+    // Each message's confirm callback: amqplib calls it on ack, nack and channel close. In the
+    // background (`sent`) the batch's first failure is reported there; waitForConfirms is not used
+    // for that, as every call of it wraps the callback of every publish still unconfirmed.
+    let failed = false;
+    const confirmed = (error: unknown) => {
+      this.unconfirmed -= 1;
+      if (error && until === 'sent' && !failed) {
+        failed = true;
+        this.publishFailed(error);
+      }
+    };
     try {
       const now = this.clock.now();
       for (const job of jobs) {
@@ -662,15 +673,12 @@ export class RabbitmqBackend implements Backend {
           target,
           encodeMessage(message),
           { persistent: true, priority: amqpPriority(job.priority), messageId: job.id, contentType: 'application/json' },
-          () => {
-            this.unconfirmed -= 1;
-          },
+          confirmed,
         );
         // Counted once sent: a send on a closed channel throws before registering its callback.
         this.unconfirmed += 1;
       }
       if (until === 'confirmed') await link.pub.waitForConfirms();
-      else link.pub.waitForConfirms().catch((error: unknown) => this.publishFailed(error));
     } catch (error) {
       this.publishFailed(error);
     }
