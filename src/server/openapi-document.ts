@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { jobJsonSchema } from '../core/job-json.js';
 import { bulkSpecSchema, jobSpecSchema } from '../core/job-spec.js';
+import { errorResponsesOf } from './error-responses.js';
 import {
   bulkResultSchema,
   errorBodySchema,
@@ -14,6 +15,7 @@ import {
   statusCountsSchema,
   usageTotalsSchema,
 } from './http-schemas.js';
+import { API_DESCRIPTION, KEY_REQUIRED, LICENSE, SECURITY_SCHEMES, tagsOf } from './openapi-info.js';
 import type { RouteDoc } from './route-doc.js';
 
 type JsonObject = Record<string, unknown>;
@@ -38,12 +40,23 @@ const COMPONENTS: ReadonlyArray<[string, z.ZodType]> = [
 
 const REF_PREFIX = '#/components/schemas/';
 
+/** Where the API is served: relative "/" (the origin the document was fetched from) unless configured. */
+export const RELATIVE_SERVER_URL = '/';
+
+export interface OpenApiOptions {
+  version: string;
+  /** The API's public base URL (behind a proxy, say); default: relative to the document's own URL. */
+  serverUrl?: string | undefined;
+}
+
 /**
  * Builds the OpenAPI 3.1 document from the routes as registered (so every route is listed) and the
  * same zod schemas that validate requests (via zod 4's `z.toJSONSchema`, JSON Schema 2020-12, which
- * OpenAPI 3.1 uses as is).
+ * OpenAPI 3.1 uses as is). The error answers and security of each operation follow from its route's
+ * definition (error-responses.ts), so the document is the same whether or not keys are configured:
+ * a client generated from it works against either.
  */
-export function buildOpenApiDocument(routes: readonly RouteDoc[], options: { version: string; secured: boolean }): JsonObject {
+export function buildOpenApiDocument(routes: readonly RouteDoc[], options: OpenApiOptions): JsonObject {
   const registry = z.registry<{ id: string }>();
   const names = new Map<z.ZodType, string>();
   for (const [name, schema] of COMPONENTS) {
@@ -60,14 +73,34 @@ export function buildOpenApiDocument(routes: readonly RouteDoc[], options: { ver
     const name = names.get(schema);
     return name === undefined ? clean(z.toJSONSchema(schema, { io: 'input' }) as JsonObject) : { $ref: `${REF_PREFIX}${name}` };
   };
+  const errorResponse = (description: string): JsonObject => ({
+    description,
+    content: { 'application/json': { schema: schemaRef(errorBodySchema) } },
+  });
 
   const paths: Record<string, Record<string, JsonObject>> = {};
   for (const route of routes) {
     const path = route.url.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
+    // Integer keys keep ascending order in a JS object: 2xx, then 4xx, then 5xx.
+    const responses: Record<string, JsonObject> = {};
+    for (const [status, response] of Object.entries(route.responses)) {
+      const out: JsonObject = { description: response.description };
+      if (response.schema) out.content = { [response.contentType ?? 'application/json']: { schema: schemaRef(response.schema) } };
+      else if (response.contentType) out.content = { [response.contentType]: { schema: { type: 'string' } } };
+      if (response.headers) {
+        out.headers = Object.fromEntries(
+          Object.entries(response.headers).map(([h, d]) => [h, { description: d, schema: { type: 'string' } }]),
+        );
+      }
+      responses[status] = out;
+    }
+    for (const [status, description] of Object.entries(errorResponsesOf(route))) responses[status] ??= errorResponse(description);
+
     const operation: JsonObject = {
       operationId: operationId(route),
       summary: route.summary,
       tags: route.tags,
+      security: route.access === 'public' ? [] : KEY_REQUIRED,
       parameters: [
         ...parameters(route.params, 'path'),
         ...parameters(route.query, 'query'),
@@ -79,20 +112,7 @@ export function buildOpenApiDocument(routes: readonly RouteDoc[], options: { ver
           schema: { type: 'string' },
         })),
       ],
-      responses: Object.fromEntries(
-        Object.entries(route.responses).map(([status, response]) => {
-          const out: JsonObject = { description: response.description };
-          if (response.schema)
-            out.content = { [response.contentType ?? 'application/json']: { schema: schemaRef(response.schema) } };
-          else if (response.contentType) out.content = { [response.contentType]: { schema: { type: 'string' } } };
-          if (response.headers) {
-            out.headers = Object.fromEntries(
-              Object.entries(response.headers).map(([h, d]) => [h, { description: d, schema: { type: 'string' } }]),
-            );
-          }
-          return [status, out];
-        }),
-      ),
+      responses,
     };
     if (route.body) {
       operation.requestBody = {
@@ -100,36 +120,17 @@ export function buildOpenApiDocument(routes: readonly RouteDoc[], options: { ver
         content: { 'application/json': { schema: schemaRef(route.body.schema) } },
       };
     }
-    if (options.secured) {
-      operation.security = route.access === 'public' ? [] : [{ bearer: [] }, { apiKey: [] }];
-      if (route.access !== 'public') {
-        const responses = operation.responses as JsonObject;
-        responses['401'] = {
-          description: 'Missing or invalid API key',
-          content: { 'application/json': { schema: { $ref: `${REF_PREFIX}Error` } } },
-        };
-      }
-    }
     paths[path] ??= {};
     paths[path][route.method.toLowerCase()] = operation;
   }
 
-  const components: JsonObject = { schemas };
-  if (options.secured) {
-    components.securitySchemes = {
-      bearer: { type: 'http', scheme: 'bearer', description: 'Authorization: Bearer KEY' },
-      apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
-    };
-  }
   return {
     openapi: '3.1.0',
-    info: {
-      title: 'Sluice',
-      version: options.version,
-      description: 'A durable queue for AI jobs. Errors are {"error":{"code","message","field"?}}.',
-    },
+    info: { title: 'Sluice', version: options.version, description: API_DESCRIPTION, license: LICENSE },
+    servers: [{ url: options.serverUrl ?? RELATIVE_SERVER_URL, description: 'This Sluice server' }],
+    tags: tagsOf(routes.flatMap((route) => route.tags)),
     paths,
-    components,
+    components: { schemas, securitySchemes: SECURITY_SCHEMES },
   };
 }
 

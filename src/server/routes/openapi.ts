@@ -17,7 +17,7 @@ export async function openApiRoutes(app: FastifyInstance, ctx: ServerContext): P
     tags: ['meta'],
     responses: { 200: { description: 'The OpenAPI document', contentType: 'application/json' } },
     handler: async ({ reply }) => {
-      document ??= JSON.stringify(buildOpenApiDocument(ctx.routes, { version: VERSION, secured: ctx.auth.enabled }));
+      document ??= JSON.stringify(buildOpenApiDocument(ctx.routes, { version: VERSION, serverUrl: ctx.publicUrl }));
       return reply.type('application/json; charset=utf-8').send(document);
     },
   });
