@@ -26,13 +26,13 @@ export interface AppOptions {
   bodyLimitBytes?: number | undefined;
   /** Upper bound of `?wait=` on GET /v1/jobs/{id} (default 60). */
   maxWaitSeconds?: number | undefined;
-  /** The API's public base URL (e.g. behind a proxy), shown as the server in /openapi.json; by default
-   * the document names its own origin (a relative URL). */
-  publicUrl?: string | undefined;
   /** Metrics to expose on /metrics; by default the app creates (and on close disposes of) its own. */
   metrics?: Metrics | undefined;
   /** Fastify's logger option: false (default), true, or pino options. */
   logger?: FastifyServerOptions['logger'] | undefined;
+  /** The API's public base URL (e.g. behind a proxy), shown as the server in /openapi.json; by default
+   * the document names its own origin (a relative URL). */
+  publicUrl?: string | undefined;
 }
 
 export const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;
@@ -62,10 +62,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     auth: new Authenticator(options.apiKeys),
     allowedTypes: options.allowedTypes,
     maxWaitSeconds: options.maxWaitSeconds ?? DEFAULT_MAX_WAIT_SECONDS,
-    publicUrl: options.publicUrl,
     metrics,
     longPolls: new LongPolls(options.sluice),
     routes: [],
+    publicUrl: options.publicUrl,
   };
 
   installErrorHandling(app);

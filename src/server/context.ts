@@ -11,10 +11,10 @@ export interface ServerContext {
   /** When set, job types outside it are refused (SLUICE_UNKNOWN_TYPE). */
   allowedTypes: ReadonlySet<string> | undefined;
   maxWaitSeconds: number;
-  /** The API's public base URL for /openapi.json's servers (undefined: relative to the document). */
-  publicUrl: string | undefined;
   metrics: Metrics;
   longPolls: LongPolls;
   /** Every route registered through defineRoute, in order: the source of /openapi.json. */
   routes: RouteDoc[];
+  /** The API's public base URL for /openapi.json's servers (undefined: relative to the document). */
+  publicUrl: string | undefined;
 }

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { jobJsonSchema } from '../core/job-json.js';
 import { bulkSpecSchema, jobSpecSchema } from '../core/job-spec.js';
-import { errorResponsesOf } from './error-responses.js';
 import {
   bulkResultSchema,
   errorBodySchema,
@@ -17,6 +16,7 @@ import {
 } from './http-schemas.js';
 import { API_DESCRIPTION, KEY_REQUIRED, LICENSE, SECURITY_SCHEMES, tagsOf } from './openapi-info.js';
 import type { RouteDoc } from './route-doc.js';
+import { errorResponsesOf } from './route-error-responses.js';
 
 type JsonObject = Record<string, unknown>;
 
@@ -53,7 +53,7 @@ export interface OpenApiOptions {
  * Builds the OpenAPI 3.1 document from the routes as registered (so every route is listed) and the
  * same zod schemas that validate requests (via zod 4's `z.toJSONSchema`, JSON Schema 2020-12, which
  * OpenAPI 3.1 uses as is). The error answers and security of each operation follow from its route's
- * definition (error-responses.ts), so the document is the same whether or not keys are configured:
+ * definition (route-error-responses.ts), so the document is the same whether or not keys are configured:
  * a client generated from it works against either.
  */
 export function buildOpenApiDocument(routes: readonly RouteDoc[], options: OpenApiOptions): JsonObject {

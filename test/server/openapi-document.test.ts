@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import { errorResponsesOf } from '../../src/server/error-responses.js';
+import { errorResponsesOf } from '../../src/server/route-error-responses.js';
 import { type AppFixture, startApp } from './app-fixture.js';
 
 interface Operation {
