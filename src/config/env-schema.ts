@@ -49,6 +49,8 @@ export const envSchema = z.object({
   SLUICE_BODY_LIMIT_BYTES: int(1024, 100 * 1024 * 1024).default(1024 * 1024),
   /** Longest `?wait=` a client may ask for, in seconds. */
   SLUICE_MAX_WAIT_SECONDS: int(0, 3600).default(60),
+  /** The API's public base URL (behind a proxy), named as the server in /openapi.json; default: relative. */
+  SLUICE_PUBLIC_URL: z.url().optional(),
   /** Job types the API accepts besides the built-in handlers (comma separated); `*` accepts any. */
   SLUICE_JOB_TYPES: list.default([]),
   SLUICE_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -127,11 +127,17 @@ export function buildOpenApiDocument(routes: readonly RouteDoc[], options: OpenA
   return {
     openapi: '3.1.0',
     info: { title: 'Sluice', version: options.version, description: API_DESCRIPTION, license: LICENSE },
-    servers: [{ url: options.serverUrl ?? RELATIVE_SERVER_URL, description: 'This Sluice server' }],
+    servers: [{ url: serverUrlOf(options.serverUrl), description: 'This Sluice server' }],
     tags: tagsOf(routes.flatMap((route) => route.tags)),
     paths,
     components: { schemas, securitySchemes: SECURITY_SCHEMES },
   };
+}
+
+/** The configured base URL without a trailing slash (clients append paths that start with one). */
+function serverUrlOf(configured: string | undefined): string {
+  const trimmed = configured?.replace(/\/+$/, '');
+  return trimmed === undefined || trimmed === '' ? RELATIVE_SERVER_URL : trimmed;
 }
 
 /** One OpenAPI parameter per key of a strict zod object (path params, query string). */

@@ -134,8 +134,8 @@ describe('/openapi.json as a contract', () => {
     );
   });
 
-  test('a configured public URL is the server', async () => {
-    const proxied = await startApp({ publicUrl: 'https://queue.example.test/sluice' });
+  test('a configured public URL is the server (without its trailing slash)', async () => {
+    const proxied = await startApp({ publicUrl: 'https://queue.example.test/sluice/' });
     try {
       const served = (await proxied.app.inject({ url: '/openapi.json' })).json() as Document;
       assert.deepEqual(

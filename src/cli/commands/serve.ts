@@ -57,6 +57,7 @@ export function serveCommand(): Command {
             ]),
         bodyLimitBytes: config.SLUICE_BODY_LIMIT_BYTES,
         maxWaitSeconds: config.SLUICE_MAX_WAIT_SECONDS,
+        publicUrl: config.SLUICE_PUBLIC_URL,
         metrics: createMetrics(sluice.backend),
         logger: { level: config.SLUICE_LOG_LEVEL },
       });

@@ -18,4 +18,16 @@ describe('loadConfig', () => {
       );
     }
   });
+
+  test('SLUICE_PUBLIC_URL is optional and must be a URL', () => {
+    assert.equal(loadConfig({}).SLUICE_PUBLIC_URL, undefined);
+    assert.equal(
+      loadConfig({ SLUICE_PUBLIC_URL: 'https://queue.example.test/sluice' }).SLUICE_PUBLIC_URL,
+      'https://queue.example.test/sluice',
+    );
+    assert.throws(
+      () => loadConfig({ SLUICE_PUBLIC_URL: 'not a url' }),
+      (error: unknown) => error instanceof SluiceError && error.field === 'SLUICE_PUBLIC_URL',
+    );
+  });
 });
