@@ -41,7 +41,7 @@ const COMPONENTS: ReadonlyArray<[string, z.ZodType]> = [
 const REF_PREFIX = '#/components/schemas/';
 
 /** Where the API is served: relative "/" (the origin the document was fetched from) unless configured. */
-export const RELATIVE_SERVER_URL = '/';
+const RELATIVE_SERVER_URL = '/';
 
 export interface OpenApiOptions {
   version: string;

@@ -41,8 +41,6 @@ export async function jobRoutes(app: FastifyInstance, ctx: ServerContext): Promi
       },
       400: err('Invalid request (the field is named)'),
       409: err('The idempotency key belongs to another tenant'),
-      413: err('Body too large'),
-      415: err('Not application/json'),
     },
     handler: async ({ request, reply, caller }) => {
       const spec = parseOrThrow(jobSpecSchema, requireObject(request.body));
@@ -70,8 +68,6 @@ export async function jobRoutes(app: FastifyInstance, ctx: ServerContext): Promi
       200: { description: 'Every idempotency key matched: the first jobs', schema: bulkResultSchema },
       400: err('Invalid request (the field is named, e.g. jobs.3.type)'),
       409: err('An idempotency key belongs to another tenant'),
-      413: err('Body too large'),
-      415: err('Not application/json'),
     },
     handler: async ({ request, reply, caller }) => {
       const { jobs } = parseOrThrow(bulkSpecSchema, requireObject(request.body));

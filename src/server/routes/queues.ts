@@ -31,7 +31,6 @@ export async function queueRoutes(app: FastifyInstance, ctx: ServerContext): Pro
       responses: {
         200: { description: 'The queue state now', schema: queueStateSchema },
         400: { description: 'Malformed queue name', schema: errorBodySchema },
-        403: { description: 'Needs an admin API key', schema: errorBodySchema },
       },
       handler: async ({ params }) => {
         if (action === 'pause') await ctx.sluice.pauseQueue(params.name);
