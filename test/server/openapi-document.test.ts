@@ -120,6 +120,28 @@ describe('/openapi.json as a contract', () => {
     assert.equal(op('/readyz', 'get')['503']?.description, 'The backend is unavailable');
   });
 
+  test('the derived answers happen: a bodiless POST refuses bad JSON and other types, admin routes a tenant key', async () => {
+    const auth = { authorization: 'Bearer tenant-key' };
+    const cancel = `/v1/jobs/${'0'.repeat(8)}-0000-4000-8000-${'0'.repeat(12)}/cancel`;
+    const badJson = await keyed.app.inject({
+      method: 'POST',
+      url: cancel,
+      payload: '{',
+      headers: { ...auth, 'content-type': 'application/json' },
+    });
+    assert.equal(badJson.statusCode, 400);
+    const text = await keyed.app.inject({
+      method: 'POST',
+      url: cancel,
+      payload: 'x',
+      headers: { ...auth, 'content-type': 'text/plain' },
+    });
+    assert.equal(text.statusCode, 415);
+    assert.equal((await keyed.app.inject({ method: 'POST', url: '/v1/queues/q/pause', headers: auth })).statusCode, 403);
+    assert.equal((await keyed.app.inject({ url: '/metrics', headers: auth })).statusCode, 403);
+    assert.equal((await keyed.app.inject({ url: '/v1/queues' })).statusCode, 401);
+  });
+
   test('names its license (package.json), a server and tag descriptions', () => {
     const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { license: string };
     assert.deepEqual(doc.info.license, { name: pkg.license, identifier: pkg.license });
