@@ -38,7 +38,7 @@ export function serveCommand(): Command {
         SLUICE_PREFETCH: flags.prefetch,
         SLUICE_QUEUES: flags.queues,
       });
-      const logger = createLogger(config.SLUICE_LOG_LEVEL);
+      const logger = createLogger(config.SLUICE_LOG_LEVEL, { format: config.SLUICE_LOG_FORMAT });
       const sluice = await Sluice.connect(config.SLUICE_BACKEND, {
         migrate: config.SLUICE_AUTO_MIGRATE,
         store: config.SLUICE_STORE,
@@ -59,7 +59,7 @@ export function serveCommand(): Command {
         bodyLimitBytes: config.SLUICE_BODY_LIMIT_BYTES,
         maxWaitSeconds: config.SLUICE_MAX_WAIT_SECONDS,
         metrics: createMetrics(sluice.backend),
-        logger: { level: config.SLUICE_LOG_LEVEL },
+        loggerInstance: logger,
       });
       const address = await app
         .listen({ port: config.SLUICE_PORT, host: config.SLUICE_HOST })

@@ -28,7 +28,7 @@ export function workerCommand(): Command {
         SLUICE_PREFETCH: flags.prefetch,
         SLUICE_QUEUES: flags.queues,
       });
-      const logger = createLogger(config.SLUICE_LOG_LEVEL);
+      const logger = createLogger(config.SLUICE_LOG_LEVEL, { format: config.SLUICE_LOG_FORMAT });
       const sluice = await Sluice.connect(config.SLUICE_BACKEND, {
         migrate: config.SLUICE_AUTO_MIGRATE,
         store: config.SLUICE_STORE,
