@@ -20,15 +20,16 @@ export async function startWorkers(
   logger: Logger,
   concurrency: number,
 ): Promise<() => Promise<void>> {
+  // chat / embed exist only where providers are configured (SLUICE_PROVIDERS); limits are shared
+  // through the backend when it keeps rate budgets. Opened first: a bad setting must not leave timers
+  // running that keep the process from exiting.
+  const providers = concurrency > 0 ? openProviderPool(config.SLUICE_PROVIDERS, { backend: sluice.backend }) : undefined;
   const stopReaper = startLeaseReaper(sluice.backend, { intervalMs: config.SLUICE_REAPER_INTERVAL_MS });
   const stopSweeper = startRetentionSweeper(sluice.backend, {
     intervalMs: config.SLUICE_RETENTION_INTERVAL_MS,
     finishedOlderThanMs: config.SLUICE_RETENTION_MS,
     failedOlderThanMs: config.SLUICE_FAILED_RETENTION_MS,
   });
-  // chat / embed exist only where providers are configured (SLUICE_PROVIDERS); limits are shared
-  // through the backend when it keeps rate budgets.
-  const providers = concurrency > 0 ? openProviderPool(config.SLUICE_PROVIDERS, { backend: sluice.backend }) : undefined;
   // Token and cost accounting: provider calls are written to the backend in batches (GET /v1/usage).
   const usage = providers
     ? usageRecorderFor(sluice.backend, {

@@ -54,6 +54,8 @@ export const envSchema = z.object({
   /** Job types the API accepts besides the built-in handlers (comma separated); `*` accepts any. */
   SLUICE_JOB_TYPES: list.default([]),
   SLUICE_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** `json` lines for machines; `pretty` (coloured, one readable line per record) for a terminal. */
+  SLUICE_LOG_FORMAT: z.enum(['json', 'pretty']).default('json'),
   /** Where the CLI's client commands send requests. */
   SLUICE_URL: z.url().default('http://127.0.0.1:8080'),
   /** API key the CLI's client commands send. */

@@ -2,8 +2,10 @@ import type { Worker } from '../worker/worker.js';
 import type { Logger } from './logger.js';
 
 /**
- * Logs a worker's job lifecycle: what an operator needs at `info`/`warn` (retries, failures, lost
- * leases, hand-backs), the per-job chatter at `debug`. Returns an unsubscribe.
+ * Logs a worker's job lifecycle: one line when an attempt starts and one when it ends, each with the
+ * job's id, type, queue and attempt; the end line adds `outcome` (succeeded, retry, failed, lost,
+ * released) and, where the attempt ran, `durationMs`. Endings an operator must look at (failed,
+ * lost) are `warn`, the rest `info`. Returns an unsubscribe.
  */
 export function logWorkerEvents(worker: Worker, logger: Logger): () => void {
   const ref = (job: { id: string; type: string; queue: string; attempts: number }) => ({
@@ -13,19 +15,23 @@ export function logWorkerEvents(worker: Worker, logger: Logger): () => void {
     attempt: job.attempts,
   });
   const offs = [
-    worker.on('job:started', ({ job }) => logger.debug(ref(job), 'job started')),
-    worker.on('job:succeeded', ({ job, durationMs }) => logger.debug({ ...ref(job), durationMs }, 'job succeeded')),
-    worker.on('job:retry', ({ job, error, delayMs }) =>
-      logger.info({ ...ref(job), error, delayMs }, 'job attempt failed; retrying'),
+    worker.on('job:started', ({ job }) => logger.info(ref(job), 'job started')),
+    worker.on('job:succeeded', ({ job, durationMs }) =>
+      logger.info({ ...ref(job), outcome: 'succeeded', durationMs }, 'job succeeded'),
     ),
-    worker.on('job:failed', ({ job, error }) => logger.warn({ ...ref(job), error }, 'job failed (dead-letter queue)')),
+    worker.on('job:retry', ({ job, error, delayMs, durationMs }) =>
+      logger.info({ ...ref(job), outcome: 'retry', durationMs, error, delayMs }, 'job attempt failed; retrying'),
+    ),
+    worker.on('job:failed', ({ job, error, durationMs }) =>
+      logger.warn({ ...ref(job), outcome: 'failed', durationMs, error }, 'job failed (dead-letter queue)'),
+    ),
     worker.on('job:lost', ({ job, reason }) =>
       logger.warn(
-        { ...ref(job), code: reason.code, reason: reason.message },
+        { ...ref(job), outcome: 'lost', code: reason.code, reason: reason.message },
         'job lease lost (cancelled or reclaimed); attempt discarded',
       ),
     ),
-    worker.on('job:released', ({ job }) => logger.info(ref(job), 'job handed back at shutdown')),
+    worker.on('job:released', ({ job }) => logger.info({ ...ref(job), outcome: 'released' }, 'job handed back at shutdown')),
   ];
   return () => {
     for (const off of offs) off();

@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { ErrorCodes, SluiceError } from '../core/errors.js';
 import { createMetrics, type Metrics } from '../observability/metrics.js';
 import type { Sluice } from '../sluice.js';
@@ -7,6 +7,7 @@ import type { ServerContext } from './context.js';
 import { closeFreshConnectionsOnClose } from './fresh-connections.js';
 import { installErrorHandling, sendError } from './http-errors.js';
 import { LongPolls } from './long-poll.js';
+import { OneLinePerRequest } from './request-logging.js';
 import { dlqRoutes } from './routes/dlq.js';
 import { healthRoutes } from './routes/health.js';
 import { jobRoutes } from './routes/jobs.js';
@@ -33,6 +34,8 @@ export interface AppOptions {
   /** The API's public base URL (e.g. behind a proxy), shown as the server in /openapi.json; by default
    * the document names its own origin (a relative URL). */
   publicUrl?: string | undefined;
+  /** A logger to use instead (the process's, so the API's lines share its level and format). */
+  loggerInstance?: FastifyBaseLogger | undefined;
 }
 
 export const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;
@@ -45,7 +48,8 @@ export const DEFAULT_MAX_WAIT_SECONDS = 60;
  */
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: options.logger ?? false,
+    ...(options.loggerInstance ? { loggerInstance: options.loggerInstance } : { logger: options.logger ?? false }),
+    logController: new OneLinePerRequest(),
     bodyLimit: options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
     // Fastify's own 503 while closing has its own body format; the onRequest hook below answers instead.
     return503OnClosing: false,

@@ -1,4 +1,5 @@
 import type { Backend, FailItem, LeaseRef } from '../core/backend.js';
+import { endedJob } from '../core/ended-job.js';
 import { ErrorCodes, hasErrorCode, SluiceError } from '../core/errors.js';
 import type { ClaimedJob } from '../core/job.js';
 import { decideFailure } from '../core/retry-policy.js';
@@ -439,11 +440,20 @@ export class Worker {
     }
     if (outcome.kind === 'succeeded') {
       const settled = await this.settler.complete({ ...attempt.lease, output: outcome.output });
+      const now = this.options.clock.now();
       if (settled.result === 'ok')
-        this.emitter.emit('job:succeeded', { job, output: outcome.output, durationMs: this.durationOf(attempt) });
+        this.emitter.emit('job:succeeded', {
+          job: endedJob(job, { outcome: 'succeeded', output: outcome.output }, now),
+          output: outcome.output,
+          durationMs: this.durationOf(attempt),
+        });
       else if (settled.result === 'failed')
         // The store could not keep the output: the job ended failed, and listeners hear it as such.
-        this.emitter.emit('job:failed', { job, error: settled.error, durationMs: this.durationOf(attempt) });
+        this.emitter.emit('job:failed', {
+          job: endedJob(job, { outcome: 'failed', error: settled.error }, now),
+          error: settled.error,
+          durationMs: this.durationOf(attempt),
+        });
       else if (settled.result === 'lease_lost') this.emitter.emit('job:lost', { job, reason: leaseLostReason(job.id) });
       return;
     }
@@ -462,10 +472,15 @@ export class Worker {
     if (result === 'lease_lost') {
       this.emitter.emit('job:lost', { job, reason: leaseLostReason(job.id) });
     } else if (result === 'ok') {
+      const now = this.options.clock.now();
       const durationMs = this.durationOf(attempt);
-      if (failure.outcome === 'retry')
-        this.emitter.emit('job:retry', { job, error: failure.error, delayMs: failure.delayMs, durationMs });
-      else this.emitter.emit('job:failed', { job, error: failure.error, durationMs });
+      if (failure.outcome === 'retry') {
+        const ended = endedJob(job, { outcome: 'retry', error: failure.error, delayMs: failure.delayMs }, now);
+        this.emitter.emit('job:retry', { job: ended, error: failure.error, delayMs: failure.delayMs, durationMs });
+      } else {
+        const ended = endedJob(job, { outcome: 'failed', error: failure.error }, now);
+        this.emitter.emit('job:failed', { job: ended, error: failure.error, durationMs });
+      }
     }
   }
 

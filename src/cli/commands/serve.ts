@@ -7,6 +7,7 @@ import { createMetrics } from '../../observability/metrics.js';
 import { buildApp } from '../../server/app.js';
 import { Sluice } from '../../sluice.js';
 import { startWorkers } from '../start-workers.js';
+import { backendStartupError, closingOnFailure, listenStartupError } from '../startup-error.js';
 import { untilSignal } from '../until-signal.js';
 
 interface ServeFlags {
@@ -37,11 +38,11 @@ export function serveCommand(): Command {
         SLUICE_PREFETCH: flags.prefetch,
         SLUICE_QUEUES: flags.queues,
       });
-      const logger = createLogger(config.SLUICE_LOG_LEVEL);
+      const logger = createLogger(config.SLUICE_LOG_LEVEL, { format: config.SLUICE_LOG_FORMAT });
       const sluice = await Sluice.connect(config.SLUICE_BACKEND, {
         migrate: config.SLUICE_AUTO_MIGRATE,
         store: config.SLUICE_STORE,
-      });
+      }).catch((error: unknown) => Promise.reject(backendStartupError(error)));
       const extraTypes = config.SLUICE_JOB_TYPES;
       const app = await buildApp({
         sluice,
@@ -59,10 +60,15 @@ export function serveCommand(): Command {
         maxWaitSeconds: config.SLUICE_MAX_WAIT_SECONDS,
         publicUrl: config.SLUICE_PUBLIC_URL,
         metrics: createMetrics(sluice.backend),
-        logger: { level: config.SLUICE_LOG_LEVEL },
+        loggerInstance: logger,
       });
-      const address = await app.listen({ port: config.SLUICE_PORT, host: config.SLUICE_HOST });
-      const stopWorkers = await startWorkers(sluice, config, logger, config.SLUICE_CONCURRENCY);
+      const address = await app
+        .listen({ port: config.SLUICE_PORT, host: config.SLUICE_HOST })
+        .catch((error: unknown) => Promise.reject(listenStartupError(error, config.SLUICE_HOST, config.SLUICE_PORT)))
+        .catch(closingOnFailure(app, sluice));
+      const stopWorkers = await startWorkers(sluice, config, logger, config.SLUICE_CONCURRENCY).catch(
+        closingOnFailure(app, sluice),
+      );
       logger.info({ address, backend: sluice.backend.name, workers: config.SLUICE_CONCURRENCY }, 'sluice serving');
 
       const signal = await untilSignal();

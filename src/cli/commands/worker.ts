@@ -3,6 +3,7 @@ import { loadConfig } from '../../config/config.js';
 import { createLogger } from '../../observability/logger.js';
 import { Sluice } from '../../sluice.js';
 import { startWorkers } from '../start-workers.js';
+import { backendStartupError, closingOnFailure } from '../startup-error.js';
 import { untilSignal } from '../until-signal.js';
 
 interface WorkerFlags {
@@ -27,13 +28,13 @@ export function workerCommand(): Command {
         SLUICE_PREFETCH: flags.prefetch,
         SLUICE_QUEUES: flags.queues,
       });
-      const logger = createLogger(config.SLUICE_LOG_LEVEL);
+      const logger = createLogger(config.SLUICE_LOG_LEVEL, { format: config.SLUICE_LOG_FORMAT });
       const sluice = await Sluice.connect(config.SLUICE_BACKEND, {
         migrate: config.SLUICE_AUTO_MIGRATE,
         store: config.SLUICE_STORE,
-      });
+      }).catch((error: unknown) => Promise.reject(backendStartupError(error)));
       const concurrency = Math.max(1, config.SLUICE_CONCURRENCY);
-      const stopWorkers = await startWorkers(sluice, config, logger, concurrency);
+      const stopWorkers = await startWorkers(sluice, config, logger, concurrency).catch(closingOnFailure(sluice));
       logger.info({ backend: sluice.backend.name, pid: process.pid }, 'sluice worker running');
 
       const signal = await untilSignal();

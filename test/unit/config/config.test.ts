@@ -31,3 +31,14 @@ describe('loadConfig', () => {
     );
   });
 });
+
+describe('SLUICE_LOG_FORMAT', () => {
+  test('json by default; pretty when asked; anything else names the variable', () => {
+    assert.equal(loadConfig({}).SLUICE_LOG_FORMAT, 'json');
+    assert.equal(loadConfig({ SLUICE_LOG_FORMAT: 'pretty' }).SLUICE_LOG_FORMAT, 'pretty');
+    assert.throws(
+      () => loadConfig({ SLUICE_LOG_FORMAT: 'colour' }),
+      (error: unknown) => error instanceof SluiceError && error.field === 'SLUICE_LOG_FORMAT',
+    );
+  });
+});
