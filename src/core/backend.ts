@@ -1,5 +1,6 @@
 import type { SluiceEvents } from './events.js';
 import type { ClaimedJob, Job, JobError, JobStatus, QueueStats } from './job.js';
+import type { ListedJob, ListInclude } from './listed-job.js';
 import type { NewJob } from './new-job.js';
 import type { RateBudgetAction, RateBudgetResult } from './rate-budget.js';
 import type { RecordUsageParams, UsageParams, UsageTotals } from './usage.js';
@@ -70,7 +71,8 @@ export interface Backend {
    * Throws NotFoundError, or ConflictError when the job already ended. */
   cancel(params: { id: string; tenant?: string | undefined }): Promise<Job>;
   get(params: { id: string; tenant?: string | undefined }): Promise<Job | null>;
-  /** Newest first; `cursor` is the `nextCursor` of the previous page. */
+  /** Newest first; `cursor` is the `nextCursor` of the previous page. Each job is a summary: input
+   * and output are read only when `include` names them, their stored sizes always (see ListedJob). */
   list(params: ListParams): Promise<ListResult>;
   pauseQueue(params: { queue: string; paused: boolean }): Promise<void>;
   /** Failed jobs back to `queued` with a fresh set of attempts. Returns how many moved. */
@@ -202,10 +204,12 @@ export interface ListParams {
   tenant?: string | undefined;
   limit: number;
   cursor?: string | undefined;
+  /** The large fields to read as well; by default none (a page of summaries). */
+  include?: readonly ListInclude[] | undefined;
 }
 
 export interface ListResult {
-  jobs: Job[];
+  jobs: ListedJob[];
   nextCursor?: string;
 }
 

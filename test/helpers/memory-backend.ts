@@ -25,6 +25,7 @@ import { ConflictError, ErrorCodes, LeaseLostError, NotFoundError, SluiceError }
 import { type SluiceEventMap, type SluiceEventName, SluiceEvents } from '../../src/core/events.js';
 import { newLeaseToken } from '../../src/core/ids.js';
 import { type ClaimedJob, compareClaimOrder, emptyCounts, isTerminal, type Job, type QueueStats } from '../../src/core/job.js';
+import { includes, type ListedJob, type ListInclude } from '../../src/core/listed-job.js';
 import { applyRateBudget, type RateBudgetResult, type RateBudgetState } from '../../src/core/rate-budget.js';
 import {
   type RecordUsageParams,
@@ -329,7 +330,7 @@ export class MemoryBackend implements Backend {
     const limit = Math.max(0, params.limit);
     const page = matching.slice(0, limit);
     const last = page[page.length - 1];
-    const result: ListResult = { jobs: page.map(copyJob) };
+    const result: ListResult = { jobs: page.map((job) => listedJob(job, params.include)) };
     if (matching.length > limit && last) result.nextCursor = last.id;
     return result;
   }
@@ -537,4 +538,21 @@ function idempotencyIndexKey(tenant: string | undefined, queue: string, key: str
 
 function copyJob(job: Job): Job {
   return structuredClone(job);
+}
+
+/** A list's view of a job: input and output only when included, the sizes of their JSON always. */
+function listedJob(job: Job, include: readonly ListInclude[] | undefined): ListedJob {
+  const { input, output, ...summary } = copyJob(job);
+  const listed: ListedJob = {
+    ...summary,
+    inputBytes: jsonBytes(input ?? null),
+    outputBytes: output === undefined ? 0 : jsonBytes(output),
+  };
+  if (includes(include, 'input')) listed.input = input;
+  if (includes(include, 'output') && output !== undefined) listed.output = output;
+  return listed;
+}
+
+function jsonBytes(value: unknown): number {
+  return Buffer.byteLength(JSON.stringify(value));
 }

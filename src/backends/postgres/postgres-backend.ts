@@ -33,6 +33,7 @@ import {
   type JobStatus,
   type QueueStats,
 } from '../../core/job.js';
+import { includes } from '../../core/listed-job.js';
 import type { NewJob } from '../../core/new-job.js';
 import { applyRateBudget, type RateBudgetResult, type RateBudgetState } from '../../core/rate-budget.js';
 import {
@@ -43,6 +44,7 @@ import {
   type UsageTotals,
   usageTotalsFromGroups,
 } from '../../core/usage.js';
+import { type ListedRow, listColumns, rowToListedJob } from '../sql/job-row.js';
 import { type ConnectionSettings, createClient, createPool, PG_TYPES, parsePostgresUrl } from './connection.js';
 import { assertSchemaCurrent, migrate } from './migrations.js';
 import { Notifier } from './notifier.js';
@@ -433,11 +435,17 @@ export class PostgresBackend implements Backend {
     }
     if (params.cursor !== undefined) where.push(`j.id < ${arg(params.cursor)}`);
     const limit = Math.max(0, params.limit);
-    const text = `SELECT j.*, ${NOW} AS sluice_now FROM ${this.sql.jobs} j ${whereClause(where)}
+    // json stores the text as given, so its octet_length is the size of what a full read would send.
+    const columns = listColumns(
+      { input: includes(params.include, 'input'), output: includes(params.include, 'output') },
+      (column) => `octet_length(${column}::text)`,
+      'j.',
+    );
+    const text = `SELECT ${columns}, ${NOW} AS sluice_now FROM ${this.sql.jobs} j ${whereClause(where)}
       ORDER BY j.id DESC LIMIT ${arg(limit + 1)}`;
-    const { rows } = await this.guard(() => this.raw<Row>(text, args));
+    const { rows } = await this.guard(() => this.raw<ListedRow & { sluice_now: number }>(text, args));
     const more = rows.length > limit;
-    const jobs = (more ? rows.slice(0, limit) : rows).map((row) => rowToJob(row, row.sluice_now));
+    const jobs = (more ? rows.slice(0, limit) : rows).map((row) => rowToListedJob(row, row.sluice_now));
     const last = jobs[jobs.length - 1];
     return more && last ? { jobs, nextCursor: last.id } : { jobs };
   }

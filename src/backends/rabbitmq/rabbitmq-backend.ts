@@ -25,6 +25,7 @@ import type { SluiceEvents } from '../../core/events.js';
 import { groupBy } from '../../core/group-by.js';
 import { type ClaimedJob, compareClaimOrder, type Job, type QueueStats } from '../../core/job.js';
 import { toJobJson } from '../../core/job-json.js';
+import type { ListedJob } from '../../core/listed-job.js';
 import type { RateBudgetResult } from '../../core/rate-budget.js';
 import type { RecordUsageParams, UsageParams, UsageTotals } from '../../core/usage.js';
 import { IdleRelease } from './idle-release.js';
@@ -638,7 +639,10 @@ export class RabbitmqBackend implements Backend {
    * lost publish then reported by its own confirm callback. Never throws: a job left unpublished
    * stays in the store, and the relay publishes it later.
    */
-  private async publishJobs(jobs: Job[], until: 'confirmed' | 'sent' = 'confirmed'): Promise<void> {
+  private async publishJobs(
+    jobs: ReadonlyArray<Pick<Job, 'id' | 'queue' | 'type' | 'priority' | 'runAt' | 'status'>>,
+    until: 'confirmed' | 'sent' = 'confirmed',
+  ): Promise<void> {
     if (jobs.length === 0) return;
     const link = this.link;
     if (!link) return;
@@ -743,7 +747,7 @@ export class RabbitmqBackend implements Backend {
         force,
       });
       if (budget === 0) continue;
-      const stale: Job[] = [];
+      const stale: ListedJob[] = [];
       let cursor: string | undefined;
       do {
         const page = await this.store.list({ queue: entry.name, status: 'queued', limit: 500, cursor });

@@ -35,6 +35,7 @@ import {
   type JobStatus,
   type QueueStats,
 } from '../../core/job.js';
+import { includes } from '../../core/listed-job.js';
 import type { NewJob } from '../../core/new-job.js';
 import type { RateBudgetResult } from '../../core/rate-budget.js';
 import {
@@ -60,6 +61,7 @@ import {
   rowExists,
   rowToClaimedJob,
   rowToJob,
+  rowToListedJob,
 } from './row-mapping.js';
 import { closedError, translateError } from './translate-error.js';
 
@@ -542,7 +544,15 @@ export class RedisBackend implements Backend {
         queues.map((queue) => [
           'sluiceList',
           queue,
-          [params.cursor ?? '', limit + 1, LIST_SCAN_BUDGET, params.status ?? '', optArg(params.type), optArg(params.tenant)],
+          [
+            params.cursor ?? '',
+            limit + 1,
+            LIST_SCAN_BUDGET,
+            params.status ?? '',
+            optArg(params.type),
+            optArg(params.tenant),
+            (includes(params.include, 'input') ? 'i' : '') + (includes(params.include, 'output') ? 'o' : ''),
+          ],
         ]),
       ),
     );
@@ -560,7 +570,7 @@ export class RedisBackend implements Backend {
     }
     rows.sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
     const complete = boundary === undefined ? rows : rows.filter((r) => r.id >= boundary);
-    const page = complete.slice(0, limit).map((r) => rowToJob(r.row, now));
+    const page = complete.slice(0, limit).map((r) => rowToListedJob(r.row, now));
     const last = page[page.length - 1];
     if (complete.length > limit && last) return { jobs: page, nextCursor: last.id };
     if (boundary !== undefined) return { jobs: page, nextCursor: boundary };

@@ -32,6 +32,7 @@ import {
   type JobStatus,
   type QueueStats,
 } from '../../core/job.js';
+import { includes } from '../../core/listed-job.js';
 import { applyRateBudget, type RateBudgetResult, type RateBudgetState } from '../../core/rate-budget.js';
 import {
   type RecordUsageParams,
@@ -41,6 +42,7 @@ import {
   type UsageTotals,
   usageTotalsFromGroups,
 } from '../../core/usage.js';
+import { type ListedRow, listColumns, rowToListedJob } from '../sql/job-row.js';
 import { openConnection, type SqliteSynchronous } from './connection.js';
 import { equalityFilters } from './equality-filters.js';
 import {
@@ -386,10 +388,14 @@ export class SqliteBackend implements Backend {
       where.push('id < @cursor');
       args.cursor = params.cursor;
     }
-    const sql = `SELECT * FROM jobs ${whereClause(where)} ORDER BY id DESC LIMIT @limit`;
-    const rows = this.guard(() => this.statement<JobRow>(sql).all(args));
+    const columns = listColumns(
+      { input: includes(params.include, 'input'), output: includes(params.include, 'output') },
+      (column) => `octet_length(${column})`,
+    );
+    const sql = `SELECT ${columns} FROM jobs ${whereClause(where)} ORDER BY id DESC LIMIT @limit`;
+    const rows = this.guard(() => this.statement<ListedRow>(sql).all(args));
     const more = rows.length > params.limit;
-    const jobs = (more ? rows.slice(0, params.limit) : rows).map((row) => rowToJob(row, now));
+    const jobs = (more ? rows.slice(0, params.limit) : rows).map((row) => rowToListedJob(row, now));
     const last = jobs[jobs.length - 1];
     return more && last ? { jobs, nextCursor: last.id } : { jobs };
   }
