@@ -75,7 +75,8 @@ export interface Backend {
    * and output are read only when `include` names them, their stored sizes always (see ListedJob). */
   list(params: ListParams): Promise<ListResult>;
   pauseQueue(params: { queue: string; paused: boolean }): Promise<void>;
-  /** Failed jobs back to `queued` with a fresh set of attempts. Returns how many moved. */
+  /** Failed jobs back to `queued` with a fresh set of attempts (and the `maxAttempts` / `timeoutMs`
+   * given, for every job moved). Returns how many moved. */
   redrive(params: RedriveParams): Promise<number>;
   /** Running jobs whose lease expired go back to `queued` (or `failed` when out of attempts). */
   reclaimExpired(params?: { limit?: number }): Promise<ReclaimResult>;
@@ -219,6 +220,10 @@ export interface RedriveParams {
   ids?: string[] | undefined;
   tenant?: string | undefined;
   limit?: number | undefined;
+  /** The redriven jobs get this many attempts from now on (validated like the job spec). */
+  maxAttempts?: number | undefined;
+  /** The redriven jobs get this attempt timeout (validated like the job spec). */
+  timeoutMs?: number | undefined;
 }
 
 export interface ReclaimResult {

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { isJobId } from '../core/ids.js';
 import { JOB_STATUSES } from '../core/job.js';
 import { jobJsonSchema } from '../core/job-json.js';
-import { LIMITS, nameSchema } from '../core/job-spec.js';
+import { jobSpecSchema, LIMITS, nameSchema } from '../core/job-spec.js';
 import { LIST_INCLUDES, type ListInclude } from '../core/listed-job.js';
 import { listedJobJsonSchema } from '../core/listed-job-json.js';
 
@@ -91,6 +91,8 @@ export const redriveRequestSchema = z
     type: nameSchema.optional().describe('Only failed jobs of this type'),
     ids: z.array(jobIdSchema).min(1).max(REDRIVE_IDS_MAX).optional().describe('Only these jobs'),
     limit: z.number().int().min(1).max(1_000_000).optional().describe('Move at most this many'),
+    maxAttempts: jobSpecSchema.shape.maxAttempts.describe('The redriven jobs get this many attempts'),
+    timeoutMs: jobSpecSchema.shape.timeoutMs.describe('The redriven jobs get this attempt timeout'),
   })
   .strict();
 

@@ -365,6 +365,8 @@ export class MemoryBackend implements Backend {
       job.attempts = 0;
       job.runAt = now;
       job.updatedAt = now;
+      if (params.maxAttempts !== undefined) job.maxAttempts = params.maxAttempts;
+      if (params.timeoutMs !== undefined) job.timeoutMs = params.timeoutMs;
       delete job.error;
       delete job.finishedAt;
       perQueue.set(job.queue, (perQueue.get(job.queue) ?? 0) + 1);

@@ -465,8 +465,11 @@ export class PostgresBackend implements Backend {
     if (params.type !== undefined) where.push(`x.type = ${arg(params.type)}`);
     if (params.tenant !== undefined) where.push(`x.tenant = ${arg(params.tenant)}`);
     if (params.ids !== undefined) where.push(`x.id = ANY(${arg(params.ids)}::text[])`);
+    // The new maxAttempts / timeoutMs, when given, replace what made the jobs fail.
     const text = `UPDATE ${this.sql.jobs} AS j SET status = 'queued', attempts = 0, error = NULL, output = NULL, progress = NULL,
-        run_at = ${NOW}, started_at = NULL, finished_at = NULL, worker_id = NULL, updated_at = ${NOW}
+        run_at = ${NOW}, started_at = NULL, finished_at = NULL, worker_id = NULL, updated_at = ${NOW},
+        max_attempts = coalesce(${arg(params.maxAttempts ?? null)}::int, j.max_attempts),
+        timeout_ms = coalesce(${arg(params.timeoutMs ?? null)}::bigint, j.timeout_ms)
       WHERE j.id IN (SELECT x.id FROM ${this.sql.jobs} x ${whereClause(where)} ORDER BY x.id
                      LIMIT ${arg(params.limit ?? null)}::bigint FOR UPDATE SKIP LOCKED)
       RETURNING j.id, j.queue`;

@@ -589,7 +589,12 @@ export class RedisBackend implements Backend {
   async redrive(params: RedriveParams): Promise<number> {
     let left = params.limit ?? Number.POSITIVE_INFINITY;
     const moved: Array<{ id: string; queue: string }> = [];
-    const filters = [optArg(params.type), optArg(params.tenant)];
+    const filters = [
+      optArg(params.type),
+      optArg(params.tenant),
+      params.maxAttempts === undefined ? '' : String(params.maxAttempts),
+      params.timeoutMs === undefined ? '' : String(params.timeoutMs),
+    ];
     await this.guard(async () => {
       if (params.ids !== undefined) {
         const byQueue = new Map<string, string[]>();

@@ -414,8 +414,12 @@ export class SqliteBackend implements Backend {
       where.push('id IN (SELECT value FROM json_each(@ids))');
       args.ids = JSON.stringify(params.ids);
     }
+    // The new maxAttempts / timeoutMs, when given, replace what made the jobs fail.
+    args.maxAttempts = params.maxAttempts ?? null;
+    args.timeoutMs = params.timeoutMs ?? null;
     const sql = `UPDATE jobs SET status = 'queued', attempts = 0, error = NULL, output = NULL, progress = NULL,
-        run_at = @now, started_at = NULL, finished_at = NULL, worker_id = NULL, updated_at = @now
+        run_at = @now, started_at = NULL, finished_at = NULL, worker_id = NULL, updated_at = @now,
+        max_attempts = coalesce(@maxAttempts, max_attempts), timeout_ms = coalesce(@timeoutMs, timeout_ms)
       WHERE rowid IN (SELECT rowid FROM jobs ${whereClause(where)} ORDER BY id LIMIT @limit)
       RETURNING id, queue`;
     const moved = this.write(() => this.statement<{ id: string; queue: string }>(sql).all({ ...args, now: this.clock.now() }));
