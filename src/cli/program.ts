@@ -15,6 +15,8 @@ export function buildProgram(): Command {
     .description('Sluice: a durable queue for AI jobs')
     .version('0.1.0')
     .showHelpAfterError()
+    // Each command's flags come after its own name, so `dlq redrive --all` reaches redrive, not dlq.
+    .enablePositionalOptions()
     .addCommand(serveCommand())
     .addCommand(workerCommand())
     .addCommand(submitCommand())
