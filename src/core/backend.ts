@@ -71,6 +71,12 @@ export interface Backend {
    * Throws NotFoundError, or ConflictError when the job already ended. */
   cancel(params: { id: string; tenant?: string | undefined }): Promise<Job>;
   get(params: { id: string; tenant?: string | undefined }): Promise<Job | null>;
+  /**
+   * Optional (declared by `capabilities.outputText`): a job's status and its output as the stored
+   * JSON text, unparsed, so that GET /v1/jobs/{id}/output can send a large output as it is instead
+   * of parsing it and serialising it again. Null when the job is not found (or another tenant's).
+   */
+  readOutput?(params: { id: string; tenant?: string | undefined }): Promise<StoredOutput | null>;
   /** Newest first; `cursor` is the `nextCursor` of the previous page. Each job is a summary: input
    * and output are read only when `include` names them, their stored sizes always (see ListedJob). */
   list(params: ListParams): Promise<ListResult>;
@@ -96,6 +102,8 @@ export interface BackendCapabilities {
   multiMachine: boolean;
   /** `updateRateBudget` is implemented (fleet-wide provider limits). Absent = false. */
   rateBudgets?: boolean;
+  /** `readOutput` is implemented. Absent = false. */
+  outputText?: boolean;
   /** `claimIds` is implemented. Absent = false. */
   claimById?: boolean;
   /** `recordUsage` and `usage` are implemented (token and cost accounting). Absent = false. */
@@ -196,6 +204,14 @@ export type SettleOutcome = { id: string; result: 'ok' | 'lease_lost' } | { id: 
 
 export interface ProgressParams extends LeaseRef {
   progress: unknown;
+}
+
+/** What `Backend.readOutput` reads: the status (a due `scheduled` job may read either way) and the
+ * output's JSON text. */
+export interface StoredOutput {
+  status: JobStatus;
+  /** Absent when the job has no output. */
+  outputJson?: string;
 }
 
 export interface ListParams {

@@ -12,7 +12,7 @@ import type { BackendFactory } from './harness.js';
 import { idempotencySuite } from './idempotency.js';
 import { leasesAndFencingSuite } from './leases-and-fencing.js';
 import { listAndTenantsSuite } from './list-and-tenants.js';
-import { listSummariesSuite } from './list-summaries.js';
+import { listSummariesSuite, readOutputSuite } from './list-summaries.js';
 import { pauseSuite } from './pause.js';
 import { rateBudgetsSuite } from './rate-budgets.js';
 import { retentionSuite } from './retention.js';
@@ -36,6 +36,7 @@ const AREAS: ReadonlyArray<readonly [string, (factory: BackendFactory) => void]>
   ['bulk enqueue', bulkEnqueueSuite],
   ['list and tenants', listAndTenantsSuite],
   ['list summaries', listSummariesSuite],
+  ['read output', readOutputSuite],
   ['concurrent claimers', concurrentClaimersSuite],
   ['events', eventsSuite],
   ['claim by id', claimIdsSuite],

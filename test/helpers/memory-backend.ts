@@ -18,6 +18,7 @@ import type {
   RedriveParams,
   ReleaseParams,
   SettleOutcome,
+  StoredOutput,
   UpdateRateBudgetParams,
 } from '../../src/core/backend.js';
 import type { Clock } from '../../src/core/clock.js';
@@ -71,6 +72,7 @@ export class MemoryBackend implements Backend {
     claimById: true,
     rateBudgets: true,
     usage: true,
+    outputText: true,
   };
   readonly events = new SluiceEvents();
 
@@ -310,6 +312,14 @@ export class MemoryBackend implements Backend {
     this.begin();
     const stored = this.visible(params.id, params.tenant);
     return stored ? copyJob(stored.job) : null;
+  }
+
+  async readOutput(params: { id: string; tenant?: string | undefined }): Promise<StoredOutput | null> {
+    this.begin();
+    const stored = this.visible(params.id, params.tenant);
+    if (!stored) return null;
+    const { status, output } = stored.job;
+    return output === undefined ? { status } : { status, outputJson: JSON.stringify(output) };
   }
 
   async list(params: ListParams): Promise<ListResult> {

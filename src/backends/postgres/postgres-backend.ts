@@ -19,6 +19,7 @@ import type {
   RedriveParams,
   ReleaseParams,
   SettleOutcome,
+  StoredOutput,
   UpdateRateBudgetParams,
 } from '../../core/backend.js';
 import type { Clock } from '../../core/clock.js';
@@ -44,7 +45,7 @@ import {
   type UsageTotals,
   usageTotalsFromGroups,
 } from '../../core/usage.js';
-import { type ListedRow, listColumns, rowToListedJob } from '../sql/job-row.js';
+import { effectiveStatus, type ListedRow, listColumns, rowToListedJob } from '../sql/job-row.js';
 import { type ConnectionSettings, createClient, createPool, PG_TYPES, parsePostgresUrl } from './connection.js';
 import { assertSchemaCurrent, migrate } from './migrations.js';
 import { Notifier } from './notifier.js';
@@ -110,6 +111,7 @@ export class PostgresBackend implements Backend {
     claimById: true,
     rateBudgets: true,
     usage: true,
+    outputText: true,
   };
   readonly events = new SluiceEvents();
   /** Schema holding the tables. */
@@ -418,6 +420,17 @@ export class PostgresBackend implements Backend {
     const { rows } = await this.guard(() => this.query<Row>(this.sql.byId, [id]));
     const row = rows[0];
     return row && (tenant === undefined || row.tenant === tenant) ? rowToJob(row, row.sluice_now) : null;
+  }
+
+  async readOutput({ id, tenant }: { id: string; tenant?: string | undefined }): Promise<StoredOutput | null> {
+    const text = `SELECT status, run_at, tenant, output::text AS output, ${NOW} AS sluice_now FROM ${this.sql.jobs} WHERE id = $2`;
+    type OutputRow = { status: string; run_at: number; tenant: string | null; output: string | null; sluice_now: number };
+    const { rows } = await this.guard(() => this.raw<OutputRow>(text, [this.nowParam(), id]));
+    const row = rows[0];
+    if (!row || (tenant !== undefined && row.tenant !== tenant)) return null;
+    const stored: StoredOutput = { status: effectiveStatus(row, row.sluice_now) };
+    if (row.output !== null) stored.outputJson = row.output;
+    return stored;
   }
 
   async list(params: ListParams): Promise<ListResult> {

@@ -17,6 +17,7 @@ import type {
   RedriveParams,
   ReleaseParams,
   SettleOutcome,
+  StoredOutput,
   UpdateRateBudgetParams,
 } from '../../core/backend.js';
 import { type Clock, systemClock } from '../../core/clock.js';
@@ -136,6 +137,8 @@ export class RabbitmqBackend implements Backend {
   /** The store's token and cost accounting, when it keeps it (present only then). */
   readonly recordUsage?: (params: RecordUsageParams) => Promise<void>;
   readonly usage?: (params: UsageParams) => Promise<UsageTotals>;
+  /** The store's read of a job's output text, when it has one (present only then). */
+  readonly readOutput?: (params: { id: string; tenant?: string | undefined }) => Promise<StoredOutput | null>;
 
   private readonly store: Backend;
   private readonly url: string;
@@ -215,6 +218,7 @@ export class RabbitmqBackend implements Backend {
       claimById: false,
       strictOrder: false,
       rateBudgets: this.store.capabilities.rateBudgets === true && this.store.updateRateBudget !== undefined,
+      outputText: this.store.capabilities.outputText === true && this.store.readOutput !== undefined,
       usage: this.store.capabilities.usage === true && this.store.recordUsage !== undefined && this.store.usage !== undefined,
       // The publish after the store write is a synchronous send (its confirm is not awaited).
       synchronousWrites: this.store.capabilities.synchronousWrites === true,
@@ -222,6 +226,7 @@ export class RabbitmqBackend implements Backend {
     // Optional operations the store has are the transport's too: budgets and accounting are records.
     const store = this.store;
     if (this.capabilities.rateBudgets) this.updateRateBudget = (params) => store.updateRateBudget!(params);
+    if (this.capabilities.outputText) this.readOutput = (params) => store.readOutput!(params);
     if (this.capabilities.usage) {
       this.recordUsage = (params) => store.recordUsage!(params);
       this.usage = (params) => store.usage!(params);

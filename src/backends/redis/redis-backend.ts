@@ -20,6 +20,7 @@ import type {
   RedriveParams,
   ReleaseParams,
   SettleOutcome,
+  StoredOutput,
   UpdateRateBudgetParams,
 } from '../../core/backend.js';
 import type { Clock } from '../../core/clock.js';
@@ -117,6 +118,7 @@ export class RedisBackend implements Backend {
     claimById: true,
     rateBudgets: true,
     usage: true,
+    outputText: true,
   };
   readonly events = new SluiceEvents();
 
@@ -533,6 +535,16 @@ export class RedisBackend implements Backend {
     if (!rowExists(row)) return null;
     const job = rowToJob(row, Number(reply[0]));
     return tenant === undefined || job.tenant === tenant ? job : null;
+  }
+
+  async readOutput({ id, tenant }: { id: string; tenant?: string | undefined }): Promise<StoredOutput | null> {
+    const queue = await this.queueOf(id);
+    if (queue === undefined) return null;
+    const [status, jobTenant, output] = await this.guard(() => this.redis.hmget(this.keys.job(queue, id), 'st', 'ten', 'out'));
+    if (!status || (tenant !== undefined && jobTenant !== tenant)) return null;
+    const stored: StoredOutput = { status: status as JobStatus };
+    if (output !== null && output !== undefined) stored.outputJson = output;
+    return stored;
   }
 
   async list(params: ListParams): Promise<ListResult> {

@@ -18,6 +18,7 @@ import type {
   RedriveParams,
   ReleaseParams,
   SettleOutcome,
+  StoredOutput,
   UpdateRateBudgetParams,
 } from '../../core/backend.js';
 import { type Clock, systemClock } from '../../core/clock.js';
@@ -42,7 +43,12 @@ import {
   type UsageTotals,
   usageTotalsFromGroups,
 } from '../../core/usage.js';
-import { type ListedRow, listColumns, rowToListedJob } from '../sql/job-row.js';
+import { effectiveStatus, type ListedRow, listColumns, rowToListedJob } from '../sql/job-row.js';
+
+/** What readOutput reads: no other column, and the output as its stored text. */
+const OUTPUT_SQL = 'SELECT status, run_at, tenant, output FROM jobs WHERE id = @id';
+type OutputRow = { status: string; run_at: number; tenant: string | null; output: string | null };
+
 import { openConnection, type SqliteSynchronous } from './connection.js';
 import { equalityFilters } from './equality-filters.js';
 import {
@@ -120,6 +126,7 @@ export class SqliteBackend implements Backend {
     rateBudgets: true,
     usage: true,
     synchronousWrites: true,
+    outputText: true,
   };
   readonly events = new SluiceEvents();
 
@@ -365,6 +372,14 @@ export class SqliteBackend implements Backend {
   async get({ id, tenant }: { id: string; tenant?: string | undefined }): Promise<Job | null> {
     const row = this.guard(() => this.stmts.byId.get(id));
     return row && visibleTo(row, tenant) ? rowToJob(row, this.clock.now()) : null;
+  }
+
+  async readOutput({ id, tenant }: { id: string; tenant?: string | undefined }): Promise<StoredOutput | null> {
+    const row = this.guard(() => this.statement<OutputRow>(OUTPUT_SQL).get({ id }));
+    if (!row || !visibleTo(row, tenant)) return null;
+    const stored: StoredOutput = { status: effectiveStatus(row, this.clock.now()) };
+    if (row.output !== null) stored.outputJson = row.output;
+    return stored;
   }
 
   async list(params: ListParams): Promise<ListResult> {
@@ -654,7 +669,7 @@ function usageRow(entry: UsageEntry, now: number): Record<string, unknown> {
   };
 }
 
-function visibleTo(row: JobRow, tenant: string | undefined): boolean {
+function visibleTo(row: Pick<JobRow, 'tenant'>, tenant: string | undefined): boolean {
   return tenant === undefined || row.tenant === tenant;
 }
 
