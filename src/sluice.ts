@@ -1,7 +1,7 @@
 import { type OpenBackendOptions, openBackend } from './backends/open-backend.js';
 import type { Backend, EnqueueResult, ListParams, ListResult, RedriveParams } from './core/backend.js';
 import { ErrorCodes, NotFoundError, SluiceError, ValidationError } from './core/errors.js';
-import { isTerminal, type Job, type QueueStats } from './core/job.js';
+import { isTerminal, type Job, type JobStatus, type QueueStats } from './core/job.js';
 import { LIMITS } from './core/job-spec.js';
 import { type JobSpec, toNewJob } from './core/new-job.js';
 import { EnqueueCoalescer } from './enqueue-coalescer.js';
@@ -111,6 +111,21 @@ export class Sluice {
     const job = await this.get(id, options);
     if (!job) throw new NotFoundError(`job ${id} not found`);
     return job;
+  }
+
+  /**
+   * A job's status and its output as JSON text. From the stored text as it is where the backend
+   * can read it (`capabilities.outputText`): a large output is then neither parsed nor serialised
+   * again; otherwise from `get`. A missing job is a NotFoundError.
+   */
+  async outputText(id: string, options: ScopeOptions = {}): Promise<{ status: JobStatus; json: string }> {
+    if (this.backend.capabilities.outputText && this.backend.readOutput) {
+      const stored = await this.backend.readOutput({ id, tenant: options.tenant });
+      if (!stored) throw new NotFoundError(`job ${id} not found`);
+      return { status: stored.status, json: stored.outputJson ?? 'null' };
+    }
+    const job = await this.getOrThrow(id, options);
+    return { status: job.status, json: JSON.stringify(job.output ?? null) };
   }
 
   cancel(id: string, options: ScopeOptions = {}): Promise<Job> {

@@ -1,5 +1,8 @@
 import type { JobJson } from '../core/job-json.js';
 
+/** The fields a job row shows: a full job and a list summary both have them. */
+type JobRowFields = Pick<JobJson, 'id' | 'type' | 'queue' | 'status' | 'priority' | 'attempts' | 'maxAttempts' | 'createdAt'>;
+
 /** Prints a value as indented JSON on stdout (what scripts consume). */
 export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
@@ -17,7 +20,7 @@ export function printTable(headers: string[], rows: string[][]): void {
   for (const row of rows) process.stdout.write(`${line(row)}\n`);
 }
 
-export function jobRow(job: JobJson): string[] {
+export function jobRow(job: JobRowFields): string[] {
   return [job.id, job.type, job.queue, job.status, String(job.priority), `${job.attempts}/${job.maxAttempts}`, job.createdAt];
 }
 

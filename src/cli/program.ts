@@ -11,17 +11,21 @@ import { workerCommand } from './commands/worker.js';
 
 /** The `sluice` command line: the composition root of the application. */
 export function buildProgram(): Command {
-  return new Command('sluice')
-    .description('Sluice: a durable queue for AI jobs')
-    .version('0.1.0')
-    .showHelpAfterError()
-    .addCommand(serveCommand())
-    .addCommand(workerCommand())
-    .addCommand(submitCommand())
-    .addCommand(statusCommand())
-    .addCommand(jobsCommand())
-    .addCommand(queuesCommand())
-    .addCommand(dlqCommand())
-    .addCommand(migrateCommand())
-    .addCommand(mockProviderCommand());
+  return (
+    new Command('sluice')
+      .description('Sluice: a durable queue for AI jobs')
+      .version('0.1.0')
+      .showHelpAfterError()
+      // Each command's flags come after its own name, so `dlq redrive --all` reaches redrive, not dlq.
+      .enablePositionalOptions()
+      .addCommand(serveCommand())
+      .addCommand(workerCommand())
+      .addCommand(submitCommand())
+      .addCommand(statusCommand())
+      .addCommand(jobsCommand())
+      .addCommand(queuesCommand())
+      .addCommand(dlqCommand())
+      .addCommand(migrateCommand())
+      .addCommand(mockProviderCommand())
+  );
 }

@@ -103,7 +103,7 @@ export class SluiceClient {
 
   /** A page of jobs, newest first. */
   list(params: ListJobsParams = {}, options: RequestOptions = {}): Promise<JobPage> {
-    return this.request<JobPage>('GET', '/v1/jobs', { query: { ...params }, signal: options.signal });
+    return this.request<JobPage>('GET', '/v1/jobs', { query: listQuery(params), signal: options.signal });
   }
 
   /** Every queue with counts per state, pause flag and lag. */
@@ -123,10 +123,11 @@ export class SluiceClient {
 
   /** A page of failed jobs (the dead-letter queue), newest first. */
   deadLetter(params: DeadLetterParams = {}, options: RequestOptions = {}): Promise<JobPage> {
-    return this.request<JobPage>('GET', '/v1/dlq', { query: { ...params }, signal: options.signal });
+    return this.request<JobPage>('GET', '/v1/dlq', { query: listQuery(params), signal: options.signal });
   }
 
-  /** Moves failed jobs back to their queue with fresh attempts; an empty filter moves all. */
+  /** Moves failed jobs back to their queue with fresh attempts (and the maxAttempts / timeoutMs given);
+   * an empty filter moves all. */
   redrive(params: RedriveParams = {}, options: RequestOptions = {}): Promise<RedriveResult> {
     return this.request<RedriveResult>('POST', '/v1/dlq/redrive', { body: withoutUndefined(params), signal: options.signal });
   }
@@ -180,6 +181,12 @@ function parseJson(text: string): unknown {
   } catch {
     return NOT_JSON;
   }
+}
+
+/** A list's query string: `include` travels as one comma-separated value. */
+function listQuery(params: ListJobsParams): Query {
+  const { include, ...rest } = params;
+  return { ...rest, include: include === undefined || include.length === 0 ? undefined : include.join(',') };
 }
 
 function withoutUndefined<T extends object>(value: T): Partial<T> {

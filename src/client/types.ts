@@ -1,5 +1,6 @@
 import type { JobStatus, StatusCounts } from '../core/job.js';
-import type { JobJson } from '../core/job-json.js';
+import type { ListInclude } from '../core/listed-job.js';
+import type { ListedJobJson } from '../core/listed-job-json.js';
 
 /**
  * Wire types of the HTTP API beyond the job itself (JobJson and JobSpec come from the core zod
@@ -13,12 +14,15 @@ export interface ListJobsParams {
   limit?: number | undefined;
   /** The nextCursor of the previous page. */
   cursor?: string | undefined;
+  /** Also send these fields of each job (by default a page carries neither, only their sizes). */
+  include?: readonly ListInclude[] | undefined;
 }
 
 export type DeadLetterParams = Omit<ListJobsParams, 'status'>;
 
 export interface JobPage {
-  jobs: JobJson[];
+  /** Summaries: input and output only when `include` named them; inputBytes / outputBytes always. */
+  jobs: ListedJobJson[];
   /** Present when there may be more: pass it as `cursor`. */
   nextCursor?: string;
 }
@@ -45,6 +49,10 @@ export interface RedriveParams {
   type?: string | undefined;
   ids?: string[] | undefined;
   limit?: number | undefined;
+  /** The redriven jobs get this many attempts. */
+  maxAttempts?: number | undefined;
+  /** The redriven jobs get this attempt timeout. */
+  timeoutMs?: number | undefined;
 }
 
 export interface RedriveResult {

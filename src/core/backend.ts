@@ -1,5 +1,6 @@
 import type { SluiceEvents } from './events.js';
 import type { ClaimedJob, Job, JobError, JobStatus, QueueStats } from './job.js';
+import type { ListedJob, ListInclude } from './listed-job.js';
 import type { NewJob } from './new-job.js';
 import type { RateBudgetAction, RateBudgetResult } from './rate-budget.js';
 import type { RecordUsageParams, UsageParams, UsageTotals } from './usage.js';
@@ -70,10 +71,18 @@ export interface Backend {
    * Throws NotFoundError, or ConflictError when the job already ended. */
   cancel(params: { id: string; tenant?: string | undefined }): Promise<Job>;
   get(params: { id: string; tenant?: string | undefined }): Promise<Job | null>;
-  /** Newest first; `cursor` is the `nextCursor` of the previous page. */
+  /**
+   * Optional (declared by `capabilities.outputText`): a job's status and its output as the stored
+   * JSON text, unparsed, so that GET /v1/jobs/{id}/output can send a large output as it is instead
+   * of parsing it and serialising it again. Null when the job is not found (or another tenant's).
+   */
+  readOutput?(params: { id: string; tenant?: string | undefined }): Promise<StoredOutput | null>;
+  /** Newest first; `cursor` is the `nextCursor` of the previous page. Each job is a summary: input
+   * and output are read only when `include` names them, their stored sizes always (see ListedJob). */
   list(params: ListParams): Promise<ListResult>;
   pauseQueue(params: { queue: string; paused: boolean }): Promise<void>;
-  /** Failed jobs back to `queued` with a fresh set of attempts. Returns how many moved. */
+  /** Failed jobs back to `queued` with a fresh set of attempts (and the `maxAttempts` / `timeoutMs`
+   * given, for every job moved). Returns how many moved. */
   redrive(params: RedriveParams): Promise<number>;
   /** Running jobs whose lease expired go back to `queued` (or `failed` when out of attempts). */
   reclaimExpired(params?: { limit?: number }): Promise<ReclaimResult>;
@@ -93,6 +102,8 @@ export interface BackendCapabilities {
   multiMachine: boolean;
   /** `updateRateBudget` is implemented (fleet-wide provider limits). Absent = false. */
   rateBudgets?: boolean;
+  /** `readOutput` is implemented. Absent = false. */
+  outputText?: boolean;
   /** `claimIds` is implemented. Absent = false. */
   claimById?: boolean;
   /** `recordUsage` and `usage` are implemented (token and cost accounting). Absent = false. */
@@ -195,6 +206,14 @@ export interface ProgressParams extends LeaseRef {
   progress: unknown;
 }
 
+/** What `Backend.readOutput` reads: the status (a due `scheduled` job may read either way) and the
+ * output's JSON text. */
+export interface StoredOutput {
+  status: JobStatus;
+  /** Absent when the job has no output. */
+  outputJson?: string;
+}
+
 export interface ListParams {
   queue?: string | undefined;
   status?: JobStatus | undefined;
@@ -202,10 +221,12 @@ export interface ListParams {
   tenant?: string | undefined;
   limit: number;
   cursor?: string | undefined;
+  /** The large fields to read as well; by default none (a page of summaries). */
+  include?: readonly ListInclude[] | undefined;
 }
 
 export interface ListResult {
-  jobs: Job[];
+  jobs: ListedJob[];
   nextCursor?: string;
 }
 
@@ -215,6 +236,10 @@ export interface RedriveParams {
   ids?: string[] | undefined;
   tenant?: string | undefined;
   limit?: number | undefined;
+  /** The redriven jobs get this many attempts from now on (validated like the job spec). */
+  maxAttempts?: number | undefined;
+  /** The redriven jobs get this attempt timeout (validated like the job spec). */
+  timeoutMs?: number | undefined;
 }
 
 export interface ReclaimResult {

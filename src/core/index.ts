@@ -6,6 +6,8 @@ export * from './ids.js';
 export * from './job.js';
 export * from './job-json.js';
 export * from './job-spec.js';
+export * from './listed-job.js';
+export * from './listed-job-json.js';
 export * from './new-job.js';
 export * from './retry-policy.js';
 export * from './usage.js';

@@ -2,7 +2,9 @@ import { z } from 'zod';
 import { isJobId } from '../core/ids.js';
 import { JOB_STATUSES } from '../core/job.js';
 import { jobJsonSchema } from '../core/job-json.js';
-import { LIMITS, nameSchema } from '../core/job-spec.js';
+import { jobSpecSchema, LIMITS, nameSchema } from '../core/job-spec.js';
+import { LIST_INCLUDES, type ListInclude } from '../core/listed-job.js';
+import { listedJobJsonSchema } from '../core/listed-job-json.js';
 
 /**
  * Zod schemas for the HTTP surface beyond the job spec itself: path parameters, query strings and
@@ -45,6 +47,21 @@ const limitSchema = z.coerce
 
 const cursorSchema = z.string().min(1).max(1024).describe('The nextCursor of the previous page');
 
+/** `?include=input,output`: the large fields a list item carries as well (by default neither). */
+const includeSchema = z
+  .string()
+  .max(100)
+  .transform((value, ctx): ListInclude[] => {
+    const names = value.split(',').map((name) => name.trim());
+    const unknown = names.find((name) => !(LIST_INCLUDES as readonly string[]).includes(name));
+    if (unknown !== undefined) {
+      ctx.addIssue({ code: 'custom', message: `unknown field "${unknown}" (one of: ${LIST_INCLUDES.join(', ')})` });
+      return z.NEVER;
+    }
+    return [...new Set(names as ListInclude[])];
+  })
+  .describe(`Also send these fields of each job, comma-separated: ${LIST_INCLUDES.join(', ')}`);
+
 export const listJobsQuerySchema = z
   .object({
     queue: nameSchema.optional().describe('Only this queue'),
@@ -52,6 +69,7 @@ export const listJobsQuerySchema = z
     type: nameSchema.optional().describe('Only this job type'),
     limit: limitSchema,
     cursor: cursorSchema.optional(),
+    include: includeSchema.optional(),
   })
   .strict();
 
@@ -61,6 +79,7 @@ export const dlqQuerySchema = z
     type: nameSchema.optional().describe('Only this job type'),
     limit: limitSchema,
     cursor: cursorSchema.optional(),
+    include: includeSchema.optional(),
   })
   .strict();
 
@@ -72,10 +91,12 @@ export const redriveRequestSchema = z
     type: nameSchema.optional().describe('Only failed jobs of this type'),
     ids: z.array(jobIdSchema).min(1).max(REDRIVE_IDS_MAX).optional().describe('Only these jobs'),
     limit: z.number().int().min(1).max(1_000_000).optional().describe('Move at most this many'),
+    maxAttempts: jobSpecSchema.shape.maxAttempts.describe('The redriven jobs get this many attempts'),
+    timeoutMs: jobSpecSchema.shape.timeoutMs.describe('The redriven jobs get this attempt timeout'),
   })
   .strict();
 
-export const jobPageSchema = z.object({ jobs: z.array(jobJsonSchema), nextCursor: z.string().optional() });
+export const jobPageSchema = z.object({ jobs: z.array(listedJobJsonSchema), nextCursor: z.string().optional() });
 
 export const bulkResultSchema = z.object({ jobs: z.array(jobJsonSchema) });
 

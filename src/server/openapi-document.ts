@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { jobJsonSchema } from '../core/job-json.js';
 import { bulkSpecSchema, jobSpecSchema } from '../core/job-spec.js';
+import { listedJobJsonSchema } from '../core/listed-job-json.js';
 import {
   bulkResultSchema,
   errorBodySchema,
@@ -25,6 +26,7 @@ const COMPONENTS: ReadonlyArray<[string, z.ZodType]> = [
   ['JobSpec', jobSpecSchema],
   ['BulkSpec', bulkSpecSchema],
   ['Job', jobJsonSchema],
+  ['ListedJob', listedJobJsonSchema],
   ['JobPage', jobPageSchema],
   ['BulkResult', bulkResultSchema],
   ['StatusCounts', statusCountsSchema],

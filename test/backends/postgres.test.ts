@@ -163,7 +163,7 @@ describe('postgres adapter', { skip }, () => {
       } finally {
         client.release();
       }
-      const all = await sluice.list({ limit: 10 });
+      const all = await sluice.list({ limit: 10, include: ['input'] });
       assert.deepEqual(
         all.jobs.map((j) => j.input),
         ['commit'],

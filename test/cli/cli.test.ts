@@ -73,6 +73,65 @@ describe('sluice CLI against a running server', () => {
     assert.deepEqual(JSON.parse(redrive.stdout), { redriven: 1 });
   });
 
+  test('jobs pages: a hint with the next cursor while more remain, --cursor and --all', async () => {
+    const ids = await submitJobs(Array.from({ length: 3 }, (_, i) => ({ type: 'noop', queue: 'paging', input: i })));
+    const first = await runCli(['jobs', '--queue', 'paging', '--limit', '2'], env);
+    assert.equal(first.code, 0, first.stderr);
+    assert.deepEqual(tableIds(first.stdout), [ids[2], ids[1]]);
+    const cursor = /more remain: sluice jobs --cursor (\S+) \(or --all/.exec(first.stderr)?.[1];
+    assert.ok(cursor, `a next-page hint on stderr: ${first.stderr}`);
+
+    const second = await runCli(['jobs', '--queue', 'paging', '--limit', '2', '--cursor', cursor], env);
+    assert.equal(second.code, 0, second.stderr);
+    assert.deepEqual(tableIds(second.stdout), [ids[0]]);
+    assert.doesNotMatch(second.stderr, /more remain/, 'the last page has no hint');
+
+    const all = await runCli(['jobs', '--queue', 'paging', '--limit', '1', '--all'], env);
+    assert.equal(all.code, 0, all.stderr);
+    assert.deepEqual(tableIds(all.stdout), [...ids].reverse());
+    assert.doesNotMatch(all.stderr, /more remain/);
+  });
+
+  test('dlq pages like jobs; a bare dlq redrive without a terminal needs --all; redrive flags', async () => {
+    const ids = await submitJobs(Array.from({ length: 3 }, () => ({ type: 'math', input: { question: 'What is love?' } })));
+    for (const id of ids) assert.equal((await getJob(id, 30)).status, 'failed');
+
+    const page = await runCli(['dlq', '--limit', '1'], env);
+    assert.equal(page.code, 0, page.stderr);
+    assert.equal(tableIds(page.stdout).length, 1);
+    assert.match(page.stderr, /1 shown, more remain: sluice dlq --cursor \S+ \(or --all for every page\)/);
+    const all = await runCli(['dlq', '--all', '--limit', '2', '--json'], env);
+    assert.equal(all.code, 0, all.stderr);
+    const listed = JSON.parse(all.stdout) as { jobs: Array<{ id: string; input?: unknown }>; nextCursor?: string };
+    for (const id of ids)
+      assert.ok(
+        listed.jobs.some((j) => j.id === id),
+        `${id} in --all`,
+      );
+    assert.equal(listed.nextCursor, undefined);
+    assert.equal('input' in listed.jobs[0]!, false, 'summaries');
+
+    const refused = await runCli(['dlq', 'redrive'], env);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /no filter given: pass --all to redrive every failed job/);
+    for (const id of ids) assert.equal((await getJob(id)).status, 'failed', 'nothing was redriven');
+
+    const changed = await runCli(['dlq', 'redrive', '--ids', ids[0]!, '--max-attempts', '2', '--timeout-ms', '5000'], env);
+    assert.equal(changed.code, 0, changed.stderr);
+    assert.deepEqual(JSON.parse(changed.stdout), { redriven: 1 });
+    const redriven = await getJob(ids[0]!);
+    assert.deepEqual([redriven.maxAttempts, redriven.timeoutMs], [2, 5000]);
+
+    const badFlag = await runCli(['dlq', 'redrive', '--ids', ids[1]!, '--max-attempts', '0'], env);
+    assert.equal(badFlag.code, 1);
+    assert.match(badFlag.stderr, /\[maxAttempts\].*SLUICE_VALIDATION/);
+
+    const everything = await runCli(['dlq', 'redrive', '--all'], env);
+    assert.equal(everything.code, 0, everything.stderr);
+    assert.ok((JSON.parse(everything.stdout) as { redriven: number }).redriven >= 2);
+    for (const id of ids.slice(1)) assert.notEqual((await getJob(id)).maxAttempts, 2, 'the others keep theirs');
+  });
+
   test('bad input is a one-line error naming the field, and a non-zero exit', async () => {
     const badJson = await runCli(['submit', 'math', '{not json'], env);
     assert.equal(badJson.code, 1);
@@ -107,6 +166,32 @@ describe('sluice CLI against a running server', () => {
     assert.doesNotMatch(down.stderr, /\n\s+at /, 'no stack trace');
   });
 });
+
+/** Submits jobs straight to the API (quicker than a CLI process each); returns their ids in order. */
+async function submitJobs(jobs: object[]): Promise<string[]> {
+  const res = await fetch(`${server.url}/v1/jobs/bulk`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ jobs }),
+  });
+  assert.equal(res.status, 202);
+  return ((await res.json()) as { jobs: Array<{ id: string }> }).jobs.map((j) => j.id);
+}
+
+async function getJob(id: string, waitSeconds = 0): Promise<{ status: string; maxAttempts: number; timeoutMs?: number }> {
+  const res = await fetch(`${server.url}/v1/jobs/${id}?wait=${waitSeconds}`);
+  assert.equal(res.status, 200);
+  return (await res.json()) as { status: string; maxAttempts: number; timeoutMs?: number };
+}
+
+/** The job ids of a printed job table (first column, header skipped). */
+function tableIds(stdout: string): string[] {
+  return stdout
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((line) => line.split(/\s+/)[0]!);
+}
 
 /** A port nothing listens on: bound once by us, then released. */
 function freePort(): Promise<number> {

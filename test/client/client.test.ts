@@ -88,6 +88,10 @@ describe('SluiceClient against a listening server', () => {
       page.jobs.map((j) => j.id),
       [jobs[1]?.id],
     );
+    assert.equal('input' in page.jobs[0]!, false, 'a summary by default');
+    assert.equal(page.jobs[0]!.inputBytes, 4, 'the size of the stored null input');
+    const full = await client.list({ queue: 'idle', type: 'b', include: ['input', 'output'] });
+    assert.equal(full.jobs[0]!.input, null);
     const cancelled = await client.cancel(jobs[0]!.id);
     assert.equal(cancelled.status, 'cancelled');
     const again = await rejection(() => client.cancel(jobs[0]!.id));
@@ -126,9 +130,11 @@ describe('SluiceClient against a listening server', () => {
     assert.equal((await client.waitFor(job.id, { timeoutMs: 30_000 })).status, 'failed');
     const dlq = await client.deadLetter({ queue: 'work' });
     assert.ok(dlq.jobs.some((j) => j.id === job.id));
-    assert.deepEqual(await client.redrive({ ids: [job.id], queue: undefined }), { redriven: 1 });
+    assert.ok((await client.deadLetter({ queue: 'work', include: ['input'] })).jobs.every((j) => 'input' in j));
+    assert.deepEqual(await client.redrive({ ids: [job.id], queue: undefined, maxAttempts: 2, timeoutMs: 5000 }), { redriven: 1 });
     // The worker fails it again: it is back in the dead-letter queue.
-    assert.equal((await client.waitFor(job.id, { timeoutMs: 30_000 })).status, 'failed');
+    const again = await client.waitFor(job.id, { timeoutMs: 30_000 });
+    assert.deepEqual([again.status, again.maxAttempts, again.timeoutMs], ['failed', 2, 5000]);
   });
 
   test('waitFor gives up with SLUICE_TIMEOUT', async () => {

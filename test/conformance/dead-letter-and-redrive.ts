@@ -103,6 +103,20 @@ export function deadLetterAndRedriveSuite(factory: BackendFactory): void {
       assert.equal(await backend.redrive({ ids: [] }), 0);
     });
 
+    it('redrive can give the jobs new maxAttempts and timeoutMs; without them they keep theirs', async ({ backend }) => {
+      const changed = await deadJob(backend, { queue: 'a', maxAttempts: 1, timeoutMs: 1000 });
+      const kept = await deadJob(backend, { queue: 'b', maxAttempts: 2, timeoutMs: 2000 });
+      assert.equal(await backend.redrive({ queue: 'a', maxAttempts: 5, timeoutMs: 60_000 }), 1);
+      assert.equal(await backend.redrive({ queue: 'b' }), 1);
+      const back = await mustGet(backend, changed.id);
+      assert.deepEqual([back.status, back.maxAttempts, back.timeoutMs], ['queued', 5, 60_000]);
+      const same = await mustGet(backend, kept.id);
+      assert.deepEqual([same.status, same.maxAttempts, same.timeoutMs], ['queued', 2, 2000]);
+      // The attempt a worker claims carries the new settings.
+      const claimed = await claimOne(backend, { queues: ['a'] });
+      assert.deepEqual([claimed.id, claimed.maxAttempts, claimed.timeoutMs], [changed.id, 5, 60_000]);
+    });
+
     it('a redriven job runs and can succeed', async ({ backend }) => {
       const job = await deadJob(backend);
       await backend.redrive({ ids: [job.id] });

@@ -12,6 +12,7 @@ import type { BackendFactory } from './harness.js';
 import { idempotencySuite } from './idempotency.js';
 import { leasesAndFencingSuite } from './leases-and-fencing.js';
 import { listAndTenantsSuite } from './list-and-tenants.js';
+import { listSummariesSuite, readOutputSuite } from './list-summaries.js';
 import { pauseSuite } from './pause.js';
 import { rateBudgetsSuite } from './rate-budgets.js';
 import { retentionSuite } from './retention.js';
@@ -34,6 +35,8 @@ const AREAS: ReadonlyArray<readonly [string, (factory: BackendFactory) => void]>
   ['stats', statsSuite],
   ['bulk enqueue', bulkEnqueueSuite],
   ['list and tenants', listAndTenantsSuite],
+  ['list summaries', listSummariesSuite],
+  ['read output', readOutputSuite],
   ['concurrent claimers', concurrentClaimersSuite],
   ['events', eventsSuite],
   ['claim by id', claimIdsSuite],

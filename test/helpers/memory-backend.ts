@@ -18,6 +18,7 @@ import type {
   RedriveParams,
   ReleaseParams,
   SettleOutcome,
+  StoredOutput,
   UpdateRateBudgetParams,
 } from '../../src/core/backend.js';
 import type { Clock } from '../../src/core/clock.js';
@@ -25,6 +26,7 @@ import { ConflictError, ErrorCodes, LeaseLostError, NotFoundError, SluiceError }
 import { type SluiceEventMap, type SluiceEventName, SluiceEvents } from '../../src/core/events.js';
 import { newLeaseToken } from '../../src/core/ids.js';
 import { type ClaimedJob, compareClaimOrder, emptyCounts, isTerminal, type Job, type QueueStats } from '../../src/core/job.js';
+import { includes, type ListedJob, type ListInclude } from '../../src/core/listed-job.js';
 import { applyRateBudget, type RateBudgetResult, type RateBudgetState } from '../../src/core/rate-budget.js';
 import {
   type RecordUsageParams,
@@ -70,6 +72,7 @@ export class MemoryBackend implements Backend {
     claimById: true,
     rateBudgets: true,
     usage: true,
+    outputText: true,
   };
   readonly events = new SluiceEvents();
 
@@ -311,6 +314,14 @@ export class MemoryBackend implements Backend {
     return stored ? copyJob(stored.job) : null;
   }
 
+  async readOutput(params: { id: string; tenant?: string | undefined }): Promise<StoredOutput | null> {
+    this.begin();
+    const stored = this.visible(params.id, params.tenant);
+    if (!stored) return null;
+    const { status, output } = stored.job;
+    return output === undefined ? { status } : { status, outputJson: JSON.stringify(output) };
+  }
+
   async list(params: ListParams): Promise<ListResult> {
     this.begin();
     const cursor = params.cursor;
@@ -329,7 +340,7 @@ export class MemoryBackend implements Backend {
     const limit = Math.max(0, params.limit);
     const page = matching.slice(0, limit);
     const last = page[page.length - 1];
-    const result: ListResult = { jobs: page.map(copyJob) };
+    const result: ListResult = { jobs: page.map((job) => listedJob(job, params.include)) };
     if (matching.length > limit && last) result.nextCursor = last.id;
     return result;
   }
@@ -364,6 +375,8 @@ export class MemoryBackend implements Backend {
       job.attempts = 0;
       job.runAt = now;
       job.updatedAt = now;
+      if (params.maxAttempts !== undefined) job.maxAttempts = params.maxAttempts;
+      if (params.timeoutMs !== undefined) job.timeoutMs = params.timeoutMs;
       delete job.error;
       delete job.finishedAt;
       perQueue.set(job.queue, (perQueue.get(job.queue) ?? 0) + 1);
@@ -537,4 +550,21 @@ function idempotencyIndexKey(tenant: string | undefined, queue: string, key: str
 
 function copyJob(job: Job): Job {
   return structuredClone(job);
+}
+
+/** A list's view of a job: input and output only when included, the sizes of their JSON always. */
+function listedJob(job: Job, include: readonly ListInclude[] | undefined): ListedJob {
+  const { input, output, ...summary } = copyJob(job);
+  const listed: ListedJob = {
+    ...summary,
+    inputBytes: jsonBytes(input ?? null),
+    outputBytes: output === undefined ? 0 : jsonBytes(output),
+  };
+  if (includes(include, 'input')) listed.input = input;
+  if (includes(include, 'output') && output !== undefined) listed.output = output;
+  return listed;
+}
+
+function jsonBytes(value: unknown): number {
+  return Buffer.byteLength(JSON.stringify(value));
 }

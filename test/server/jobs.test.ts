@@ -166,7 +166,7 @@ describe('jobs API', () => {
     let cursor: string | undefined;
     do {
       const res = await fx.app.inject({
-        url: `/v1/jobs?queue=paging&limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+        url: `/v1/jobs?queue=paging&limit=2&include=input${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
       });
       assert.equal(res.statusCode, 200);
       const page = res.json() as { jobs: JobJson[]; nextCursor?: string };
@@ -176,7 +176,9 @@ describe('jobs API', () => {
     } while (cursor);
     assert.deepEqual(seen.sort(), [1, 2, 3, 4, 5]);
 
-    const odd = (await fx.app.inject({ url: '/v1/jobs?queue=paging&type=odd&status=queued' })).json() as { jobs: JobJson[] };
+    const odd = (await fx.app.inject({ url: '/v1/jobs?queue=paging&type=odd&status=queued&include=input' })).json() as {
+      jobs: JobJson[];
+    };
     assert.deepEqual(odd.jobs.map((j) => j.input).sort(), [1, 3, 5]);
     const none = (await fx.app.inject({ url: '/v1/jobs?queue=paging&status=succeeded' })).json() as { jobs: JobJson[] };
     assert.deepEqual(none.jobs, []);

@@ -80,7 +80,7 @@ describe('health, metrics and the OpenAPI document', () => {
     });
     assert.deepEqual(
       doc.paths['/v1/jobs']?.get?.parameters.map((p) => p.name),
-      ['queue', 'status', 'type', 'limit', 'cursor'],
+      ['queue', 'status', 'type', 'limit', 'cursor', 'include'],
     );
     assert.ok(doc.paths['/v1/jobs/{id}']?.get?.responses['404']);
     // Every $ref points at a component that exists.

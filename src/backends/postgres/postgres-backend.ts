@@ -19,6 +19,7 @@ import type {
   RedriveParams,
   ReleaseParams,
   SettleOutcome,
+  StoredOutput,
   UpdateRateBudgetParams,
 } from '../../core/backend.js';
 import type { Clock } from '../../core/clock.js';
@@ -33,6 +34,7 @@ import {
   type JobStatus,
   type QueueStats,
 } from '../../core/job.js';
+import { includes } from '../../core/listed-job.js';
 import type { NewJob } from '../../core/new-job.js';
 import { applyRateBudget, type RateBudgetResult, type RateBudgetState } from '../../core/rate-budget.js';
 import {
@@ -43,6 +45,7 @@ import {
   type UsageTotals,
   usageTotalsFromGroups,
 } from '../../core/usage.js';
+import { effectiveStatus, type ListedRow, listColumns, rowToListedJob } from '../sql/job-row.js';
 import { type ConnectionSettings, createClient, createPool, PG_TYPES, parsePostgresUrl } from './connection.js';
 import { assertSchemaCurrent, migrate } from './migrations.js';
 import { Notifier } from './notifier.js';
@@ -108,6 +111,7 @@ export class PostgresBackend implements Backend {
     claimById: true,
     rateBudgets: true,
     usage: true,
+    outputText: true,
   };
   readonly events = new SluiceEvents();
   /** Schema holding the tables. */
@@ -418,6 +422,17 @@ export class PostgresBackend implements Backend {
     return row && (tenant === undefined || row.tenant === tenant) ? rowToJob(row, row.sluice_now) : null;
   }
 
+  async readOutput({ id, tenant }: { id: string; tenant?: string | undefined }): Promise<StoredOutput | null> {
+    const text = `SELECT status, run_at, tenant, output::text AS output, ${NOW} AS sluice_now FROM ${this.sql.jobs} WHERE id = $2`;
+    type OutputRow = { status: string; run_at: number; tenant: string | null; output: string | null; sluice_now: number };
+    const { rows } = await this.guard(() => this.raw<OutputRow>(text, [this.nowParam(), id]));
+    const row = rows[0];
+    if (!row || (tenant !== undefined && row.tenant !== tenant)) return null;
+    const stored: StoredOutput = { status: effectiveStatus(row, row.sluice_now) };
+    if (row.output !== null) stored.outputJson = row.output;
+    return stored;
+  }
+
   async list(params: ListParams): Promise<ListResult> {
     const args: unknown[] = [this.nowParam()];
     const arg = (value: unknown): string => `$${args.push(value)}`;
@@ -433,11 +448,17 @@ export class PostgresBackend implements Backend {
     }
     if (params.cursor !== undefined) where.push(`j.id < ${arg(params.cursor)}`);
     const limit = Math.max(0, params.limit);
-    const text = `SELECT j.*, ${NOW} AS sluice_now FROM ${this.sql.jobs} j ${whereClause(where)}
+    // json stores the text as given, so its octet_length is the size of what a full read would send.
+    const columns = listColumns(
+      { input: includes(params.include, 'input'), output: includes(params.include, 'output') },
+      (column) => `octet_length(${column}::text)`,
+      'j.',
+    );
+    const text = `SELECT ${columns}, ${NOW} AS sluice_now FROM ${this.sql.jobs} j ${whereClause(where)}
       ORDER BY j.id DESC LIMIT ${arg(limit + 1)}`;
-    const { rows } = await this.guard(() => this.raw<Row>(text, args));
+    const { rows } = await this.guard(() => this.raw<ListedRow & { sluice_now: number }>(text, args));
     const more = rows.length > limit;
-    const jobs = (more ? rows.slice(0, limit) : rows).map((row) => rowToJob(row, row.sluice_now));
+    const jobs = (more ? rows.slice(0, limit) : rows).map((row) => rowToListedJob(row, row.sluice_now));
     const last = jobs[jobs.length - 1];
     return more && last ? { jobs, nextCursor: last.id } : { jobs };
   }
@@ -457,8 +478,11 @@ export class PostgresBackend implements Backend {
     if (params.type !== undefined) where.push(`x.type = ${arg(params.type)}`);
     if (params.tenant !== undefined) where.push(`x.tenant = ${arg(params.tenant)}`);
     if (params.ids !== undefined) where.push(`x.id = ANY(${arg(params.ids)}::text[])`);
+    // The new maxAttempts / timeoutMs, when given, replace what made the jobs fail.
     const text = `UPDATE ${this.sql.jobs} AS j SET status = 'queued', attempts = 0, error = NULL, output = NULL, progress = NULL,
-        run_at = ${NOW}, started_at = NULL, finished_at = NULL, worker_id = NULL, updated_at = ${NOW}
+        run_at = ${NOW}, started_at = NULL, finished_at = NULL, worker_id = NULL, updated_at = ${NOW},
+        max_attempts = coalesce(${arg(params.maxAttempts ?? null)}::int, j.max_attempts),
+        timeout_ms = coalesce(${arg(params.timeoutMs ?? null)}::bigint, j.timeout_ms)
       WHERE j.id IN (SELECT x.id FROM ${this.sql.jobs} x ${whereClause(where)} ORDER BY x.id
                      LIMIT ${arg(params.limit ?? null)}::bigint FOR UPDATE SKIP LOCKED)
       RETURNING j.id, j.queue`;

@@ -17,6 +17,7 @@ import type {
   RedriveParams,
   ReleaseParams,
   SettleOutcome,
+  StoredOutput,
   UpdateRateBudgetParams,
 } from '../../core/backend.js';
 import { type Clock, systemClock } from '../../core/clock.js';
@@ -25,6 +26,7 @@ import type { SluiceEvents } from '../../core/events.js';
 import { groupBy } from '../../core/group-by.js';
 import { type ClaimedJob, compareClaimOrder, type Job, type QueueStats } from '../../core/job.js';
 import { toJobJson } from '../../core/job-json.js';
+import type { ListedJob } from '../../core/listed-job.js';
 import type { RateBudgetResult } from '../../core/rate-budget.js';
 import type { RecordUsageParams, UsageParams, UsageTotals } from '../../core/usage.js';
 import { IdleRelease } from './idle-release.js';
@@ -135,6 +137,8 @@ export class RabbitmqBackend implements Backend {
   /** The store's token and cost accounting, when it keeps it (present only then). */
   readonly recordUsage?: (params: RecordUsageParams) => Promise<void>;
   readonly usage?: (params: UsageParams) => Promise<UsageTotals>;
+  /** The store's read of a job's output text, when it has one (present only then). */
+  readonly readOutput?: (params: { id: string; tenant?: string | undefined }) => Promise<StoredOutput | null>;
 
   private readonly store: Backend;
   private readonly url: string;
@@ -214,6 +218,7 @@ export class RabbitmqBackend implements Backend {
       claimById: false,
       strictOrder: false,
       rateBudgets: this.store.capabilities.rateBudgets === true && this.store.updateRateBudget !== undefined,
+      outputText: this.store.capabilities.outputText === true && this.store.readOutput !== undefined,
       usage: this.store.capabilities.usage === true && this.store.recordUsage !== undefined && this.store.usage !== undefined,
       // The publish after the store write is a synchronous send (its confirm is not awaited).
       synchronousWrites: this.store.capabilities.synchronousWrites === true,
@@ -221,6 +226,7 @@ export class RabbitmqBackend implements Backend {
     // Optional operations the store has are the transport's too: budgets and accounting are records.
     const store = this.store;
     if (this.capabilities.rateBudgets) this.updateRateBudget = (params) => store.updateRateBudget!(params);
+    if (this.capabilities.outputText) this.readOutput = (params) => store.readOutput!(params);
     if (this.capabilities.usage) {
       this.recordUsage = (params) => store.recordUsage!(params);
       this.usage = (params) => store.usage!(params);
@@ -638,7 +644,10 @@ export class RabbitmqBackend implements Backend {
    * lost publish then reported by its own confirm callback. Never throws: a job left unpublished
    * stays in the store, and the relay publishes it later.
    */
-  private async publishJobs(jobs: Job[], until: 'confirmed' | 'sent' = 'confirmed'): Promise<void> {
+  private async publishJobs(
+    jobs: ReadonlyArray<Pick<Job, 'id' | 'queue' | 'type' | 'priority' | 'runAt' | 'status'>>,
+    until: 'confirmed' | 'sent' = 'confirmed',
+  ): Promise<void> {
     if (jobs.length === 0) return;
     const link = this.link;
     if (!link) return;
@@ -743,7 +752,7 @@ export class RabbitmqBackend implements Backend {
         force,
       });
       if (budget === 0) continue;
-      const stale: Job[] = [];
+      const stale: ListedJob[] = [];
       let cursor: string | undefined;
       do {
         const page = await this.store.list({ queue: entry.name, status: 'queued', limit: 500, cursor });

@@ -539,10 +539,12 @@ return {now, requeued, failed, #ids}
 /** ARGV[6] 'ids' | 'scan', [7] limit, [8] offset into the failed index, [9] type, [10] tenant, ids... */
 const REDRIVE = `${PRELUDE}
 local mode, limit, offset, typ, tenant = ARGV[6], tonumber(ARGV[7]), tonumber(ARGV[8]), opt(ARGV[9]), opt(ARGV[10])
+-- The new maxAttempts / timeoutMs ('' = keep), replacing what made the jobs fail.
+local maxAttempts, timeoutMs = ARGV[11], ARGV[12]
 local cands
 if mode == 'ids' then
   cands = {}
-  for i = 11, #ARGV do cands[#cands + 1] = ARGV[i] end
+  for i = 13, #ARGV do cands[#cands + 1] = ARGV[i] end
 else
   cands = redis.call('ZRANGE', k('done:failed'), offset, offset + limit - 1)
 end
@@ -554,6 +556,8 @@ for _, id in ipairs(cands) do
   if v[1] == 'failed' and (not typ or v[2] == typ) and (not tenant or v[3] == tenant) then
     redis.call('HDEL', key, 'err', 'out', 'prog', 'sAt', 'fAt', 'wid', 'lt', 'lx')
     redis.call('HSET', key, 'st', 'queued', 'att', 0, 'rAt', now, 'uAt', now)
+    if maxAttempts ~= '' then redis.call('HSET', key, 'max', maxAttempts) end
+    if timeoutMs ~= '' then redis.call('HSET', key, 'to', timeoutMs) end
     redis.call('ZREM', k('done:failed'), id)
     toReady(id, v[2], v[4], now)
     events[#events + 1] = {'r', id}
@@ -652,10 +656,22 @@ return {now, redis.call('HGET', k('meta'), 'paused') or '', redis.call('EXISTS',
 /**
  * Newest first from the list index, below a cursor id, filtered. Scans at most ARGV[8] ids; when it
  * stops on that budget it returns the last id it examined, so the client knows how far this queue's
- * answer is complete.
+ * answer is complete. Each row is row()'s fields followed by the byte sizes of 'in' and 'out'
+ * (HSTRLEN, which reads no value); 'in' and 'out' themselves come back only when ARGV[12] names
+ * them ('i', 'o'), so a page of summaries does not carry every job's input and output.
  */
 const LIST = `${PRELUDE}
 local cursor, want, budget, status, typ, tenant = ARGV[6], tonumber(ARGV[7]), tonumber(ARGV[8]), ARGV[9], opt(ARGV[10]), opt(ARGV[11])
+local fields = {unpack(FIELDS)}
+-- A field name no hash has reads as nil, keeping every row the same shape.
+if not string.find(ARGV[12], 'i', 1, true) then fields[${FIELDS.indexOf('in') + 1}] = '-' end
+if not string.find(ARGV[12], 'o', 1, true) then fields[${FIELDS.indexOf('out') + 1}] = '-' end
+local function listed(id)
+  local r = redis.call('HMGET', jk(id), unpack(fields))
+  r[#r + 1] = redis.call('HSTRLEN', jk(id), 'in')
+  r[#r + 1] = redis.call('HSTRLEN', jk(id), 'out')
+  return r
+end
 local max = '+'
 if cursor ~= '' then max = '(' .. cursor end
 local rows = {}
@@ -673,7 +689,7 @@ while #rows < want do
       local st = v[1]
       if st == 'scheduled' and tonumber(v[2]) <= now then st = 'queued' end
       if (status == '' or st == status) and (not typ or v[3] == typ) and (not tenant or v[4] == tenant) then
-        rows[#rows + 1] = row(id)
+        rows[#rows + 1] = listed(id)
         if #rows >= want then break end
       end
     end

@@ -20,6 +20,7 @@ import type {
   RedriveParams,
   ReleaseParams,
   SettleOutcome,
+  StoredOutput,
   UpdateRateBudgetParams,
 } from '../../core/backend.js';
 import type { Clock } from '../../core/clock.js';
@@ -35,6 +36,7 @@ import {
   type JobStatus,
   type QueueStats,
 } from '../../core/job.js';
+import { includes } from '../../core/listed-job.js';
 import type { NewJob } from '../../core/new-job.js';
 import type { RateBudgetResult } from '../../core/rate-budget.js';
 import {
@@ -60,6 +62,7 @@ import {
   rowExists,
   rowToClaimedJob,
   rowToJob,
+  rowToListedJob,
 } from './row-mapping.js';
 import { closedError, translateError } from './translate-error.js';
 
@@ -115,6 +118,7 @@ export class RedisBackend implements Backend {
     claimById: true,
     rateBudgets: true,
     usage: true,
+    outputText: true,
   };
   readonly events = new SluiceEvents();
 
@@ -533,6 +537,16 @@ export class RedisBackend implements Backend {
     return tenant === undefined || job.tenant === tenant ? job : null;
   }
 
+  async readOutput({ id, tenant }: { id: string; tenant?: string | undefined }): Promise<StoredOutput | null> {
+    const queue = await this.queueOf(id);
+    if (queue === undefined) return null;
+    const [status, jobTenant, output] = await this.guard(() => this.redis.hmget(this.keys.job(queue, id), 'st', 'ten', 'out'));
+    if (!status || (tenant !== undefined && jobTenant !== tenant)) return null;
+    const stored: StoredOutput = { status: status as JobStatus };
+    if (output !== null && output !== undefined) stored.outputJson = output;
+    return stored;
+  }
+
   async list(params: ListParams): Promise<ListResult> {
     const limit = Math.max(0, params.limit);
     const queues = params.queue === undefined ? await this.knownQueues() : [params.queue];
@@ -542,7 +556,15 @@ export class RedisBackend implements Backend {
         queues.map((queue) => [
           'sluiceList',
           queue,
-          [params.cursor ?? '', limit + 1, LIST_SCAN_BUDGET, params.status ?? '', optArg(params.type), optArg(params.tenant)],
+          [
+            params.cursor ?? '',
+            limit + 1,
+            LIST_SCAN_BUDGET,
+            params.status ?? '',
+            optArg(params.type),
+            optArg(params.tenant),
+            (includes(params.include, 'input') ? 'i' : '') + (includes(params.include, 'output') ? 'o' : ''),
+          ],
         ]),
       ),
     );
@@ -560,7 +582,7 @@ export class RedisBackend implements Backend {
     }
     rows.sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
     const complete = boundary === undefined ? rows : rows.filter((r) => r.id >= boundary);
-    const page = complete.slice(0, limit).map((r) => rowToJob(r.row, now));
+    const page = complete.slice(0, limit).map((r) => rowToListedJob(r.row, now));
     const last = page[page.length - 1];
     if (complete.length > limit && last) return { jobs: page, nextCursor: last.id };
     if (boundary !== undefined) return { jobs: page, nextCursor: boundary };
@@ -579,7 +601,12 @@ export class RedisBackend implements Backend {
   async redrive(params: RedriveParams): Promise<number> {
     let left = params.limit ?? Number.POSITIVE_INFINITY;
     const moved: Array<{ id: string; queue: string }> = [];
-    const filters = [optArg(params.type), optArg(params.tenant)];
+    const filters = [
+      optArg(params.type),
+      optArg(params.tenant),
+      params.maxAttempts === undefined ? '' : String(params.maxAttempts),
+      params.timeoutMs === undefined ? '' : String(params.timeoutMs),
+    ];
     await this.guard(async () => {
       if (params.ids !== undefined) {
         const byQueue = new Map<string, string[]>();

@@ -1,5 +1,6 @@
 import { backoffText } from '../../core/backoff-text.js';
 import type { BackoffPolicy, ClaimedJob, Job, JobError, JobStatus } from '../../core/job.js';
+import type { ListedJob } from '../../core/listed-job.js';
 import type { NewJob } from '../../core/new-job.js';
 import { ENQUEUE_ARITY, FIELDS } from './lua.js';
 
@@ -120,6 +121,19 @@ export function rowToJob(row: JobRow, now?: number): Job {
   if (startedAt !== null) job.startedAt = Number(startedAt);
   const finishedAt = field(row, 'fAt');
   if (finishedAt !== null) job.finishedAt = Number(finishedAt);
+  return job;
+}
+
+/**
+ * A row of the list script -> ListedJob: the job hash's fields (in and out absent unless the list
+ * asked for them) followed by the byte sizes of in and out.
+ */
+export function rowToListedJob(row: JobRow, now: number): ListedJob {
+  const { input: _input, ...summary } = rowToJob(row, now);
+  const job = summary as ListedJob;
+  if (field(row, 'in') !== null) job.input = _input;
+  job.inputBytes = Number(row[FIELDS.length]);
+  job.outputBytes = Number(row[FIELDS.length + 1]);
   return job;
 }
 

@@ -18,6 +18,7 @@ import type {
   RedriveParams,
   ReleaseParams,
   SettleOutcome,
+  StoredOutput,
   UpdateRateBudgetParams,
 } from '../../core/backend.js';
 import { type Clock, systemClock } from '../../core/clock.js';
@@ -32,6 +33,7 @@ import {
   type JobStatus,
   type QueueStats,
 } from '../../core/job.js';
+import { includes } from '../../core/listed-job.js';
 import { applyRateBudget, type RateBudgetResult, type RateBudgetState } from '../../core/rate-budget.js';
 import {
   type RecordUsageParams,
@@ -41,6 +43,12 @@ import {
   type UsageTotals,
   usageTotalsFromGroups,
 } from '../../core/usage.js';
+import { effectiveStatus, type ListedRow, listColumns, rowToListedJob } from '../sql/job-row.js';
+
+/** What readOutput reads: no other column, and the output as its stored text. */
+const OUTPUT_SQL = 'SELECT status, run_at, tenant, output FROM jobs WHERE id = @id';
+type OutputRow = { status: string; run_at: number; tenant: string | null; output: string | null };
+
 import { openConnection, type SqliteSynchronous } from './connection.js';
 import { equalityFilters } from './equality-filters.js';
 import {
@@ -118,6 +126,7 @@ export class SqliteBackend implements Backend {
     rateBudgets: true,
     usage: true,
     synchronousWrites: true,
+    outputText: true,
   };
   readonly events = new SluiceEvents();
 
@@ -365,6 +374,14 @@ export class SqliteBackend implements Backend {
     return row && visibleTo(row, tenant) ? rowToJob(row, this.clock.now()) : null;
   }
 
+  async readOutput({ id, tenant }: { id: string; tenant?: string | undefined }): Promise<StoredOutput | null> {
+    const row = this.guard(() => this.statement<OutputRow>(OUTPUT_SQL).get({ id }));
+    if (!row || !visibleTo(row, tenant)) return null;
+    const stored: StoredOutput = { status: effectiveStatus(row, this.clock.now()) };
+    if (row.output !== null) stored.outputJson = row.output;
+    return stored;
+  }
+
   async list(params: ListParams): Promise<ListResult> {
     const now = this.clock.now();
     const { where, args } = equalityFilters({ queue: params.queue, type: params.type, tenant: params.tenant });
@@ -386,10 +403,14 @@ export class SqliteBackend implements Backend {
       where.push('id < @cursor');
       args.cursor = params.cursor;
     }
-    const sql = `SELECT * FROM jobs ${whereClause(where)} ORDER BY id DESC LIMIT @limit`;
-    const rows = this.guard(() => this.statement<JobRow>(sql).all(args));
+    const columns = listColumns(
+      { input: includes(params.include, 'input'), output: includes(params.include, 'output') },
+      (column) => `octet_length(${column})`,
+    );
+    const sql = `SELECT ${columns} FROM jobs ${whereClause(where)} ORDER BY id DESC LIMIT @limit`;
+    const rows = this.guard(() => this.statement<ListedRow>(sql).all(args));
     const more = rows.length > params.limit;
-    const jobs = (more ? rows.slice(0, params.limit) : rows).map((row) => rowToJob(row, now));
+    const jobs = (more ? rows.slice(0, params.limit) : rows).map((row) => rowToListedJob(row, now));
     const last = jobs[jobs.length - 1];
     return more && last ? { jobs, nextCursor: last.id } : { jobs };
   }
@@ -408,8 +429,12 @@ export class SqliteBackend implements Backend {
       where.push('id IN (SELECT value FROM json_each(@ids))');
       args.ids = JSON.stringify(params.ids);
     }
+    // The new maxAttempts / timeoutMs, when given, replace what made the jobs fail.
+    args.maxAttempts = params.maxAttempts ?? null;
+    args.timeoutMs = params.timeoutMs ?? null;
     const sql = `UPDATE jobs SET status = 'queued', attempts = 0, error = NULL, output = NULL, progress = NULL,
-        run_at = @now, started_at = NULL, finished_at = NULL, worker_id = NULL, updated_at = @now
+        run_at = @now, started_at = NULL, finished_at = NULL, worker_id = NULL, updated_at = @now,
+        max_attempts = coalesce(@maxAttempts, max_attempts), timeout_ms = coalesce(@timeoutMs, timeout_ms)
       WHERE rowid IN (SELECT rowid FROM jobs ${whereClause(where)} ORDER BY id LIMIT @limit)
       RETURNING id, queue`;
     const moved = this.write(() => this.statement<{ id: string; queue: string }>(sql).all({ ...args, now: this.clock.now() }));
@@ -644,7 +669,7 @@ function usageRow(entry: UsageEntry, now: number): Record<string, unknown> {
   };
 }
 
-function visibleTo(row: JobRow, tenant: string | undefined): boolean {
+function visibleTo(row: Pick<JobRow, 'tenant'>, tenant: string | undefined): boolean {
   return tenant === undefined || row.tenant === tenant;
 }
 

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { ValidationError } from '../../core/errors.js';
 import { parseOrThrow } from '../../core/validate.js';
 import { readScope } from '../auth.js';
 import type { ServerContext } from '../context.js';
@@ -29,7 +30,7 @@ export async function dlqRoutes(app: FastifyInstance, ctx: ServerContext): Promi
     method: 'POST',
     url: '/v1/dlq/redrive',
     access: 'tenant',
-    summary: 'Move failed jobs back to their queue with fresh attempts (an empty body moves all)',
+    summary: 'Move failed jobs back to their queue with fresh attempts (no body or {} moves all)',
     tags: ['dlq'],
     body: { schema: redriveRequestSchema, required: false },
     responses: {
@@ -37,6 +38,8 @@ export async function dlqRoutes(app: FastifyInstance, ctx: ServerContext): Promi
       400: { description: 'Invalid request (the field is named)', schema: errorBodySchema },
     },
     handler: async ({ request, caller }) => {
+      // Only a missing body means "everything": a JSON null (a client's unset variable) is refused.
+      if (request.body === null) throw new ValidationError('request body must be a JSON object (or absent to redrive all)');
       const body = parseOrThrow(redriveRequestSchema, request.body ?? {});
       const redriven = await ctx.sluice.redrive({ ...body, tenant: readScope(caller) });
       return { redriven };

@@ -128,13 +128,15 @@ export async function jobRoutes(app: FastifyInstance, ctx: ServerContext): Promi
       409: err('The job has not succeeded (SLUICE_NOT_READY; the message names the status)'),
     },
     handler: async ({ params, caller, reply }) => {
-      const job = await ctx.sluice.getOrThrow(params.id, { tenant: readScope(caller) });
-      if (job.status !== 'succeeded') {
-        const hint = isTerminal(job.status) ? 'it will not produce one' : 'try again later';
-        throw new SluiceError(ErrorCodes.notReady, `job ${job.id} is ${job.status}: no output (${hint})`, { field: 'status' });
+      // The stored JSON text, sent as it is: a large output (a factorial's digits) is neither parsed
+      // into objects nor serialised into a second giant string on the event loop. Sent with an
+      // explicit type: Fastify would send a string body as text/plain.
+      const { status, json } = await ctx.sluice.outputText(params.id, { tenant: readScope(caller) });
+      if (status !== 'succeeded') {
+        const hint = isTerminal(status) ? 'it will not produce one' : 'try again later';
+        throw new SluiceError(ErrorCodes.notReady, `job ${params.id} is ${status}: no output (${hint})`, { field: 'status' });
       }
-      // Serialised by hand: Fastify would send a bare string output as text/plain.
-      return reply.type('application/json; charset=utf-8').send(JSON.stringify(job.output ?? null));
+      return reply.type('application/json; charset=utf-8').send(json);
     },
   });
 
