@@ -35,8 +35,28 @@ export function threadExecArgv(typescript: boolean): string[] {
  */
 export class LazyThreadPool<Task, Result> {
   private pool: Piscina<Task, Result> | undefined;
+  private threads: number;
 
-  constructor(private readonly options: { name: string; here: string; maxThreads: number; idleTimeoutMs: number }) {}
+  constructor(private readonly options: { name: string; here: string; maxThreads: number; idleTimeoutMs: number }) {
+    this.threads = checkThreads(options.maxThreads);
+  }
+
+  /** The most threads the pool runs at once. */
+  get maxThreads(): number {
+    return this.threads;
+  }
+
+  /**
+   * Sets the most threads. A pool already running with another size is closed gracefully (its
+   * tasks finish there) and the next task opens one of the new size.
+   */
+  resize(maxThreads: number): void {
+    if (checkThreads(maxThreads) === this.threads) return;
+    this.threads = maxThreads;
+    const current = this.pool;
+    this.pool = undefined;
+    if (current) void current.close().catch(() => current.destroy());
+  }
 
   get(): Piscina<Task, Result> {
     if (this.pool) return this.pool;
@@ -44,7 +64,7 @@ export class LazyThreadPool<Task, Result> {
     const created = new Piscina<Task, Result>({
       filename: file.href,
       minThreads: 0,
-      maxThreads: this.options.maxThreads,
+      maxThreads: this.threads,
       idleTimeout: this.options.idleTimeoutMs,
       execArgv: threadExecArgv(file.typescript),
     });
@@ -67,4 +87,10 @@ export class LazyThreadPool<Task, Result> {
     this.pool = undefined;
     if (current) await current.destroy();
   }
+}
+
+function checkThreads(maxThreads: number): number {
+  if (!Number.isInteger(maxThreads) || maxThreads < 1)
+    throw new RangeError(`maxThreads must be an integer >= 1, got ${maxThreads}`);
+  return maxThreads;
 }
