@@ -59,7 +59,7 @@ async function ok(answer: Promise<Answer>, what: string): Promise<Answer> {
  */
 export async function apiUnderCpu(options: ApiUnderCpuOptions): Promise<Measurement[]> {
   const dir = mkdtempSync(join(tmpdir(), 'sluice-bench-api-cpu-'));
-  const server = await startServe({ SLUICE_BACKEND: `sqlite:${join(dir, 'api-cpu.db')}` });
+  const server = await startServe({ SLUICE_BACKEND: `sqlite:${join(dir, 'api-cpu.db')}` }, join(dir, 'serve.log'));
   const probes = new Agent({ keepAlive: true, maxSockets: 1 });
   const clients = new Agent({ keepAlive: true });
   try {
