@@ -1,6 +1,6 @@
 import { PermanentError } from '../core/errors.js';
 import { defaultCpuThreads } from '../models/cpu-threads.js';
-import { LazyThreadPool } from '../models/thread-file.js';
+import { CPU_BOUND_NICE, LazyThreadPool } from '../models/thread-file.js';
 import type { HandlerDefinition } from '../worker/handler.js';
 import type { FactorialResult, FactorialTask } from './factorial-thread.js';
 
@@ -23,6 +23,7 @@ const pool = new LazyThreadPool<FactorialTask, FactorialResult>({
   here: import.meta.url,
   maxThreads: defaultCpuThreads(),
   idleTimeoutMs: IDLE_TIMEOUT_MS,
+  niceIncrement: CPU_BOUND_NICE,
 });
 
 /**

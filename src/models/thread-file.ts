@@ -29,6 +29,14 @@ export function threadExecArgv(typescript: boolean): string[] {
 }
 
 /**
+ * Nice increment of the threads of a CPU-bound pool. The event loop shares the cores with them; at
+ * the same priority the kernel gives a busy thread as much time as the loop, so an HTTP answer or a
+ * lease heartbeat waits behind a time slice of BigInt arithmetic. A lower priority lets the loop
+ * run first whenever it has work, and costs the threads nothing while the loop is idle.
+ */
+export const CPU_BOUND_NICE = 10;
+
+/**
  * One piscina pool per process for a thread file beside the caller, created on first use. A thread
  * that dies with no task in hand is reported as a pool `error`, which unhandled would crash the
  * whole worker process: the pool is dropped instead, and the next task starts a fresh one.
@@ -37,7 +45,16 @@ export class LazyThreadPool<Task, Result> {
   private pool: Piscina<Task, Result> | undefined;
   private threads: number;
 
-  constructor(private readonly options: { name: string; here: string; maxThreads: number; idleTimeoutMs: number }) {
+  constructor(
+    private readonly options: {
+      name: string;
+      here: string;
+      maxThreads: number;
+      idleTimeoutMs: number;
+      /** Added to the threads' nice value (Linux, macOS), see CPU_BOUND_NICE. Default 0. */
+      niceIncrement?: number;
+    },
+  ) {
     this.threads = checkThreads(options.maxThreads);
   }
 
@@ -66,6 +83,7 @@ export class LazyThreadPool<Task, Result> {
       minThreads: 0,
       maxThreads: this.threads,
       idleTimeout: this.options.idleTimeoutMs,
+      niceIncrement: this.options.niceIncrement ?? 0,
       execArgv: threadExecArgv(file.typescript),
     });
     created.on('error', () => {

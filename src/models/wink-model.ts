@@ -1,6 +1,6 @@
 import { defaultCpuThreads } from './cpu-threads.js';
 import { modelLoadError } from './model-errors.js';
-import { LazyThreadPool } from './thread-file.js';
+import { CPU_BOUND_NICE, LazyThreadPool } from './thread-file.js';
 import type { NlpAnalysis, NlpOptions } from './wink-analyse.js';
 import type { WinkTask, WinkTaskResult } from './wink-thread.js';
 
@@ -20,6 +20,7 @@ const pool = new LazyThreadPool<WinkTask, WinkTaskResult>({
   here: import.meta.url,
   maxThreads: defaultCpuThreads(),
   idleTimeoutMs: IDLE_TIMEOUT_MS,
+  niceIncrement: CPU_BOUND_NICE,
 });
 /** Model loads reported by each thread that answered (by thread id). */
 const loadsByThread = new Map<number, number>();
