@@ -3,6 +3,7 @@ import { type Case, type Measurement, targetSide } from './lib/runner.js';
 import type { QueueTarget } from './lib/target.js';
 import { makeTarget, type TargetName } from './peers/registry.js';
 import { SluiceTarget } from './peers/sluice.js';
+import { apiUnderCpu } from './workloads/api-under-cpu.js';
 import { depth } from './workloads/depth.js';
 import { embedBatching } from './workloads/embed-batching.js';
 import { endToEnd } from './workloads/end-to-end.js';
@@ -20,7 +21,7 @@ export const PAIRS: Record<string, [TargetName | null, TargetName]> = {
   rabbitmq: ['sluice-rabbitmq', 'raw-amqp'],
 };
 
-export const WORKLOADS = ['enqueue', 'e2e', 'latency', 'http', 'depth', 'scale-out', 'batching'] as const;
+export const WORKLOADS = ['enqueue', 'e2e', 'latency', 'http', 'api-cpu', 'depth', 'scale-out', 'batching'] as const;
 
 interface Sizes {
   enqueueOne: number;
@@ -115,6 +116,18 @@ export async function buildCases(args: BenchArgs): Promise<Case[]> {
       note: 'API only (no workers); ceiling = bare Fastify route, same JSON parse, stores nothing',
     });
   }
+
+  // Issue 22: API latency while CPU-bound jobs run in the same `sluice serve`; the "peer" column is
+  // the same server idle.
+  const cpuJobs = { jobs: 6, n: 150_000, idleSeconds: args.quick ? 2 : 4, timeoutMs: z.sideTimeoutMs };
+  cases.push({
+    workload: 'api-cpu',
+    pair: 'sqlite: 6 factorial jobs vs idle',
+    sluice: { name: 'sluice-sqlite-factorial', run: () => apiUnderCpu(cpuJobs) },
+    peer: { name: 'sluice-sqlite-idle', run: () => apiUnderCpu({ ...cpuJobs, jobs: 0 }) },
+    timeoutMs: z.sideTimeoutMs,
+    note: '`sluice serve` (default SLUICE_CPU_THREADS), factorial n=150000 long-polled; one probe at a time, 5 ms apart',
+  });
 
   const depthOpts = { depths: z.depths, batches: 20, limit: 50 };
   add('depth', ['sqlite', 'pg-boss'], (name) => (t) => depth(t, name, depthOpts));

@@ -188,9 +188,12 @@ export class Sluice {
           (error: unknown) => finish(error),
         );
       };
-      // By id: a job:finished listener would make the backend read back every finished row.
+      // By id: a job:finished listener would make the backend read back every finished row. The
+      // re-read waits for the next turn of the event loop: the end is emitted by the completion's
+      // write, and reading (and then sending) a large output in the same turn would hold back the
+      // requests that arrived meanwhile.
       const unsubscribe = this.backend.events.on('job:ended', (ended) => {
-        if (ended.id === id) check();
+        if (ended.id === id) setImmediate(check);
       });
       const onAbort = () => finish(options.signal?.reason ?? new SluiceError(ErrorCodes.cancelled, 'wait aborted'));
       if (options.signal?.aborted) return onAbort();

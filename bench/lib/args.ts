@@ -12,7 +12,7 @@ export interface BenchArgs {
 }
 
 const USAGE = `usage: node --import tsx bench/run.ts [--quick] [--source] [--only <workload|pair|workload:pair>[,…]] [--runs N] [--out DIR]
-workloads: enqueue, e2e, latency, http, depth, scale-out
+workloads: enqueue, e2e, latency, http, api-cpu, depth, scale-out, batching
 pairs:     sqlite, redis, pg-boss, graphile, rabbitmq`;
 
 export function parseArgs(argv: string[]): BenchArgs {

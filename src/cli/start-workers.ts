@@ -44,7 +44,10 @@ export async function startWorkers(
           queues: config.SLUICE_QUEUES,
           concurrency,
           prefetch: config.SLUICE_PREFETCH,
-          handlers: { ...builtinHandlers(), ...(providers ? providerHandlers(providers.pool, { usage }) : {}) },
+          handlers: {
+            ...builtinHandlers({ cpuThreads: config.SLUICE_CPU_THREADS }),
+            ...(providers ? providerHandlers(providers.pool, { usage }) : {}),
+          },
           leaseMs: config.SLUICE_LEASE_MS,
           pollIntervalMs: config.SLUICE_POLL_INTERVAL_MS,
           shutdownGraceMs: config.SLUICE_SHUTDOWN_GRACE_MS,
@@ -53,7 +56,11 @@ export async function startWorkers(
       : undefined;
   if (worker) logWorkerEvents(worker, logger.child({ component: 'worker' }));
   await worker?.start();
-  if (worker) logger.info({ queues: config.SLUICE_QUEUES, concurrency, prefetch: config.SLUICE_PREFETCH }, 'worker started');
+  if (worker)
+    logger.info(
+      { queues: config.SLUICE_QUEUES, concurrency, prefetch: config.SLUICE_PREFETCH, cpuThreads: config.SLUICE_CPU_THREADS },
+      'worker started',
+    );
   return async () => {
     await worker?.stop({ graceMs: config.SLUICE_SHUTDOWN_GRACE_MS });
     await usage?.close();

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { defaultCpuThreads } from '../models/cpu-threads.js';
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const list = z
@@ -34,6 +35,8 @@ export const envSchema = z.object({
   SLUICE_API_KEYS: z.string().default(''),
   /** Jobs one worker process runs at once. */
   SLUICE_CONCURRENCY: int(0, 10_000).default(4),
+  /** Threads of each CPU pool (factorial, NLP) per process: cores - 1 by default, one core left to the event loop. */
+  SLUICE_CPU_THREADS: int(1, 1024).default(defaultCpuThreads()),
   /** Jobs a worker claims ahead of its free slots (held under lease); 0 = only for free slots. */
   SLUICE_PREFETCH: int(0, 10_000).default(0),
   SLUICE_QUEUES: list.default(['default']),

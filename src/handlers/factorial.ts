@@ -1,6 +1,6 @@
-import { availableParallelism } from 'node:os';
 import { PermanentError } from '../core/errors.js';
-import { LazyThreadPool } from '../models/thread-file.js';
+import { defaultCpuThreads } from '../models/cpu-threads.js';
+import { CPU_BOUND_NICE, LazyThreadPool } from '../models/thread-file.js';
 import type { HandlerDefinition } from '../worker/handler.js';
 import type { FactorialResult, FactorialTask } from './factorial-thread.js';
 
@@ -15,17 +15,15 @@ export interface FactorialInput {
 /** Output of the `factorial` handler: `value` is n! in decimal, `digits` its length. */
 export type FactorialOutput = FactorialResult;
 
-/** Threads the pool may use: leave a core to the event loop (heartbeats, HTTP), at most 4. */
-export const FACTORIAL_THREADS = Math.max(1, Math.min(4, availableParallelism() - 1));
-
 /** Idle threads exit after this long, so an idle process holds no extra threads. */
 const IDLE_TIMEOUT_MS = 30_000;
 
 const pool = new LazyThreadPool<FactorialTask, FactorialResult>({
   name: 'factorial-thread',
   here: import.meta.url,
-  maxThreads: FACTORIAL_THREADS,
+  maxThreads: defaultCpuThreads(),
   idleTimeoutMs: IDLE_TIMEOUT_MS,
+  niceIncrement: CPU_BOUND_NICE,
 });
 
 /**
@@ -61,9 +59,9 @@ function readN(input: unknown): number {
   return n;
 }
 
-/** The pool's current state, for metrics and tests: threads alive and tasks waiting for one. */
-export function factorialPoolStats(): { threads: number; queued: number } {
-  return pool.stats();
+/** The pool's current state, for metrics and tests: threads alive, tasks waiting, the most threads. */
+export function factorialPoolStats(): { threads: number; queued: number; maxThreads: number } {
+  return { ...pool.stats(), maxThreads: pool.maxThreads };
 }
 
 /**
@@ -74,9 +72,17 @@ export function closeFactorialPool(): Promise<void> {
   return pool.close();
 }
 
-/** The `factorial` handler: `{n}` -> `{n, digits, value}`, computed off the event loop. */
-export const factorialHandler: HandlerDefinition<FactorialInput, FactorialOutput> = {
-  handle: ({ job, signal }) => computeFactorial(readN(job.input), signal),
-  // More jobs than threads would only wait inside the pool while holding leases.
-  concurrency: FACTORIAL_THREADS,
-};
+/**
+ * The `factorial` handler: `{n}` -> `{n, digits, value}`, computed off the event loop on at most
+ * `threads` threads (SLUICE_CPU_THREADS). The pool is one per process: creating a handler sizes it.
+ */
+export function createFactorialHandler(
+  threads: number = defaultCpuThreads(),
+): HandlerDefinition<FactorialInput, FactorialOutput> {
+  pool.resize(threads);
+  return {
+    handle: ({ job, signal }) => computeFactorial(readN(job.input), signal),
+    // More jobs than threads would only wait inside the pool while holding leases.
+    concurrency: threads,
+  };
+}

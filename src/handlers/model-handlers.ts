@@ -4,7 +4,7 @@ import { closeWinkModel } from '../models/wink-model.js';
 import type { HandlerMap } from '../worker/handler.js';
 import { createDetectLanguageHandler } from './detect-language.js';
 import type { ModelHandlerType } from './model-types.js';
-import { nlpHandler } from './nlp.js';
+import { createNlpHandler } from './nlp.js';
 import { createOcrHandler } from './ocr.js';
 
 export { MODEL_HANDLER_TYPES, type ModelHandlerType } from './model-types.js';
@@ -12,12 +12,13 @@ export { MODEL_HANDLER_TYPES, type ModelHandlerType } from './model-types.js';
 /**
  * The handlers that run offline models from npm packages on the CPU (see docs/models.md): `ocr`
  * (tesseract.js), `nlp` (wink-nlp), `detect-language` (fastText). A fresh map each call. Nothing
- * loads here: each model loads on its first job, once per process, and is reused.
+ * loads here: each model loads on its first job, once per process, and is reused. `cpuThreads`
+ * (SLUICE_CPU_THREADS) sizes the NLP thread pool.
  */
-export function modelHandlers(): HandlerMap {
+export function modelHandlers(options: { cpuThreads?: number } = {}): HandlerMap {
   const handlers: Record<ModelHandlerType, HandlerMap[string]> = {
     ocr: createOcrHandler(),
-    nlp: nlpHandler,
+    nlp: createNlpHandler(options.cpuThreads),
     'detect-language': createDetectLanguageHandler(),
   };
   return handlers;

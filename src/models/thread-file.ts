@@ -29,14 +29,51 @@ export function threadExecArgv(typescript: boolean): string[] {
 }
 
 /**
+ * Nice increment of the threads of a CPU-bound pool. The event loop shares the cores with them; at
+ * the same priority the kernel gives a busy thread as much time as the loop, so an HTTP answer or a
+ * lease heartbeat waits behind a time slice of BigInt arithmetic. A lower priority lets the loop
+ * run first whenever it has work, and costs the threads nothing while the loop is idle.
+ */
+export const CPU_BOUND_NICE = 10;
+
+/**
  * One piscina pool per process for a thread file beside the caller, created on first use. A thread
  * that dies with no task in hand is reported as a pool `error`, which unhandled would crash the
  * whole worker process: the pool is dropped instead, and the next task starts a fresh one.
  */
 export class LazyThreadPool<Task, Result> {
   private pool: Piscina<Task, Result> | undefined;
+  private threads: number;
 
-  constructor(private readonly options: { name: string; here: string; maxThreads: number; idleTimeoutMs: number }) {}
+  constructor(
+    private readonly options: {
+      name: string;
+      here: string;
+      maxThreads: number;
+      idleTimeoutMs: number;
+      /** Added to the threads' nice value (Linux, macOS), see CPU_BOUND_NICE. Default 0. */
+      niceIncrement?: number;
+    },
+  ) {
+    this.threads = checkThreads(options.maxThreads);
+  }
+
+  /** The most threads the pool runs at once. */
+  get maxThreads(): number {
+    return this.threads;
+  }
+
+  /**
+   * Sets the most threads. A pool already running with another size is closed gracefully (its
+   * tasks finish there) and the next task opens one of the new size.
+   */
+  resize(maxThreads: number): void {
+    if (checkThreads(maxThreads) === this.threads) return;
+    this.threads = maxThreads;
+    const current = this.pool;
+    this.pool = undefined;
+    if (current) void current.close().catch(() => current.destroy());
+  }
 
   get(): Piscina<Task, Result> {
     if (this.pool) return this.pool;
@@ -44,8 +81,9 @@ export class LazyThreadPool<Task, Result> {
     const created = new Piscina<Task, Result>({
       filename: file.href,
       minThreads: 0,
-      maxThreads: this.options.maxThreads,
+      maxThreads: this.threads,
       idleTimeout: this.options.idleTimeoutMs,
+      niceIncrement: this.options.niceIncrement ?? 0,
       execArgv: threadExecArgv(file.typescript),
     });
     created.on('error', () => {
@@ -67,4 +105,10 @@ export class LazyThreadPool<Task, Result> {
     this.pool = undefined;
     if (current) await current.destroy();
   }
+}
+
+function checkThreads(maxThreads: number): number {
+  if (!Number.isInteger(maxThreads) || maxThreads < 1)
+    throw new RangeError(`maxThreads must be an integer >= 1, got ${maxThreads}`);
+  return maxThreads;
 }

@@ -1,6 +1,6 @@
-import { availableParallelism } from 'node:os';
+import { defaultCpuThreads } from './cpu-threads.js';
 import { modelLoadError } from './model-errors.js';
-import { LazyThreadPool } from './thread-file.js';
+import { CPU_BOUND_NICE, LazyThreadPool } from './thread-file.js';
 import type { NlpAnalysis, NlpOptions } from './wink-analyse.js';
 import type { WinkTask, WinkTaskResult } from './wink-thread.js';
 
@@ -12,17 +12,15 @@ import type { WinkTask, WinkTaskResult } from './wink-thread.js';
  * thread lives; the pool keeps its threads for IDLE_TIMEOUT_MS after the last job.
  */
 
-/** Threads the pool may use: leave a core to the event loop, at most 2. */
-export const NLP_THREADS = Math.max(1, Math.min(2, availableParallelism() - 1));
-
 /** Idle threads exit after this long (taking their model copy with them). */
 const IDLE_TIMEOUT_MS = 60_000;
 
 const pool = new LazyThreadPool<WinkTask, WinkTaskResult>({
   name: 'wink-thread',
   here: import.meta.url,
-  maxThreads: NLP_THREADS,
+  maxThreads: defaultCpuThreads(),
   idleTimeoutMs: IDLE_TIMEOUT_MS,
+  niceIncrement: CPU_BOUND_NICE,
 });
 /** Model loads reported by each thread that answered (by thread id). */
 const loadsByThread = new Map<number, number>();
@@ -46,11 +44,16 @@ export async function analyseInThread(text: string, options: NlpOptions, signal?
   return result.analysis;
 }
 
-/** Threads alive, and how many times the threads that answered so far loaded the model in total. */
-export function winkModelStats(): { threads: number; modelLoads: number } {
+/** Sets the most NLP threads (SLUICE_CPU_THREADS); a running pool of another size closes gracefully. */
+export function resizeWinkPool(threads: number): void {
+  pool.resize(threads);
+}
+
+/** Threads alive, the most allowed, and how many times the threads that answered so far loaded the model in total. */
+export function winkModelStats(): { threads: number; maxThreads: number; modelLoads: number } {
   let modelLoads = 0;
   for (const loads of loadsByThread.values()) modelLoads += loads;
-  return { threads: pool.stats().threads, modelLoads };
+  return { threads: pool.stats().threads, maxThreads: pool.maxThreads, modelLoads };
 }
 
 /** Stops the NLP threads (running tasks are rejected). Safe to call more than once. */

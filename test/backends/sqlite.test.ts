@@ -45,6 +45,35 @@ describe('sqlite adapter', () => {
   });
   after(() => tmp.cleanup());
 
+  test('a completion hands job:finished the output it wrote, alone or in a batch, large or empty', async () => {
+    const backend = await openSqliteBackend({ path: freshPath(), clock: new FakeClock() });
+    try {
+      const heard = new Map<string, unknown>();
+      backend.events.on('job:finished', ({ job }) => heard.set(job.id, job.output), { local: true });
+      const hasOutput = new Map<string, boolean>();
+      backend.events.on('job:finished', ({ job }) => hasOutput.set(job.id, 'output' in job), { local: true });
+      await backend.enqueue({ jobs: Array.from({ length: 4 }, () => toNewJob({ type: 'noop' })) });
+      const claimed = await backend.claim({ queues: ['default'], limit: 4, leaseMs: 30_000, workerId: 'w' });
+      assert.equal(claimed.length, 4);
+      const [alone, ...batch] = claimed;
+      const large = { n: 150_000, value: '7'.repeat(700_000), quote: 'a "quoted" \\ text' };
+      const outputs = [large, null, undefined];
+      await backend.complete({ items: [{ id: alone!.id, leaseToken: alone!.leaseToken, output: large }] });
+      await backend.complete({ items: batch.map((job, i) => ({ id: job.id, leaseToken: job.leaseToken, output: outputs[i] })) });
+      assert.deepEqual(heard.get(alone!.id), large);
+      for (const [i, job] of batch.entries()) {
+        const expected = outputs[i];
+        assert.deepEqual(heard.get(job.id), expected, `batch item ${i}`);
+        // What the event carried is what a later read finds.
+        assert.deepEqual((await backend.get({ id: job.id }))?.output, expected, `stored batch item ${i}`);
+      }
+      assert.equal(hasOutput.get(batch[2]!.id), false, 'an undefined output is absent, as on read');
+      assert.deepEqual((await backend.get({ id: alone!.id }))?.output, large);
+    } finally {
+      await backend.close();
+    }
+  });
+
   test('creates the parent directory and survives close and reopen with every job', async () => {
     const path = freshPath();
     const clock = new FakeClock();

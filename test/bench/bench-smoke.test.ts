@@ -60,3 +60,26 @@ test('the batching workload takes more jobs than one bulk call holds', { timeout
   // Batched: fewer provider requests than jobs (each request carries up to a window of jobs).
   assert.ok(requests && requests.value > 0 && requests.value < 1, `requests per job: ${requests?.value}`);
 });
+
+// Issue 22's row: a real `sluice serve` (from src here), probed while factorial jobs run and idle.
+test('the api-cpu workload reports /healthz percentiles with and without CPU jobs', { timeout: 120_000 }, async () => {
+  process.env.SLUICE_BENCH_SOURCE = '1';
+  const { apiUnderCpu } = await import('../../bench/workloads/api-under-cpu.js');
+  for (const jobs of [2, 0]) {
+    const measured = await apiUnderCpu({ jobs, n: 20_000, idleSeconds: 0.5, timeoutMs: 60_000 });
+    const value = (metric: string) => {
+      const found = measured.find((m) => m.metric === metric);
+      assert.ok(found && Number.isFinite(found.value), `${metric} with ${jobs} jobs: ${JSON.stringify(found)}`);
+      return found.value;
+    };
+    const [p50, p95, p99, max] = ['p50', 'p95', 'p99', 'max'].map((p) => value(`GET /healthz ${p}`)) as [
+      number,
+      number,
+      number,
+      number,
+    ];
+    assert.ok(p50 > 0 && p50 <= p95 && p95 <= p99 && p99 <= max, `${p50} ${p95} ${p99} ${max}`);
+    assert.ok(value('GET /v1/jobs/{id} p99') > 0);
+    assert.ok(value('probes') >= 2);
+  }
+});

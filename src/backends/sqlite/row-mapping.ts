@@ -5,6 +5,9 @@ import { effectiveStatus, type JobRow, rowToJob } from '../sql/job-row.js';
 
 export { effectiveStatus, type JobRow, rowToJob };
 
+/** A completed row as the completion statements read it back: without `output`, which the writer holds. */
+export type CompletedRow = Omit<JobRow, 'output'>;
+
 /** The columns that hold what the job's spec asked for, in the order both statements list them. */
 type SpecColumns = [
   maxAttempts: number,

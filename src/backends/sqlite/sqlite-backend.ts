@@ -267,14 +267,24 @@ export class SqliteBackend implements Backend {
     if (items.length === 0) return [];
     // Reading the finished rows back costs a JSON parse per job; only pay it when someone listens.
     const wantJobs = this.events.listenerCount('job:finished') > 0;
-    // One statement settles the whole batch, each row fenced by its own token. A batch naming a job
-    // twice (two leases of one id) goes row by row below, so that each item gets its own answer.
-    if (hasUniqueIds(items)) {
+    // Each output becomes JSON text once. A finished job's output is parsed from that same text, never
+    // read back from the row: an output can be large (150000! is 700 kB) and this runs on the event loop.
+    const texts = items.map((item) => toNullableJsonText(item.output));
+    // One statement settles a batch of several, each row fenced by its own token. A single item (the
+    // usual case for long jobs) binds its text as it is rather than nested in a JSON array, which would
+    // escape it and make SQLite parse it again; a batch naming a job twice (two leases of one id) goes
+    // row by row too, so that each item gets its own answer.
+    if (items.length > 1 && hasUniqueIds(items)) {
       const params = {
-        items: JSON.stringify(items.map((item) => [item.id, item.leaseToken, toNullableJsonText(item.output)])),
+        items: JSON.stringify(items.map((item, i) => [item.id, item.leaseToken, texts[i]])),
         now: this.clock.now(),
       };
-      const finished = wantJobs ? this.write(() => this.stmts.completeManyReturning.all(params)).map((row) => rowToJob(row)) : [];
+      const textById = new Map(items.map((item, i) => [item.id, texts[i] ?? null]));
+      const finished = wantJobs
+        ? this.write(() => this.stmts.completeManyReturning.all(params)).map((row) =>
+            rowToJob({ ...row, output: textById.get(row.id) ?? null }),
+          )
+        : [];
       const ok = new Set(wantJobs ? finished.map((job) => job.id) : this.write(() => this.stmts.completeMany.all(params)));
       for (const job of finished) this.events.emit('job:finished', { job });
       if (!wantJobs) this.events.emitEnded(ok);
@@ -284,18 +294,18 @@ export class SqliteBackend implements Backend {
       const now = this.clock.now();
       const outcomes: SettleOutcome[] = [];
       const finished: Job[] = [];
-      for (const item of items) {
-        const params = { id: item.id, leaseToken: item.leaseToken, now, output: toNullableJsonText(item.output) };
+      items.forEach((item, i) => {
+        const params = { id: item.id, leaseToken: item.leaseToken, now, output: texts[i] ?? null };
         let ok: boolean;
         if (wantJobs) {
           const row = this.stmts.completeReturning.get(params);
-          if (row) finished.push(rowToJob(row));
+          if (row) finished.push(rowToJob({ ...row, output: params.output }));
           ok = row !== undefined;
         } else {
           ok = this.stmts.complete.run(params).changes > 0;
         }
         outcomes.push({ id: item.id, result: ok ? 'ok' : 'lease_lost' });
-      }
+      });
       return { outcomes, finished };
     });
     for (const job of finished) this.events.emit('job:finished', { job });

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { ClaimedRow, JobInsertArgs, JobRow } from './row-mapping.js';
+import type { ClaimedRow, CompletedRow, JobInsertArgs, JobRow } from './row-mapping.js';
 
 /**
  * A fresh lease token per row, minted by SQLite itself (128 bits from its CSPRNG-seeded randomblob,
@@ -19,6 +19,15 @@ const CLAIM_SET = `status = 'running', lease_token = ${LEASE_TOKEN_SQL}, lease_e
  */
 const CLAIM_RETURNING = `RETURNING id, queue, type, input, priority, attempts, max_attempts, backoff, timeout_ms,
   idempotency_key, metadata, tenant, error, created_at, run_at, finished_at, lease_token`;
+
+/**
+ * What a completion reads back for `job:finished`: every column but `output`, which the caller has
+ * in hand already (the text it bound). An output can be large (150000! is 700 kB): reading it back
+ * would copy it out of SQLite again, on the event loop.
+ */
+const COMPLETED_RETURNING = `RETURNING id, queue, type, status, input, error, progress, priority, attempts, max_attempts,
+  backoff, timeout_ms, idempotency_key, metadata, tenant, created_at, run_at, started_at, finished_at, updated_at,
+  lease_token, lease_expires_at, worker_id`;
 
 /** Order of the claim, served by the jobs_claim index. */
 const CLAIM_ORDER = 'ORDER BY priority DESC, run_at, id';
@@ -130,17 +139,17 @@ export function prepareStatements(db: Database.Database): Statements {
        RETURNING id`,
       )
       .pluck(),
-    // The same batch write, reading the rows back for `job:finished` listeners.
-    completeManyReturning: db.prepare<[{ items: string; now: number }], JobRow>(
+    // The same batch write, reading the rows back (but their output) for `job:finished` listeners.
+    completeManyReturning: db.prepare<[{ items: string; now: number }], CompletedRow>(
       `UPDATE jobs SET status = 'succeeded', output = j.value ->> 2, finished_at = @now, updated_at = @now, ${LEASE_CLEARED}
        FROM json_each(@items) AS j
        WHERE jobs.id = j.value ->> 0 AND jobs.lease_token = j.value ->> 1 AND jobs.status = 'running'
-       RETURNING *`,
+       ${COMPLETED_RETURNING}`,
     ),
-    // One row, reading it back (the fallback for a batch naming one job twice).
-    completeReturning: db.prepare<[SettleParams & { output: string | null }], JobRow>(
+    // One row, reading it back but its output (a batch of one, or naming one job twice).
+    completeReturning: db.prepare<[SettleParams & { output: string | null }], CompletedRow>(
       `UPDATE jobs SET status = 'succeeded', output = @output, finished_at = @now, updated_at = @now, ${LEASE_CLEARED} ${FENCE}
-       RETURNING *`,
+       ${COMPLETED_RETURNING}`,
     ),
     retry: db.prepare<[SettleParams & { status: 'scheduled' | 'queued'; runAt: number; error: string }], { queue: string }>(
       `UPDATE jobs SET status = @status, run_at = @runAt, error = @error, updated_at = @now, ${LEASE_CLEARED} ${FENCE}
@@ -201,8 +210,8 @@ export interface Statements {
   heartbeat: Database.Statement<[{ id: string; leaseToken: string; leaseExpiresAt: number }], void>;
   complete: Database.Statement<[SettleParams & { output: string | null }], void>;
   completeMany: Database.Statement<[{ items: string; now: number }], string>;
-  completeManyReturning: Database.Statement<[{ items: string; now: number }], JobRow>;
-  completeReturning: Database.Statement<[SettleParams & { output: string | null }], JobRow>;
+  completeManyReturning: Database.Statement<[{ items: string; now: number }], CompletedRow>;
+  completeReturning: Database.Statement<[SettleParams & { output: string | null }], CompletedRow>;
   retry: Database.Statement<[SettleParams & { status: 'scheduled' | 'queued'; runAt: number; error: string }], { queue: string }>;
   failFinal: Database.Statement<[SettleParams & { error: string }], JobRow>;
   release: Database.Statement<[SettleParams], { queue: string }>;

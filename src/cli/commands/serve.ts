@@ -16,6 +16,7 @@ interface ServeFlags {
   backend?: string;
   workers?: string;
   prefetch?: string;
+  cpuThreads?: string;
   queues?: string;
 }
 
@@ -28,6 +29,7 @@ export function serveCommand(): Command {
     .option('-b, --backend <url>', 'backend URL (env SLUICE_BACKEND, default sqlite:./data/sluice.db)')
     .option('-w, --workers <n>', 'jobs the embedded worker runs at once; 0 = API only (env SLUICE_CONCURRENCY, default 4)')
     .option('--prefetch <n>', 'jobs the embedded worker claims ahead of free slots (env SLUICE_PREFETCH, default 0)')
+    .option('--cpu-threads <n>', 'threads of each CPU pool (factorial, NLP); env SLUICE_CPU_THREADS, default cores - 1')
     .option('-q, --queues <list>', 'queues the embedded worker takes from (env SLUICE_QUEUES, default "default")')
     .action(async (flags: ServeFlags) => {
       const config = loadConfig(process.env, {
@@ -36,6 +38,7 @@ export function serveCommand(): Command {
         SLUICE_BACKEND: flags.backend,
         SLUICE_CONCURRENCY: flags.workers,
         SLUICE_PREFETCH: flags.prefetch,
+        SLUICE_CPU_THREADS: flags.cpuThreads,
         SLUICE_QUEUES: flags.queues,
       });
       const logger = createLogger(config.SLUICE_LOG_LEVEL, { format: config.SLUICE_LOG_FORMAT });

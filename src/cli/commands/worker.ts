@@ -10,6 +10,7 @@ interface WorkerFlags {
   backend?: string;
   concurrency?: string;
   prefetch?: string;
+  cpuThreads?: string;
   queues?: string;
 }
 
@@ -20,12 +21,14 @@ export function workerCommand(): Command {
     .option('-b, --backend <url>', 'backend URL (env SLUICE_BACKEND, default sqlite:./data/sluice.db)')
     .option('-c, --concurrency <n>', 'jobs run at once (env SLUICE_CONCURRENCY, default 4)')
     .option('--prefetch <n>', 'jobs claimed ahead of free slots, for many short jobs (env SLUICE_PREFETCH, default 0)')
+    .option('--cpu-threads <n>', 'threads of each CPU pool (factorial, NLP); env SLUICE_CPU_THREADS, default cores - 1')
     .option('-q, --queues <list>', 'queues to take jobs from, comma separated (env SLUICE_QUEUES)')
     .action(async (flags: WorkerFlags) => {
       const config = loadConfig(process.env, {
         SLUICE_BACKEND: flags.backend,
         SLUICE_CONCURRENCY: flags.concurrency,
         SLUICE_PREFETCH: flags.prefetch,
+        SLUICE_CPU_THREADS: flags.cpuThreads,
         SLUICE_QUEUES: flags.queues,
       });
       const logger = createLogger(config.SLUICE_LOG_LEVEL, { format: config.SLUICE_LOG_FORMAT });

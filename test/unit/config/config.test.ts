@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { availableParallelism } from 'node:os';
 import { describe, test } from 'node:test';
 import { loadConfig } from '../../../src/config/config.js';
 import { ErrorCodes, SluiceError } from '../../../src/core/errors.js';
@@ -15,6 +16,23 @@ describe('loadConfig', () => {
       assert.throws(
         () => loadConfig({ SLUICE_PREFETCH: value }),
         (error: unknown) => error instanceof SluiceError && error.code === ErrorCodes.config && error.field === 'SLUICE_PREFETCH',
+      );
+    }
+  });
+
+  test('SLUICE_CPU_THREADS defaults to one thread per core but one, at least one; a flag overrides it', () => {
+    assert.equal(loadConfig({}).SLUICE_CPU_THREADS, Math.max(1, availableParallelism() - 1));
+    assert.equal(loadConfig({ SLUICE_CPU_THREADS: '3' }).SLUICE_CPU_THREADS, 3);
+    assert.equal(loadConfig({ SLUICE_CPU_THREADS: '3' }, { SLUICE_CPU_THREADS: '1' }).SLUICE_CPU_THREADS, 1);
+  });
+
+  test('SLUICE_CPU_THREADS below one or not an integer is refused', () => {
+    for (const value of ['0', '-2', '1.5', 'all']) {
+      assert.throws(
+        () => loadConfig({ SLUICE_CPU_THREADS: value }),
+        (error: unknown) =>
+          error instanceof SluiceError && error.code === ErrorCodes.config && error.field === 'SLUICE_CPU_THREADS',
+        value,
       );
     }
   });

@@ -4,9 +4,9 @@ import { ErrorCodes, hasErrorCode } from '../../../src/core/errors.js';
 import {
   closeFactorialPool,
   computeFactorial,
+  createFactorialHandler,
   FACTORIAL_MAX_N,
   type FactorialInput,
-  factorialHandler,
   factorialPoolStats,
 } from '../../../src/handlers/factorial.js';
 import { factorialBigInt } from '../../../src/handlers/factorial-thread.js';
@@ -40,6 +40,8 @@ function trailingZeros(n: number): number {
   for (let p = 5; p <= n; p *= 5) zeros += Math.floor(n / p);
   return zeros;
 }
+
+const factorialHandler = createFactorialHandler();
 
 describe('factorial handler', () => {
   after(() => closeFactorialPool());
@@ -133,6 +135,34 @@ describe('factorial handler', () => {
       );
     });
   }
+
+  test('the pool runs at most the threads the handler was created with', async () => {
+    const one = createFactorialHandler(1);
+    assert.equal(one.concurrency, 1);
+    assert.equal(factorialPoolStats().maxThreads, 1);
+    const running = [20_000, 20_001, 20_002].map((n) => computeFactorial(n));
+    const whileRunning = factorialPoolStats();
+    await Promise.all(running);
+    assert.ok(whileRunning.threads <= 1, `${whileRunning.threads} threads`);
+    assert.ok(whileRunning.queued >= 2, `${whileRunning.queued} queued`);
+    assert.equal(factorialPoolStats().threads, 1);
+
+    const two = createFactorialHandler(2);
+    assert.equal(two.concurrency, 2);
+    assert.equal(factorialPoolStats().maxThreads, 2);
+    const both = [60_000, 60_001].map((n) => computeFactorial(n));
+    const whileBoth = factorialPoolStats();
+    const [a, b] = await Promise.all(both);
+    assert.ok(whileBoth.threads <= 2, `${whileBoth.threads} threads`);
+    assert.equal(factorialPoolStats().threads, 2, 'two tasks at once on a pool of two ran on one thread');
+    assert.equal(b!.value, factorialBigInt(60_001).toString());
+    assert.equal(a!.value, factorialBigInt(60_000).toString());
+    createFactorialHandler();
+  });
+
+  test('a pool size below one is refused', () => {
+    for (const threads of [0, -1, 1.5]) assert.throws(() => createFactorialHandler(threads), RangeError);
+  });
 
   test('closing is idempotent and a later job opens a new pool', async () => {
     await closeFactorialPool();
