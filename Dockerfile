@@ -3,10 +3,10 @@ FROM node:20-bookworm-slim
 WORKDIR /app
 # better-sqlite3 may need a toolchain when no prebuilt binary matches.
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
-COPY package.json package-lock.json* ./
-# `npm install` rather than `npm ci`: npm 11.19 writes a lockfile without Biome's optional
-# per-platform packages, which `npm ci` refuses; the locked versions are installed either way.
-RUN npm install --no-audit --no-fund
+COPY package.json package-lock.json ./
+# Scripts wait for the sources: `prepare` (the tsc build) needs them, so the dependencies' own
+# install scripts (better-sqlite3's native build) run in `npm rebuild` and the build after COPY.
+RUN npm ci --no-audit --no-fund --ignore-scripts && npm rebuild
 COPY . .
 RUN npm run build && npm prune --omit=dev
 ENV NODE_ENV=production SLUICE_HOST=0.0.0.0

@@ -1,4 +1,4 @@
-import { PermanentError } from '../core/errors.js';
+import { NotArithmeticError } from './math-error.js';
 
 /**
  * Turns a question in words into (1) the arithmetic part as the user wrote it, for the answer's
@@ -32,6 +32,8 @@ type Token =
   | { kind: 'comma' }
   /** A function written in words ("square root of") that applies to the operand after it. */
   | { kind: 'prefix'; fn: string }
+  /** "a half", "two thirds"; `and`: it follows a whole number ("two and a half"). */
+  | { kind: 'fraction'; numerator: number; denominator: number; and: boolean }
   | { kind: 'word'; text: string };
 
 type Rule = [RegExp, (match: RegExpExecArray) => Token[]];
@@ -74,6 +76,30 @@ const SCALES: Record<string, number> = { hundred: 100, thousand: 1e3, million: 1
 const NUMBER_WORDS = [...Object.keys(SMALL), ...Object.keys(SCALES)].join('|');
 /** One number word, or a hyphenated pair ("twenty-five"). */
 const NUMBER_WORD = new RegExp(`(?:${NUMBER_WORDS})(?:-(?:${NUMBER_WORDS}))?\\b`, 'iy');
+/** "a hundred", "a million": the article is the number one. */
+const ARTICLE_SCALE = new RegExp(`an?(?=\\s+(?:${Object.keys(SCALES).join('|')})\\b)`, 'iy');
+
+const DENOMINATORS: Record<string, number> = {
+  half: 2,
+  halve: 2,
+  third: 3,
+  quarter: 4,
+  fourth: 4,
+  fifth: 5,
+  sixth: 6,
+  eighth: 8,
+  tenth: 10,
+};
+/** "a half", "three quarters", "and a half" (after a whole number), "2 thirds". */
+const FRACTION = new RegExp(
+  `(?:(and)\\s+)?(an?|${Object.keys(SMALL).join('|')}|\\d+)\\s+(${Object.keys(DENOMINATORS).join('|')})s?\\b`,
+  'iy',
+);
+
+function fraction(m: RegExpExecArray): Token {
+  const numerator = /^\d+$/.test(m[2]!) ? Number(m[2]) : (SMALL[m[2]!.toLowerCase()] ?? 1);
+  return { kind: 'fraction', numerator, denominator: DENOMINATORS[m[3]!.toLowerCase()]!, and: m[1] !== undefined };
+}
 
 /** Tried in order at each position (sticky, case-insensitive): longer phrases first. */
 const RULES: Rule[] = [
@@ -111,11 +137,13 @@ const RULES: Rule[] = [
   [/(?:modulo|mod)\b/iy, () => [op('mod')]],
   [/factorial\b(?!\s*\()/iy, () => [op('!')]],
   [/!/y, () => [op('!')]],
+  [FRACTION, (m) => [fraction(m)]],
   [/(?:\d+(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?/iy, (m) => [num(m[0])]],
   [/π/y, () => [{ kind: 'word', text: 'pi' }]],
   [/\(/y, () => [{ kind: 'open' }]],
   [/\)/y, () => [{ kind: 'close' }]],
   [/,/y, () => [{ kind: 'comma' }]],
+  [ARTICLE_SCALE, () => [{ kind: 'numword', word: 'one' }]],
   [
     NUMBER_WORD,
     (m) =>
@@ -154,11 +182,14 @@ const UNARY_FORMS: Array<[RegExp, (a: string) => string]> = [
 /**
  * Translates the arithmetic part of a question into a mathjs expression.
  * "50 divided by 2" -> "50 / 2"; "the square root of 16 plus 2" -> "sqrt(16) + 2".
- * Throws PermanentError when there is nothing to compute.
+ * Throws NotArithmeticError when there is nothing to compute or the phrase is not arithmetic.
  */
 export function toExpression(phrase: string, depth = 0): string {
   const text = phrase.trim();
-  if (text === '') throw new PermanentError('there is nothing to compute in the question');
+  if (text === '') throw new NotArithmeticError('there is nothing to compute in the question');
+  if (depth === 0 && !looksLikeArithmetic(tokenize(stripThousands(text)))) {
+    throw new NotArithmeticError(`"${text}" is not an arithmetic question.`);
+  }
   if (depth < 4) {
     for (const [pattern, build] of FORMS) {
       const m = pattern.exec(text);
@@ -204,19 +235,32 @@ function tokenize(text: string): Token[] {
   return mergeNumberWords(tokens);
 }
 
-/** "one hundred and five" -> 105: runs of number words become one number. */
+/** "one hundred and five" -> 105: runs of number words become one number; "two and a half" and
+ * "2 and a half" become "(5/2)", "three quarters" "(3/4)": fractions stay exact. */
 function mergeNumberWords(tokens: Token[]): Token[] {
   const out: Token[] = [];
   let i = 0;
   while (i < tokens.length) {
     const token = tokens[i]!;
+    if (token.kind === 'fraction') {
+      out.push(num(`(${token.numerator}/${token.denominator})`));
+      i = fractionOf(tokens, i + 1, out);
+      continue;
+    }
     if (token.kind !== 'numword') {
-      out.push(token);
       i += 1;
+      const next = tokens[i];
+      if (token.kind === 'num' && /^\d+$/.test(token.text) && next?.kind === 'fraction' && next.and) {
+        out.push(mixedNumber(BigInt(token.text), next));
+        i = fractionOf(tokens, i + 1, out);
+      } else {
+        out.push(token);
+      }
       continue;
     }
     let total = 0;
     let current = 0;
+    let mixed: Token | undefined;
     while (i < tokens.length) {
       const t = tokens[i]!;
       if (t.kind === 'numword') {
@@ -230,11 +274,36 @@ function mergeNumberWords(tokens: Token[]): Token[] {
         i += 1;
       } else if (t.kind === 'word' && t.text.toLowerCase() === 'and' && tokens[i + 1]?.kind === 'numword') {
         i += 1;
+      } else if (t.kind === 'fraction' && t.and) {
+        mixed = mixedNumber(BigInt(total + current), t);
+        i += 1;
+        break;
       } else break;
     }
-    out.push(num(String(total + current)));
+    out.push(mixed ?? num(String(total + current)));
+    if (mixed) i = fractionOf(tokens, i, out);
   }
   return out;
+}
+
+/** "three quarters of 8": an "of" right after a fraction is multiplication. Returns the next index. */
+function fractionOf(tokens: Token[], i: number, out: Token[]): number {
+  const next = tokens[i];
+  if (next?.kind !== 'word' || next.text.toLowerCase() !== 'of') return i;
+  out.push(op('*'));
+  return i + 1;
+}
+
+/** A whole number and a fraction as one exact operand: 2 and a half -> "(5/2)". */
+function mixedNumber(whole: bigint, part: { numerator: number; denominator: number }): Token {
+  const denominator = BigInt(part.denominator);
+  return num(`(${whole * denominator + BigInt(part.numerator)}/${denominator})`);
+}
+
+/** False for a sentence of plain words ("the capital of France"): no number, no named constant, no
+ * function in words, no symbol. Anything else goes on to the parser and the whitelist. */
+function looksLikeArithmetic(tokens: Token[]): boolean {
+  return tokens.some((t) => t.kind !== 'word' || ['pi', 'π', 'e', 'tau'].includes(t.text.toLowerCase()));
 }
 
 /** True when the token can end an operand, so that what follows it is a binary operator. */
@@ -285,7 +354,7 @@ function render(tokens: Token[]): string {
     switch (token.kind) {
       case 'prefix': {
         const end = operandEnd(tokens, i + 1);
-        if (end < 0) throw new PermanentError(`"${describePrefix(token.fn)}" needs a number after it`);
+        if (end < 0) throw new NotArithmeticError(`"${describePrefix(token.fn)}" needs a number after it`);
         parts.push(`${token.fn}(${render(tokens.slice(i + 1, end))})`);
         i = end;
         continue;
@@ -313,6 +382,7 @@ function render(tokens: Token[]): string {
         parts.push(',');
         break;
       case 'numword':
+      case 'fraction':
         // merged away by mergeNumberWords
         break;
     }

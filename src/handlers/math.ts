@@ -1,5 +1,6 @@
 import { PermanentError } from '../core/errors.js';
 import type { HandlerDefinition } from '../worker/handler.js';
+import { NotArithmeticError, WHAT_MATH_ANSWERS } from './math-error.js';
 import { evaluateArithmetic } from './math-evaluate.js';
 import { arithmeticPart, toExpression } from './math-phrase.js';
 
@@ -13,7 +14,9 @@ export interface MathInput {
 export interface MathOutput {
   /** The question's arithmetic part as written, ` = `, and the result. */
   text: string;
-  value: number;
+  /** The result; a decimal string for an integer beyond Number.MAX_SAFE_INTEGER, which JSON
+   * numbers cannot carry exactly ("9007199254740993 minus 1" -> "9007199254740992"). */
+  value: number | string;
 }
 
 /** Longest question accepted (characters). Together with the expression whitelist this bounds
@@ -29,18 +32,26 @@ export function solveMathQuestion(question: string): MathOutput {
     throw new PermanentError(`math: question is longer than ${MAX_QUESTION_LENGTH} characters`, { field: 'input.question' });
   }
   const part = arithmeticPart(question);
-  if (part === '') throw new PermanentError('math: the question has nothing to compute', { field: 'input.question' });
-  let value: number;
+  if (part === '') throw notArithmetic(new NotArithmeticError('the question has nothing to compute.'));
+  let value: number | bigint;
   try {
-    value = evaluateArithmetic(toExpression(part));
+    value = evaluateArithmetic(toExpression(part), part);
   } catch (error) {
+    if (error instanceof NotArithmeticError) throw notArithmetic(error);
     if (error instanceof PermanentError) {
       throw new PermanentError(`math: ${error.message}`, { field: 'input.question', cause: error });
     }
     throw error;
   }
+  if (typeof value === 'bigint') return { text: `${part} = ${value}`, value: String(value) };
   const rounded = roundNoise(value);
   return { text: `${part} = ${formatNumber(rounded)}`, value: rounded };
+}
+
+/** A question it could not read: what went wrong, then what it can answer. */
+function notArithmetic(error: NotArithmeticError): PermanentError {
+  const sentence = /[.?!]$/.test(error.message) ? error.message : `${error.message}.`;
+  return new PermanentError(`math: ${sentence} ${WHAT_MATH_ANSWERS}`, { field: 'input.question', cause: error });
 }
 
 /** Significant digits kept in a fractional result, as a pocket calculator shows them. */

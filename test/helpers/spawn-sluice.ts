@@ -14,9 +14,12 @@ export class SluiceProcess {
   private readonly waiters = new Set<{ test: (line: string) => boolean; resolve: (line: string) => void }>();
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 
-  constructor(args: string[], env: Record<string, string> = {}) {
-    this.child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
-      cwd: ROOT,
+  /** `launch`: another way to start the CLI (an installed `sluice` command); by default the
+   * checkout's source through tsx. */
+  constructor(args: string[], env: Record<string, string> = {}, launch?: { command: string; args: string[]; cwd: string }) {
+    const command = launch?.command ?? process.execPath;
+    this.child = spawn(command, [...(launch?.args ?? ['--import', 'tsx', MAIN]), ...args], {
+      cwd: launch?.cwd ?? ROOT,
       env: { ...process.env, SLUICE_LOG_LEVEL: 'info', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
