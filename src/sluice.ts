@@ -74,10 +74,11 @@ export class Sluice {
     if (specs.length === 0) throw new ValidationError('at least one job is required', 'jobs');
     if (specs.length > LIMITS.bulkMax) throw new ValidationError(`at most ${LIMITS.bulkMax} jobs per call`, 'jobs');
     const bulk = specs.length > 1;
+    const now = Date.now();
     const jobs = specs.map((spec, i) =>
       toNewJob(
         spec,
-        { tenant: options.tenant, idempotencyKey: bulk ? undefined : options.idempotencyKey },
+        { tenant: options.tenant, idempotencyKey: bulk ? undefined : options.idempotencyKey, now },
         bulk ? `jobs.${i}` : '',
       ),
     );

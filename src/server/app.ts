@@ -1,5 +1,6 @@
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { ErrorCodes, SluiceError } from '../core/errors.js';
+import { checkJsonValue, JSON_LIMITS } from '../core/json-bounds.js';
 import { createMetrics, type Metrics } from '../observability/metrics.js';
 import type { Sluice } from '../sluice.js';
 import { type ApiKey, Authenticator } from './auth.js';
@@ -98,8 +99,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
  * The API speaks JSON only: text/plain (which Fastify parses by default) becomes 415 like any other
  * type, and an empty JSON body is "no body" rather than an error (a POST that needs none, such as
  * cancel, may still carry the header). The JSON parsing itself stays Fastify's (prototype-poisoning
- * safe).
+ * safe); the parsed value is then held to JSON_LIMITS (depth, keys, finite numbers, clean strings).
  */
+const BODY_ENVELOPE_DEPTH = 3;
+
 function installJsonOnly(app: FastifyInstance): void {
   const parse = app.getDefaultJsonParser('error', 'error');
   app.removeAllContentTypeParsers();
@@ -109,6 +112,15 @@ function installJsonOnly(app: FastifyInstance): void {
       done(null, undefined);
       return;
     }
-    parse(request, text, done);
+    parse(request, text, (error, value) => {
+      if (error) return done(error);
+      // Bounded before any route looks at it (a job spec nests its input at most three levels down).
+      try {
+        checkJsonValue(value, '', { maxDepth: JSON_LIMITS.maxDepth + BODY_ENVELOPE_DEPTH });
+      } catch (bounds) {
+        return done(bounds as Error);
+      }
+      done(null, value);
+    });
   });
 }

@@ -27,6 +27,14 @@ const raw = (payload: string, headers: Record<string, string> = json): InjectOpt
 });
 const get = (url: string): InjectOptions => ({ method: 'GET', url });
 const ID = '0190a0a0-0000-7000-8000-000000000000';
+const YEAR_MS = 365 * 24 * 3600 * 1000;
+
+/** `{a: {a: … null}}`, `depth` objects deep. */
+function nested(depth: number): unknown {
+  let value: unknown = null;
+  for (let i = 0; i < depth; i++) value = { a: value };
+  return value;
+}
 
 const CASES: Case[] = [
   // Not JSON, not an object, not JSON at all.
@@ -179,7 +187,100 @@ const CASES: Case[] = [
     code: 'SLUICE_VALIDATION',
     field: 'Idempotency-Key',
   },
+  // Free-form JSON is bounded and clean (input, metadata), and so is every key-like string.
+  {
+    name: 'input nested too deep',
+    request: post('/v1/jobs', { type: 'math', input: nested(200) }),
+    status: 400,
+    code: 'SLUICE_VALIDATION',
+    field: `input${'.a'.repeat(66)}`,
+  },
+  {
+    name: 'metadata nested past the limit',
+    request: post('/v1/jobs', { type: 'math', metadata: { a: nested(64) } }),
+    status: 400,
+    code: 'SLUICE_VALIDATION',
+    field: `metadata${'.a'.repeat(64)}`,
+  },
+  {
+    name: 'a number beyond double range (1e309)',
+    request: raw('{"type":"math","input":{"x":[1,1e309]}}'),
+    status: 400,
+    code: 'SLUICE_VALIDATION',
+    field: 'input.x.1',
+  },
+  {
+    name: 'NUL in an input string',
+    request: post('/v1/jobs', { type: 'math', input: { question: 'a\u0000b' } }),
+    status: 400,
+    code: 'SLUICE_VALIDATION',
+    field: 'input.question',
+  },
+  {
+    name: 'lone surrogate in an input string',
+    request: post('/v1/jobs', { type: 'math', input: ['\uD800'] }),
+    status: 400,
+    code: 'SLUICE_VALIDATION',
+    field: 'input.0',
+  },
+  {
+    name: 'NUL in a metadata key',
+    request: post('/v1/jobs', { type: 'math', metadata: { 'a\u0000': 1 } }),
+    status: 400,
+    code: 'SLUICE_VALIDATION',
+    field: 'metadata',
+  },
+  {
+    name: 'NUL in the idempotency key',
+    request: post('/v1/jobs', { type: 'math', idempotencyKey: 'k\u0000' }),
+    status: 400,
+    code: 'SLUICE_VALIDATION',
+    field: 'idempotencyKey',
+  },
+  {
+    name: 'lone surrogate in the idempotency key',
+    request: post('/v1/jobs', { type: 'math', idempotencyKey: 'k\uDC00' }),
+    status: 400,
+    code: 'SLUICE_VALIDATION',
+    field: 'idempotencyKey',
+  },
+  // Times.
+  {
+    name: 'runAt beyond what a Date holds',
+    request: post('/v1/jobs', { type: 'math', runAt: 9e15 }),
+    status: 400,
+    code: 'SLUICE_VALIDATION',
+    field: 'runAt',
+  },
+  {
+    name: 'runAt more than a year ahead',
+    request: post('/v1/jobs', { type: 'math', runAt: Date.now() + 2 * YEAR_MS }),
+    status: 400,
+    code: 'SLUICE_VALIDATION',
+    field: 'runAt',
+  },
+  {
+    name: 'runAt more than a year ago (ISO)',
+    request: post('/v1/jobs', { type: 'math', runAt: '1999-01-01T00:00:00Z' }),
+    status: 400,
+    code: 'SLUICE_VALIDATION',
+    field: 'runAt',
+  },
+  {
+    name: 'runAt on a day that does not exist',
+    request: post('/v1/jobs', { type: 'math', runAt: '2026-02-31T00:00:00Z' }),
+    status: 400,
+    code: 'SLUICE_VALIDATION',
+    field: 'runAt',
+  },
   // Bulk.
+  {
+    name: 'bulk with one job nested too deep',
+    request: post('/v1/jobs/bulk', { jobs: [{ type: 'math' }, { type: 'math', input: { a: nested(64) } }] }),
+    status: 400,
+    code: 'SLUICE_VALIDATION',
+    field: `jobs.1.input${'.a'.repeat(64)}`,
+  },
   { name: 'bulk without jobs', request: post('/v1/jobs/bulk', {}), status: 400, code: 'SLUICE_VALIDATION', field: 'jobs' },
   {
     name: 'bulk jobs not an array',
@@ -237,6 +338,11 @@ const CASES: Case[] = [
     code: 'SLUICE_VALIDATION',
     field: 'wait',
   },
+  { name: 'wait in hex', request: get(`/v1/jobs/${ID}?wait=0x10`), status: 400, code: 'SLUICE_VALIDATION', field: 'wait' },
+  { name: 'wait with spaces', request: get(`/v1/jobs/${ID}?wait=%201`), status: 400, code: 'SLUICE_VALIDATION', field: 'wait' },
+  { name: 'limit in hex', request: get('/v1/jobs?limit=0x10'), status: 400, code: 'SLUICE_VALIDATION', field: 'limit' },
+  { name: 'limit as 1e2', request: get('/v1/jobs?limit=1e2'), status: 400, code: 'SLUICE_VALIDATION', field: 'limit' },
+  { name: 'NUL in a cursor', request: get('/v1/jobs?cursor=a%00b'), status: 400, code: 'SLUICE_VALIDATION', field: 'cursor' },
   { name: 'limit 0', request: get('/v1/jobs?limit=0'), status: 400, code: 'SLUICE_VALIDATION', field: 'limit' },
   { name: 'limit 1001', request: get('/v1/jobs?limit=1001'), status: 400, code: 'SLUICE_VALIDATION', field: 'limit' },
   { name: 'limit not a number', request: get('/v1/jobs?limit=ten'), status: 400, code: 'SLUICE_VALIDATION', field: 'limit' },
@@ -267,6 +373,13 @@ const CASES: Case[] = [
     status: 400,
     code: 'SLUICE_VALIDATION',
     field: 'everything',
+  },
+  {
+    name: 'redrive body null',
+    request: { ...raw('null'), url: '/v1/dlq/redrive' },
+    status: 400,
+    code: 'SLUICE_VALIDATION',
+    field: null,
   },
   { name: 'redrive body an array', request: post('/v1/dlq/redrive', []), status: 400, code: 'SLUICE_VALIDATION', field: null },
   {
@@ -322,6 +435,29 @@ describe('bad input is answered with a clear 4xx and changes nothing', () => {
     } finally {
       await big.close();
     }
+  });
+
+  test('an object with more keys than the limit is refused before any other work', async () => {
+    const big = await startApp({ bodyLimitBytes: 10 * 1024 * 1024 });
+    try {
+      const metadata = Object.fromEntries(Array.from({ length: 90_000 }, (_, i) => [`k${i}`, i]));
+      const res = await big.app.inject(post('/v1/jobs', { type: 'math', metadata }));
+      assert.equal(res.statusCode, 400, res.body);
+      assert.equal(errorOf(res).field, 'metadata');
+      assert.deepEqual((await big.sluice.list({ limit: 10 })).jobs, []);
+    } finally {
+      await big.close();
+    }
+  });
+
+  test('a job id is read in any case: an uppercase spelling names the same job', async () => {
+    const created = await fx.app.inject(post('/v1/jobs', { type: 'math' }));
+    assert.equal(created.statusCode, 202);
+    const id = (created.json() as { id: string }).id;
+    const res = await fx.app.inject(get(`/v1/jobs/${id.toUpperCase()}`));
+    assert.equal(res.statusCode, 200, res.body);
+    assert.equal((res.json() as { id: string }).id, id);
+    await fx.sluice.cancel(id);
   });
 
   test('a valid request still works afterwards', async () => {

@@ -53,13 +53,13 @@ export function toInsertColumns(jobs: NewJob[]): InsertColumns {
     columns.id.push(job.id);
     columns.queue.push(job.queue);
     columns.type.push(job.type);
-    columns.input.push(job.input === undefined ? 'null' : JSON.stringify(job.input));
+    columns.input.push(job.inputJson);
     columns.priority.push(job.priority);
     columns.max_attempts.push(job.maxAttempts);
     columns.backoff.push(backoffText(job.backoff));
     columns.timeout_ms.push(job.timeoutMs ?? null);
     columns.idempotency_key.push(job.idempotencyKey ?? null);
-    columns.metadata.push(job.metadata === undefined ? null : JSON.stringify(job.metadata));
+    columns.metadata.push(job.metadataJson ?? null);
     columns.tenant.push(job.tenant ?? null);
     columns.run_at.push(job.runAt ?? null);
     columns.delay_ms.push(job.delayMs ?? 0);
@@ -90,7 +90,7 @@ export function insertedJob(job: NewJob, stored: { created_at: number; run_at: n
   };
   if (job.timeoutMs !== undefined) result.timeoutMs = job.timeoutMs;
   if (job.idempotencyKey !== undefined) result.idempotencyKey = job.idempotencyKey;
-  if (job.metadata !== undefined) result.metadata = JSON.parse(JSON.stringify(job.metadata));
+  if (job.metadataJson !== undefined) result.metadata = JSON.parse(job.metadataJson);
   if (job.tenant !== undefined) result.tenant = job.tenant;
   return result;
 }

@@ -34,7 +34,7 @@ export function jsonArg(value: unknown): string {
  */
 export function pushEnqueueArgs(args: string[], job: NewJob): string {
   const start = args.length;
-  const input = JSON.stringify(job.input === undefined ? null : job.input);
+  const input = job.inputJson;
   args.push(
     job.id,
     job.type,
@@ -44,7 +44,7 @@ export function pushEnqueueArgs(args: string[], job: NewJob): string {
     backoffText(job.backoff),
     job.timeoutMs === undefined ? '' : String(job.timeoutMs),
     optArg(job.idempotencyKey),
-    job.metadata === undefined ? '' : JSON.stringify(job.metadata),
+    job.metadataJson ?? '',
     optArg(job.tenant),
     job.runAt === undefined ? '' : String(job.runAt),
     String(Math.max(0, job.delayMs ?? 0)),
@@ -76,7 +76,7 @@ export function insertedJob(job: NewJob, now: number, inputText: string): Job {
   };
   if (job.timeoutMs !== undefined) stored.timeoutMs = job.timeoutMs;
   if (job.idempotencyKey !== undefined) stored.idempotencyKey = job.idempotencyKey;
-  if (job.metadata !== undefined) stored.metadata = JSON.parse(JSON.stringify(job.metadata));
+  if (job.metadataJson !== undefined) stored.metadata = JSON.parse(job.metadataJson);
   if (job.tenant !== undefined) stored.tenant = job.tenant;
   return stored;
 }

@@ -37,7 +37,8 @@ export async function dlqRoutes(app: FastifyInstance, ctx: ServerContext): Promi
       400: { description: 'Invalid request (the field is named)', schema: errorBodySchema },
     },
     handler: async ({ request, caller }) => {
-      const body = parseOrThrow(redriveRequestSchema, request.body ?? {});
+      // No body moves all; a JSON null is not "no body" (it is refused like any non-object).
+      const body = parseOrThrow(redriveRequestSchema, request.body === undefined ? {} : request.body);
       const redriven = await ctx.sluice.redrive({ ...body, tenant: readScope(caller) });
       return { redriven };
     },
