@@ -1,6 +1,8 @@
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { z } from 'zod';
 import { ErrorCodes, SluiceError } from '../core/errors.js';
 import { checkJsonValue, JSON_LIMITS } from '../core/json-bounds.js';
+import { BUILTIN_INPUT_SCHEMAS } from '../handlers/input-schemas.js';
 import { createMetrics, type Metrics } from '../observability/metrics.js';
 import type { Sluice } from '../sluice.js';
 import { type ApiKey, Authenticator } from './auth.js';
@@ -23,6 +25,12 @@ export interface AppOptions {
   apiKeys?: ReadonlyMap<string, ApiKey> | undefined;
   /** When set, submitting a job type outside it is 400 SLUICE_UNKNOWN_TYPE naming the field. */
   allowedTypes?: ReadonlySet<string> | undefined;
+  /**
+   * Job type -> zod schema of its input, checked at submit (400 naming the field, `input.n`, and
+   * nothing stored). Merged over the built-in handlers' schemas; give a type `z.unknown()` to take
+   * any input (a custom handler that replaces a built-in type).
+   */
+  inputSchemas?: Readonly<Record<string, z.ZodType>> | undefined;
   /** Largest request body in bytes (default 1 MiB); larger is 413. */
   bodyLimitBytes?: number | undefined;
   /** Upper bound of `?wait=` on GET /v1/jobs/{id} (default 60). */
@@ -59,6 +67,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     sluice: options.sluice,
     auth: new Authenticator(options.apiKeys),
     allowedTypes: options.allowedTypes,
+    inputSchemas: new Map(Object.entries({ ...BUILTIN_INPUT_SCHEMAS, ...options.inputSchemas })),
     maxWaitSeconds: options.maxWaitSeconds ?? DEFAULT_MAX_WAIT_SECONDS,
     metrics,
     longPolls: new LongPolls(options.sluice),

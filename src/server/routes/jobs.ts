@@ -5,6 +5,7 @@ import { isTerminal } from '../../core/job.js';
 import { jobJsonSchema, toJobJson } from '../../core/job-json.js';
 import { bulkSpecSchema, jobSpecSchema } from '../../core/job-spec.js';
 import { parseOrThrow } from '../../core/validate.js';
+import { inputProblem } from '../../handlers/input-schemas.js';
 import { readScope } from '../auth.js';
 import type { ServerContext } from '../context.js';
 import {
@@ -47,6 +48,7 @@ export async function jobRoutes(app: FastifyInstance, ctx: ServerContext): Promi
     handler: async ({ request, reply, caller }) => {
       const spec = parseOrThrow(jobSpecSchema, requireObject(request.body));
       checkType(ctx, spec.type, 'type');
+      checkInput(ctx, spec.type, spec.input, '');
       const header = request.headers['idempotency-key'];
       const idempotencyKey = header === undefined ? undefined : parseOrThrow(idempotencyHeaderSchema, header, 'Idempotency-Key');
       const [result] = await ctx.sluice.submit([spec], { tenant: caller.tenant, idempotencyKey });
@@ -75,7 +77,10 @@ export async function jobRoutes(app: FastifyInstance, ctx: ServerContext): Promi
     },
     handler: async ({ request, reply, caller }) => {
       const { jobs } = parseOrThrow(bulkSpecSchema, requireObject(request.body));
-      for (const [i, spec] of jobs.entries()) checkType(ctx, spec.type, `jobs.${i}.type`);
+      for (const [i, spec] of jobs.entries()) {
+        checkType(ctx, spec.type, `jobs.${i}.type`);
+        checkInput(ctx, spec.type, spec.input, `jobs.${i}.`);
+      }
       const results = (await ctx.sluice.submit(jobs, { tenant: caller.tenant })).map((r) => ownResult(r, readScope(caller)));
       return reply.code(results.some((r) => r.created) ? 202 : 200).send({ jobs: results.map((r) => toJobJson(r.job)) });
     },
@@ -164,6 +169,13 @@ function checkType(ctx: ServerContext, type: string, field: string): void {
   if (ctx.allowedTypes && !ctx.allowedTypes.has(type)) {
     throw new SluiceError(ErrorCodes.unknownType, `unknown job type "${type}"`, { field });
   }
+}
+
+/** An input its handler could not run is refused at submit, by the schema the handler parses it with. */
+function checkInput(ctx: ServerContext, type: string, input: unknown, prefix: string): void {
+  const schema = ctx.inputSchemas.get(type);
+  const problem = schema === undefined ? undefined : inputProblem(schema, input);
+  if (problem) throw new ValidationError(`${prefix}${problem.field}: ${problem.message}`, `${prefix}${problem.field}`);
 }
 
 /**
