@@ -3,6 +3,7 @@ import { newJobId } from './ids.js';
 import type { BackoffPolicy } from './job.js';
 import { DEFAULT_BACKOFF, DEFAULT_MAX_ATTEMPTS, DEFAULT_QUEUE, type JobSpec, jobSpecSchema, LIMITS } from './job-spec.js';
 import { checkJsonValue } from './json-bounds.js';
+import { requestHash } from './request-hash.js';
 import { parseOrThrow } from './validate.js';
 
 /**
@@ -21,6 +22,8 @@ export interface NewJob {
   backoff: BackoffPolicy;
   timeoutMs?: number;
   idempotencyKey?: string;
+  /** With an idempotency key: the fingerprint of the request (see requestHash), kept with the job. */
+  requestHash?: string;
   metadata?: Record<string, unknown>;
   /** `metadata` as JSON text, when there is metadata. */
   metadataJson?: string;
@@ -71,7 +74,11 @@ export function toNewJob(spec: unknown, options: NewJobOptions = {}, fieldPrefix
   };
   if (parsed.timeoutMs !== undefined) job.timeoutMs = parsed.timeoutMs;
   const key = parsed.idempotencyKey ?? options.idempotencyKey;
-  if (key !== undefined) job.idempotencyKey = key;
+  if (key !== undefined) {
+    job.idempotencyKey = key;
+    const { idempotencyKey: _key, ...what } = parsed;
+    job.requestHash = requestHash(what);
+  }
   if (parsed.metadata !== undefined) {
     job.metadata = parsed.metadata;
     job.metadataJson = JSON.stringify(parsed.metadata);

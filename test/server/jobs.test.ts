@@ -53,15 +53,20 @@ describe('jobs API', () => {
   test('a repeated idempotency key (body or header) answers 200 with the first job and stores no second one', async () => {
     const first = await submit(fx.app, { type: 'math', input: Q, queue: 'idem', idempotencyKey: 'k-1' });
     assert.equal(first.statusCode, 202);
-    const again = await submit(fx.app, {
+    const again = await submit(fx.app, { type: 'math', input: Q, queue: 'idem', idempotencyKey: 'k-1' });
+    assert.equal(again.statusCode, 200);
+    assert.equal(jobOf(again).id, jobOf(first).id);
+    assert.equal(again.headers.location, `/v1/jobs/${jobOf(first).id}`);
+    // The same key for another request is not a retry (IETF Idempotency-Key): 422, nothing stored.
+    const other = await submit(fx.app, {
       type: 'math',
       queue: 'idem',
       idempotencyKey: 'k-1',
       input: { question: 'What is 2 plus 2?' },
     });
-    assert.equal(again.statusCode, 200);
-    assert.equal(jobOf(again).id, jobOf(first).id);
-    assert.equal(again.headers.location, `/v1/jobs/${jobOf(first).id}`);
+    assert.equal(other.statusCode, 422, other.body);
+    assert.equal(errorOf(other).code, 'SLUICE_IDEMPOTENCY_MISMATCH');
+    assert.equal(errorOf(other).field, 'idempotencyKey');
 
     const byHeader = await submit(fx.app, { type: 'math', input: Q, queue: 'idem' }, { 'idempotency-key': 'k-2' });
     assert.equal(byHeader.statusCode, 202);
@@ -73,6 +78,28 @@ describe('jobs API', () => {
     assert.equal(jobOf(byBody).id, jobOf(byHeader).id);
 
     const list = await fx.app.inject({ url: '/v1/jobs?queue=idem' });
+    assert.equal((list.json() as { jobs: JobJson[] }).jobs.length, 2);
+  });
+
+  test('an Idempotency-Key header on a bulk request keys its jobs: a retried bulk makes no duplicates', async () => {
+    const bulk = (jobs: object[]) =>
+      fx.app.inject({ method: 'POST', url: '/v1/jobs/bulk', payload: { jobs }, headers: { 'idempotency-key': 'batch-9' } });
+    const jobs = [
+      { type: 'noop', queue: 'idem-bulk', input: 1 },
+      { type: 'noop', queue: 'idem-bulk', input: 2 },
+    ];
+    const first = await bulk(jobs);
+    assert.equal(first.statusCode, 202, first.body);
+    const retry = await bulk(jobs);
+    assert.equal(retry.statusCode, 200, retry.body);
+    assert.deepEqual(
+      (retry.json() as { jobs: JobJson[] }).jobs.map((j) => j.id),
+      (first.json() as { jobs: JobJson[] }).jobs.map((j) => j.id),
+    );
+    const changed = await bulk([jobs[0]!, { ...jobs[1]!, input: 3 }]);
+    assert.equal(changed.statusCode, 422, changed.body);
+    assert.equal(errorOf(changed).field, 'jobs.1.idempotencyKey');
+    const list = await fx.app.inject({ url: '/v1/jobs?queue=idem-bulk' });
     assert.equal((list.json() as { jobs: JobJson[] }).jobs.length, 2);
   });
 

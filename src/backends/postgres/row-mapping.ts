@@ -25,6 +25,7 @@ export interface InsertColumns {
   tenant: Array<string | null>;
   run_at: Array<number | null>;
   delay_ms: number[];
+  request_hash: Array<string | null>;
 }
 
 /** One JSON array of already-serialized JSON texts (each a complete JSON value), without re-encoding them. */
@@ -48,6 +49,7 @@ export function toInsertColumns(jobs: NewJob[]): InsertColumns {
     tenant: [],
     run_at: [],
     delay_ms: [],
+    request_hash: [],
   };
   for (const job of jobs) {
     columns.id.push(job.id);
@@ -63,6 +65,7 @@ export function toInsertColumns(jobs: NewJob[]): InsertColumns {
     columns.tenant.push(job.tenant ?? null);
     columns.run_at.push(job.runAt ?? null);
     columns.delay_ms.push(job.delayMs ?? 0);
+    columns.request_hash.push(job.requestHash ?? null);
   }
   return columns;
 }

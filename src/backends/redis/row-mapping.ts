@@ -13,6 +13,11 @@ function field(row: JobRow, name: (typeof FIELDS)[number]): string | null {
 }
 
 /** True when the row is a job (a missing job reads as a row of nulls). */
+/** The request hash stored with a job (absent: none). */
+export function requestHashOf(row: JobRow): string | undefined {
+  return field(row, 'rh') ?? undefined;
+}
+
 export function rowExists(row: JobRow | null | undefined): row is JobRow {
   return Array.isArray(row) && field(row, 'id') !== null;
 }
@@ -48,6 +53,7 @@ export function pushEnqueueArgs(args: string[], job: NewJob): string {
     optArg(job.tenant),
     job.runAt === undefined ? '' : String(job.runAt),
     String(Math.max(0, job.delayMs ?? 0)),
+    optArg(job.requestHash),
   );
   if (args.length - start !== ENQUEUE_ARITY) throw new Error('pushEnqueueArgs is out of step with the enqueue script');
   return input;

@@ -31,6 +31,7 @@ export type JobInsertArgs = [
   createdAt: number,
   runAt: number,
   updatedAt: number,
+  requestHash: string | null,
 ];
 
 /** Nullable JSON text: `undefined` becomes SQL NULL (the field is absent on read). */
@@ -57,6 +58,7 @@ export function toInsertArgs(job: NewJob, now: number): JobInsertArgs {
     now,
     runAt,
     now,
+    job.requestHash ?? null,
   ];
 }
 

@@ -42,6 +42,7 @@ export async function jobRoutes(app: FastifyInstance, ctx: ServerContext): Promi
       },
       400: err('Invalid request (the field is named)'),
       409: err('The idempotency key belongs to another tenant'),
+      422: err('The idempotency key was used before for a different request (SLUICE_IDEMPOTENCY_MISMATCH)'),
       413: err('Body too large'),
       415: err('Not application/json'),
     },
@@ -49,8 +50,7 @@ export async function jobRoutes(app: FastifyInstance, ctx: ServerContext): Promi
       const spec = parseOrThrow(jobSpecSchema, requireObject(request.body));
       checkType(ctx, spec.type, 'type');
       checkInput(ctx, spec.type, spec.input, '');
-      const header = request.headers['idempotency-key'];
-      const idempotencyKey = header === undefined ? undefined : parseOrThrow(idempotencyHeaderSchema, header, 'Idempotency-Key');
+      const idempotencyKey = idempotencyHeader(request.headers['idempotency-key']);
       const [result] = await ctx.sluice.submit([spec], { tenant: caller.tenant, idempotencyKey });
       const { job, created } = ownResult(result!, readScope(caller));
       return reply
@@ -67,11 +67,15 @@ export async function jobRoutes(app: FastifyInstance, ctx: ServerContext): Promi
     summary: 'Submit many jobs in one transaction (all or none)',
     tags: ['jobs'],
     body: { schema: bulkSpecSchema, required: true },
+    headers: {
+      'Idempotency-Key': 'Keys the jobs without a key of their own as KEY:INDEX, so a retried bulk makes no duplicates',
+    },
     responses: {
       202: { description: 'Stored, in request order', schema: bulkResultSchema },
       200: { description: 'Every idempotency key matched: the first jobs', schema: bulkResultSchema },
-      400: err('Invalid request (the field is named, e.g. jobs.3.type)'),
+      400: err('Invalid request (the field is named, e.g. jobs.3.type; two different jobs with one key)'),
       409: err('An idempotency key belongs to another tenant'),
+      422: err('An idempotency key was used before for a different request (SLUICE_IDEMPOTENCY_MISMATCH)'),
       413: err('Body too large'),
       415: err('Not application/json'),
     },
@@ -81,7 +85,10 @@ export async function jobRoutes(app: FastifyInstance, ctx: ServerContext): Promi
         checkType(ctx, spec.type, `jobs.${i}.type`);
         checkInput(ctx, spec.type, spec.input, `jobs.${i}.`);
       }
-      const results = (await ctx.sluice.submit(jobs, { tenant: caller.tenant })).map((r) => ownResult(r, readScope(caller)));
+      const idempotencyKey = idempotencyHeader(request.headers['idempotency-key']);
+      const results = (await ctx.sluice.submit(jobs, { tenant: caller.tenant, idempotencyKey })).map((r) =>
+        ownResult(r, readScope(caller)),
+      );
       return reply.code(results.some((r) => r.created) ? 202 : 200).send({ jobs: results.map((r) => toJobJson(r.job)) });
     },
   });
@@ -187,6 +194,10 @@ function ownResult(result: EnqueueResult, scope: string | undefined): EnqueueRes
     throw new SluiceError(ErrorCodes.conflict, 'this idempotency key is already in use', { field: 'idempotencyKey' });
   }
   return result;
+}
+
+function idempotencyHeader(header: string | string[] | undefined): string | undefined {
+  return header === undefined ? undefined : parseOrThrow(idempotencyHeaderSchema, header, 'Idempotency-Key');
 }
 
 /** A body that is not a JSON object has no field to name: say what is expected instead. */
