@@ -30,7 +30,10 @@ function checkKeysWithinRequest(jobs: NewJob[]): void {
     const key = JSON.stringify([job.queue, job.idempotencyKey]);
     if (!hashByKey.has(key)) hashByKey.set(key, job.requestHash);
     else if (hashByKey.get(key) !== job.requestHash) {
-      throw new ValidationError(`jobs.${i}: another job of this request has the same idempotency key`, `jobs.${i}.idempotencyKey`);
+      throw new ValidationError(
+        `jobs.${i}: another job of this request has the same idempotency key`,
+        `jobs.${i}.idempotencyKey`,
+      );
     }
   });
 }
@@ -115,7 +118,9 @@ export class Sluice {
     // A bulk call stays one all-or-none write of its own; single jobs may share one (group commit).
     else if (bulk) results = await this.backend.enqueue({ jobs });
     else results = [await this.coalescerFor(jobs[0]!.queue).enqueue(jobs[0]!)];
-    results.forEach((result, i) => checkSameRequest(jobs[i]!, result, bulk ? `jobs.${i}.idempotencyKey` : 'idempotencyKey'));
+    for (const [i, result] of results.entries()) {
+      checkSameRequest(jobs[i]!, result, bulk ? `jobs.${i}.idempotencyKey` : 'idempotencyKey');
+    }
     return results;
   }
 
