@@ -1,4 +1,5 @@
 import type { EnqueueResult } from './core/backend.js';
+import { ErrorCodes, hasErrorCode } from './core/errors.js';
 import type { NewJob } from './core/new-job.js';
 
 interface Pending {
@@ -22,8 +23,12 @@ interface Pending {
  * still in flight when the turn ends), so it is not charged the end-of-turn callback per write: that
  * extra turn of the event loop cost a one-by-one Redis enqueue several µs of CPU.
  *
- * Each caller still learns only its own result, after its job is durable. A write that fails fails
- * every job it carried (they were not stored); idempotency keys across callers in one write behave
+ * Each caller still learns only its own result, after its job is durable. Jobs are validated and
+ * serialised before they get here, so a shared write should fail only for reasons that touch every
+ * job alike; if one fails anyway, its jobs are written again in halves (nothing of a failed write
+ * was stored), down to one job, so that only the job at fault fails and its neighbours, other
+ * callers and other tenants, are stored. An outage or a shutdown is not retried: it would fail each
+ * half again. Idempotency keys across callers in one write behave
  * as they do in a bulk call (the first occurrence creates, a repeat gets that job). The facade keeps
  * one coalescer per queue: a write then spans one queue, which every backend stores all-or-none
  * (a multi-queue batch on Redis Cluster is atomic per queue only, and could fail one caller's write
@@ -88,18 +93,44 @@ export class EnqueueCoalescer {
       return;
     }
     this.start(batch.map((pending) => pending.job)).then(
-      (results) => {
-        batch.forEach((pending, i) => {
-          const result = results[i];
-          if (result) pending.resolve(result);
-          else pending.reject(missingResult(pending.job));
-        });
-      },
-      (error: unknown) => {
-        for (const pending of batch) pending.reject(error);
-      },
+      (results) => settle(batch, results),
+      (error: unknown) => this.writeApart(batch, error),
     );
   }
+
+  /** After `batch` failed together: each half is written on its own, until the fault is one job's. */
+  private writeApart(batch: Pending[], error: unknown): void {
+    if (batch.length === 1 || !isWorthSplitting(error)) {
+      for (const pending of batch) pending.reject(error);
+      return;
+    }
+    const middle = Math.ceil(batch.length / 2);
+    for (const half of [batch.slice(0, middle), batch.slice(middle)]) {
+      let written: Promise<EnqueueResult[]>;
+      try {
+        written = this.write(half.map((pending) => pending.job));
+      } catch (thrown) {
+        written = Promise.reject(thrown);
+      }
+      written.then(
+        (results) => settle(half, results),
+        (halfError: unknown) => this.writeApart(half, halfError),
+      );
+    }
+  }
+}
+
+function settle(batch: Pending[], results: EnqueueResult[]): void {
+  batch.forEach((pending, i) => {
+    const result = results[i];
+    if (result) pending.resolve(result);
+    else pending.reject(missingResult(pending.job));
+  });
+}
+
+/** An error that every write would meet now (an outage, a shutdown) is not one job's fault. */
+function isWorthSplitting(error: unknown): boolean {
+  return !hasErrorCode(error, ErrorCodes.backendUnavailable) && !hasErrorCode(error, ErrorCodes.shuttingDown);
 }
 
 function missingResult(job: NewJob): Error {

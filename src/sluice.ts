@@ -3,20 +3,49 @@ import type { Backend, EnqueueResult, ListParams, ListResult, RedriveParams } fr
 import { ErrorCodes, NotFoundError, SluiceError, ValidationError } from './core/errors.js';
 import { isTerminal, type Job, type JobStatus, type QueueStats } from './core/job.js';
 import { LIMITS } from './core/job-spec.js';
-import { type JobSpec, toNewJob } from './core/new-job.js';
+import { type JobSpec, type NewJob, toNewJob } from './core/new-job.js';
 import { EnqueueCoalescer } from './enqueue-coalescer.js';
 import { Worker, type WorkerOptions } from './worker/worker.js';
 
 export interface EnqueueOptions {
   /** Owner of the job (set by the API from the caller's key); scopes every later read. */
   tenant?: string | undefined;
-  /** Idempotency key given outside the spec (e.g. the Idempotency-Key header). */
+  /**
+   * Idempotency key given outside the spec (e.g. the Idempotency-Key header). For several specs,
+   * job `i` without a key of its own gets `KEY:i`, so a retried bulk request makes no duplicates.
+   */
   idempotencyKey?: string | undefined;
   /**
    * Transactional enqueue: the caller's open transaction (a pg `PoolClient` on PostgreSQL). The
    * job is written inside it and exists only if that transaction commits.
    */
   client?: unknown;
+}
+
+/** Two jobs of one request with one key must be one request, asked for twice (it then makes one job). */
+function checkKeysWithinRequest(jobs: NewJob[]): void {
+  const hashByKey = new Map<string, string | undefined>();
+  jobs.forEach((job, i) => {
+    if (job.idempotencyKey === undefined) return;
+    const key = JSON.stringify([job.queue, job.idempotencyKey]);
+    if (!hashByKey.has(key)) hashByKey.set(key, job.requestHash);
+    else if (hashByKey.get(key) !== job.requestHash) {
+      throw new ValidationError(
+        `jobs.${i}: another job of this request has the same idempotency key`,
+        `jobs.${i}.idempotencyKey`,
+      );
+    }
+  });
+}
+
+/** A key that matched a job made by another request is not a retry: it is refused (IETF Idempotency-Key). */
+function checkSameRequest(job: NewJob, result: EnqueueResult, field: string): void {
+  if (result.created || result.requestHash === undefined || result.requestHash === job.requestHash) return;
+  throw new SluiceError(
+    ErrorCodes.idempotencyMismatch,
+    `idempotency key "${job.idempotencyKey}" was used for a different request (job ${result.job.id})`,
+    { field },
+  );
 }
 
 export interface WaitForOptions {
@@ -74,18 +103,25 @@ export class Sluice {
     if (specs.length === 0) throw new ValidationError('at least one job is required', 'jobs');
     if (specs.length > LIMITS.bulkMax) throw new ValidationError(`at most ${LIMITS.bulkMax} jobs per call`, 'jobs');
     const bulk = specs.length > 1;
+    const now = Date.now();
+    const key = options.idempotencyKey;
     const jobs = specs.map((spec, i) =>
       toNewJob(
         spec,
-        { tenant: options.tenant, idempotencyKey: bulk ? undefined : options.idempotencyKey },
+        { tenant: options.tenant, idempotencyKey: key === undefined || !bulk ? key : `${key}:${i}`, now },
         bulk ? `jobs.${i}` : '',
       ),
     );
-    if (options.client !== undefined) return this.backend.enqueue({ jobs, connection: options.client });
+    if (bulk) checkKeysWithinRequest(jobs);
+    let results: EnqueueResult[];
+    if (options.client !== undefined) results = await this.backend.enqueue({ jobs, connection: options.client });
     // A bulk call stays one all-or-none write of its own; single jobs may share one (group commit).
-    if (bulk) return this.backend.enqueue({ jobs });
-    const job = jobs[0]!;
-    return [await this.coalescerFor(job.queue).enqueue(job)];
+    else if (bulk) results = await this.backend.enqueue({ jobs });
+    else results = [await this.coalescerFor(jobs[0]!.queue).enqueue(jobs[0]!)];
+    for (const [i, result] of results.entries()) {
+      checkSameRequest(jobs[i]!, result, bulk ? `jobs.${i}.idempotencyKey` : 'idempotencyKey');
+    }
+    return results;
   }
 
   private coalescerFor(queue: string): EnqueueCoalescer {

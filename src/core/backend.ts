@@ -152,6 +152,11 @@ export interface EnqueueResult {
   job: Job;
   /** False when an idempotency key matched an existing job. */
   created: boolean;
+  /**
+   * When `created` is false: the request hash stored with the existing job (absent for a job
+   * stored without one). The facade compares it with the new request's.
+   */
+  requestHash?: string;
 }
 
 export interface ClaimParams {

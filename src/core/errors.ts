@@ -10,6 +10,7 @@ export const ErrorCodes = {
   unsupportedMediaType: 'SLUICE_UNSUPPORTED_MEDIA_TYPE',
   notFound: 'SLUICE_NOT_FOUND',
   conflict: 'SLUICE_CONFLICT',
+  idempotencyMismatch: 'SLUICE_IDEMPOTENCY_MISMATCH',
   notReady: 'SLUICE_NOT_READY',
   leaseLost: 'SLUICE_LEASE_LOST',
   leaseExpired: 'SLUICE_LEASE_EXPIRED',

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { BackoffPolicy } from './job.js';
+import { badStringReason } from './json-bounds.js';
 
 /**
  * The one schema for a job request. The HTTP server validates with it, the SDK and CLI take their
@@ -14,7 +15,20 @@ export const LIMITS = {
   bulkMax: 1000,
   nameMax: 128,
   idempotencyKeyMax: 255,
+  /** The largest epoch ms a JavaScript Date can hold (±100,000,000 days around 1970). */
+  maxEpochMs: 8.64e15,
 } as const;
+
+/** A string kept as a key: no NUL, no lone surrogate (see badStringReason). */
+export const keyStringSchema = z.string().superRefine((value, ctx) => {
+  const reason = badStringReason(value);
+  if (reason) ctx.addIssue({ code: 'custom', message: reason });
+});
+
+/** ISO 8601 with an offset, and a real time (zod's pattern alone lets `2026-02-31` through). */
+const isoInstantSchema = z.iso
+  .datetime({ offset: true })
+  .refine((text) => Number.isFinite(Date.parse(text)), 'must be a real date and time');
 
 const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.:-]*$/;
 
@@ -52,14 +66,13 @@ export const jobSpecSchema = z
       .describe('Higher runs first (default 0)'),
     delayMs: z.number().int().min(0).max(LIMITS.maxDelayMs).optional().describe('Run no earlier than this many ms from now'),
     runAt: z
-      .union([z.iso.datetime({ offset: true }), z.number().int().min(0)])
+      .union([isoInstantSchema, z.number().int().min(0).max(LIMITS.maxEpochMs)])
       .optional()
       .describe('Run no earlier than this time (ISO 8601 or epoch ms)'),
     maxAttempts: z.number().int().min(1).max(LIMITS.maxAttempts).optional().describe('Attempts before the job fails (default 3)'),
     backoff: backoffSchema.optional().describe('Retry backoff (default exponential 1s, cap 5min, full jitter)'),
     timeoutMs: z.number().int().min(1).max(LIMITS.maxTimeoutMs).optional().describe('Abort an attempt after this many ms'),
-    idempotencyKey: z
-      .string()
+    idempotencyKey: keyStringSchema
       .min(1)
       .max(LIMITS.idempotencyKeyMax)
       .optional()

@@ -1,23 +1,15 @@
-import { z } from 'zod';
-import { PermanentError } from '../core/errors.js';
+import type { z } from 'zod';
 import { chatCompletion } from '../providers/provider-calls.js';
 import type { ProviderPool, TokenUsage } from '../providers/provider-pool.js';
 import { estimateChatTokens } from '../providers/tokens.js';
 import type { UsageSink } from '../providers/usage-recorder.js';
 import type { HandlerDefinition } from '../worker/handler.js';
+import { chatInputSchema, parseInput } from './input-schemas.js';
 
 /** Output tokens assumed for the budget when the job gives no maxTokens. */
 export const DEFAULT_CHAT_MAX_TOKENS = 512;
 
-export const chatInputSchema = z.object({
-  messages: z
-    .array(z.object({ role: z.enum(['system', 'developer', 'user', 'assistant']), content: z.string().max(1_000_000) }))
-    .min(1)
-    .max(1000),
-  model: z.string().min(1).max(200),
-  temperature: z.number().min(0).max(2).optional(),
-  maxTokens: z.number().int().positive().max(1_000_000).optional(),
-});
+export { chatInputSchema, parseInput };
 
 /** Input of the `chat` handler. */
 export type ChatInput = z.input<typeof chatInputSchema>;
@@ -32,15 +24,6 @@ export interface ChatOutput {
   finishReason: string;
   /** Dollars, when the provider has a price table. */
   costUsd?: number;
-}
-
-/** Parses a job's input with `schema`; a bad input is a PermanentError naming the field. */
-export function parseInput<T>(schema: z.ZodType<T>, input: unknown, handler: string): T {
-  const result = schema.safeParse(input);
-  if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  const path = ['input', ...(issue?.path ?? []).map(String)].join('.');
-  throw new PermanentError(`${handler}: ${path}: ${issue?.message ?? 'invalid input'}`, { field: path });
 }
 
 /** Options of the provider handlers. */

@@ -1,9 +1,8 @@
 import { type FastTextModel, getFastTextModel, type LanguageCandidate } from '../models/fasttext-model.js';
 import type { HandlerDefinition } from '../worker/handler.js';
-import { readText } from './model-input.js';
+import { DETECT_LANGUAGE_MAX_TEXT_LENGTH, detectLanguageInputSchema, parseInput } from './input-schemas.js';
 
-/** Longest text accepted, in characters (~10 ms of fastText). */
-export const DETECT_LANGUAGE_MAX_TEXT_LENGTH = 100_000;
+export { DETECT_LANGUAGE_MAX_TEXT_LENGTH };
 
 /** Candidates returned, most likely first. */
 const CANDIDATES = 3;
@@ -27,7 +26,7 @@ export function createDetectLanguageHandler(
 ): HandlerDefinition<DetectLanguageInput, DetectLanguageOutput> {
   return {
     handle: async ({ job, signal }) => {
-      const text = readText(job.input, 'detect-language', DETECT_LANGUAGE_MAX_TEXT_LENGTH);
+      const { text } = parseInput(detectLanguageInputSchema, job.input, 'detect-language');
       signal.throwIfAborted();
       const candidates = await model().identify(text, CANDIDATES);
       const best = candidates[0] ?? { language: 'und', iso6393: 'und', name: 'Undetermined', confidence: 0 };

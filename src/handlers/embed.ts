@@ -1,17 +1,12 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 import { createEmbeddings } from '../providers/provider-calls.js';
 import type { ProviderPool, TokenUsage } from '../providers/provider-pool.js';
 import { estimateTokens } from '../providers/tokens.js';
 import type { BatchItemResult, BatchOptions, HandlerContext, HandlerDefinition } from '../worker/handler.js';
-import { type ProviderHandlerOptions, parseInput } from './chat.js';
+import type { ProviderHandlerOptions } from './chat.js';
+import { EMBED_MAX_INPUTS, embedInputSchema, parseInput } from './input-schemas.js';
 
-/** Inputs sent in one embeddings request at most (OpenAI accepts 2048). */
-export const EMBED_MAX_INPUTS = 2048;
-
-export const embedInputSchema = z.object({
-  texts: z.array(z.string().min(1).max(100_000)).min(1).max(EMBED_MAX_INPUTS),
-  model: z.string().min(1).max(200),
-});
+export { EMBED_MAX_INPUTS, embedInputSchema };
 
 /** Input of the `embed` handler. */
 export type EmbedInput = z.input<typeof embedInputSchema>;

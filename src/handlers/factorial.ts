@@ -1,11 +1,10 @@
-import { PermanentError } from '../core/errors.js';
 import { defaultCpuThreads } from '../models/cpu-threads.js';
 import { CPU_BOUND_NICE, LazyThreadPool } from '../models/thread-file.js';
 import type { HandlerDefinition } from '../worker/handler.js';
 import type { FactorialResult, FactorialTask } from './factorial-thread.js';
+import { FACTORIAL_MAX_N, factorialInputSchema, parseInput } from './input-schemas.js';
 
-/** Largest n accepted: 200000! has 973351 digits, computed in well under a second. */
-export const FACTORIAL_MAX_N = 200_000;
+export { FACTORIAL_MAX_N };
 
 /** Input of the `factorial` handler. */
 export interface FactorialInput {
@@ -32,7 +31,7 @@ const pool = new LazyThreadPool<FactorialTask, FactorialResult>({
  * signal's reason.
  */
 export async function computeFactorial(n: number, signal?: AbortSignal): Promise<FactorialResult> {
-  checkN(n);
+  parseInput(factorialInputSchema, { n }, 'factorial');
   signal?.throwIfAborted();
   try {
     return await pool.get().run({ n }, { signal: signal ?? null });
@@ -40,23 +39,6 @@ export async function computeFactorial(n: number, signal?: AbortSignal): Promise
     if (signal?.aborted) throw signal.reason;
     throw error;
   }
-}
-
-function checkN(n: unknown): asserts n is number {
-  if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > FACTORIAL_MAX_N) {
-    throw new PermanentError(
-      `factorial: n must be an integer from 0 to ${FACTORIAL_MAX_N}, got ${JSON.stringify(n) ?? String(n)}`,
-      {
-        field: 'input.n',
-      },
-    );
-  }
-}
-
-function readN(input: unknown): number {
-  const n = typeof input === 'object' && input !== null ? (input as { n?: unknown }).n : undefined;
-  checkN(n);
-  return n;
 }
 
 /** The pool's current state, for metrics and tests: threads alive, tasks waiting, the most threads. */
@@ -81,7 +63,7 @@ export function createFactorialHandler(
 ): HandlerDefinition<FactorialInput, FactorialOutput> {
   pool.resize(threads);
   return {
-    handle: ({ job, signal }) => computeFactorial(readN(job.input), signal),
+    handle: ({ job, signal }) => computeFactorial(parseInput(factorialInputSchema, job.input, 'factorial').n, signal),
     // More jobs than threads would only wait inside the pool while holding leases.
     concurrency: threads,
   };

@@ -1,5 +1,5 @@
 import { PermanentError } from '../core/errors.js';
-import { inputObject } from './model-input.js';
+import { ocrInputSchema, parseInput } from './input-schemas.js';
 
 /**
  * Reads `input.image`: a PNG or JPEG as base64, or as a `data:` URL with base64 content. Checks the
@@ -28,8 +28,7 @@ function fail(type: string, message: string): never {
 }
 
 export function readImage(input: unknown, type: string): ImageInput {
-  const value = inputObject(input, type).image;
-  if (typeof value !== 'string') fail(type, 'must be a string: a base64 PNG or JPEG, or a data: URL');
+  const value = parseInput(ocrInputSchema, input, type).image;
   let encoded = value;
   if (/^data:/i.test(value)) {
     const comma = value.indexOf(',');

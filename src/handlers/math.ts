@@ -1,5 +1,6 @@
 import { PermanentError } from '../core/errors.js';
 import type { HandlerDefinition } from '../worker/handler.js';
+import { MAX_QUESTION_LENGTH, mathInputSchema, parseInput } from './input-schemas.js';
 import { NotArithmeticError, WHAT_MATH_ANSWERS } from './math-error.js';
 import { evaluateArithmetic } from './math-evaluate.js';
 import { arithmeticPart, toExpression } from './math-phrase.js';
@@ -19,9 +20,7 @@ export interface MathOutput {
   value: number | string;
 }
 
-/** Longest question accepted (characters). Together with the expression whitelist this bounds
- * the work one job can cause. */
-export const MAX_QUESTION_LENGTH = 500;
+export { MAX_QUESTION_LENGTH };
 
 /**
  * Answers an arithmetic question. Pure and synchronous (well under a millisecond for any accepted
@@ -71,19 +70,9 @@ function formatNumber(value: number): string {
   return String(value);
 }
 
-/** Checks the job input's shape; the worker hands handlers untrusted JSON. */
-function readQuestion(input: unknown): string {
-  const question = typeof input === 'object' && input !== null ? (input as { question?: unknown }).question : undefined;
-  if (typeof question !== 'string') {
-    throw new PermanentError('math: input must be an object with a string "question", e.g. {"question": "What is 2 plus 2?"}', {
-      field: 'input.question',
-    });
-  }
-  return question;
-}
-
 /** The `math` handler: `{question}` -> `{text, value}`. */
 export const mathHandler: HandlerDefinition<MathInput, MathOutput> = {
-  handle: ({ job }) => solveMathQuestion(readQuestion(job.input)),
+  // The worker hands handlers untrusted JSON: the input is parsed with the schema the API checks.
+  handle: ({ job }) => solveMathQuestion(parseInput(mathInputSchema, job.input, 'math').question),
   timeoutMs: 5_000,
 };

@@ -2,10 +2,9 @@ import { defaultCpuThreads } from '../models/cpu-threads.js';
 import type { NlpAnalysis } from '../models/wink-analyse.js';
 import { analyseInThread, resizeWinkPool } from '../models/wink-model.js';
 import type { HandlerDefinition } from '../worker/handler.js';
-import { inputObject, readFlag, readText } from './model-input.js';
+import { NLP_MAX_TEXT_LENGTH, nlpInputSchema, parseInput } from './input-schemas.js';
 
-/** Longest text accepted, in characters (~20 000 tokens, 45-90 ms of wink on one core). */
-export const NLP_MAX_TEXT_LENGTH = 100_000;
+export { NLP_MAX_TEXT_LENGTH };
 
 /** Input of the `nlp` handler; `tokens: true` adds every token with its part of speech. */
 export interface NlpInput {
@@ -24,9 +23,8 @@ export function createNlpHandler(threads: number = defaultCpuThreads()): Handler
   resizeWinkPool(threads);
   return {
     handle: async ({ job, signal }) => {
-      const text = readText(job.input, 'nlp', NLP_MAX_TEXT_LENGTH);
-      const tokens = readFlag(inputObject(job.input, 'nlp'), 'tokens', 'nlp');
-      return analyseInThread(text, { tokens }, signal);
+      const { text, tokens } = parseInput(nlpInputSchema, job.input, 'nlp');
+      return analyseInThread(text, { tokens: tokens ?? false }, signal);
     },
     concurrency: threads,
     timeoutMs: 30_000,

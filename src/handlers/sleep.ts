@@ -1,8 +1,7 @@
-import { PermanentError } from '../core/errors.js';
 import type { HandlerDefinition } from '../worker/handler.js';
+import { parseInput, SLEEP_MAX_MS, sleepInputSchema } from './input-schemas.js';
 
-/** Longest sleep accepted: 24 hours, the longest job timeout. */
-export const SLEEP_MAX_MS = 24 * 3600 * 1000;
+export { SLEEP_MAX_MS };
 
 /** Progress is reported at most this often: each report is a backend write. */
 const PROGRESS_MIN_INTERVAL_MS = 1_000;
@@ -57,20 +56,10 @@ export function sleep(ms: number, signal?: AbortSignal, onProgress?: (percent: n
   });
 }
 
-function readMs(input: unknown): number {
-  const ms = typeof input === 'object' && input !== null ? (input as { ms?: unknown }).ms : undefined;
-  if (typeof ms !== 'number' || !Number.isInteger(ms) || ms < 0 || ms > SLEEP_MAX_MS) {
-    throw new PermanentError(`sleep: ms must be an integer from 0 to ${SLEEP_MAX_MS}, got ${JSON.stringify(ms) ?? String(ms)}`, {
-      field: 'input.ms',
-    });
-  }
-  return ms;
-}
-
 /** The `sleep` handler: `{ms}` -> `{sleptMs}` after waiting; a stand-in for slow I/O-bound work. */
 export const sleepHandler: HandlerDefinition<SleepInput, SleepOutput> = {
   handle: async ({ job, signal, progress }) => {
-    const ms = readMs(job.input);
+    const { ms } = parseInput(sleepInputSchema, job.input, 'sleep');
     await sleep(ms, signal, (percent) => {
       // A failed report (lease lost) is not this handler's to act on: the worker aborts the
       // signal when the lease goes, which ends the sleep.

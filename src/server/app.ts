@@ -1,5 +1,8 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { z } from 'zod';
 import { ErrorCodes, SluiceError } from '../core/errors.js';
+import { checkJsonValue, JSON_LIMITS } from '../core/json-bounds.js';
+import { BUILTIN_INPUT_SCHEMAS } from '../handlers/input-schemas.js';
 import { createMetrics, type Metrics } from '../observability/metrics.js';
 import type { Sluice } from '../sluice.js';
 import { type ApiKey, Authenticator } from './auth.js';
@@ -23,6 +26,12 @@ export interface AppOptions {
   apiKeys?: ReadonlyMap<string, ApiKey> | undefined;
   /** When set, submitting a job type outside it is 400 SLUICE_UNKNOWN_TYPE naming the field. */
   allowedTypes?: ReadonlySet<string> | undefined;
+  /**
+   * Job type -> zod schema of its input, checked at submit (400 naming the field, `input.n`, and
+   * nothing stored). Merged over the built-in handlers' schemas; give a type `z.unknown()` to take
+   * any input (a custom handler that replaces a built-in type).
+   */
+  inputSchemas?: Readonly<Record<string, z.ZodType>> | undefined;
   /** Largest request body in bytes (default 1 MiB); larger is 413. */
   bodyLimitBytes?: number | undefined;
   /** Upper bound of `?wait=` on GET /v1/jobs/{id} (default 60). */
@@ -65,6 +74,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     sluice: options.sluice,
     auth: new Authenticator(options.apiKeys),
     allowedTypes: options.allowedTypes,
+    inputSchemas: new Map(Object.entries({ ...BUILTIN_INPUT_SCHEMAS, ...options.inputSchemas })),
     maxWaitSeconds: options.maxWaitSeconds ?? DEFAULT_MAX_WAIT_SECONDS,
     metrics,
     longPolls: new LongPolls(options.sluice),
@@ -106,8 +116,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
  * The API speaks JSON only: text/plain (which Fastify parses by default) becomes 415 like any other
  * type, and an empty JSON body is "no body" rather than an error (a POST that needs none, such as
  * cancel, may still carry the header). The JSON parsing itself stays Fastify's (prototype-poisoning
- * safe).
+ * safe); the parsed value is then held to JSON_LIMITS (depth, keys, finite numbers, clean strings).
  */
+const BODY_ENVELOPE_DEPTH = 3;
+
 function installJsonOnly(app: FastifyInstance): void {
   const parse = app.getDefaultJsonParser('error', 'error');
   app.removeAllContentTypeParsers();
@@ -117,6 +129,15 @@ function installJsonOnly(app: FastifyInstance): void {
       done(null, undefined);
       return;
     }
-    parse(request, text, done);
+    parse(request, text, (error, value) => {
+      if (error) return done(error);
+      // Bounded before any route looks at it (a job spec nests its input at most three levels down).
+      try {
+        checkJsonValue(value, '', { maxDepth: JSON_LIMITS.maxDepth + BODY_ENVELOPE_DEPTH });
+      } catch (bounds) {
+        return done(bounds as Error);
+      }
+      done(null, value);
+    });
   });
 }

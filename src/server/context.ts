@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import type { Metrics } from '../observability/metrics.js';
 import type { Sluice } from '../sluice.js';
 import type { Authenticator } from './auth.js';
@@ -10,6 +11,8 @@ export interface ServerContext {
   auth: Authenticator;
   /** When set, job types outside it are refused (SLUICE_UNKNOWN_TYPE). */
   allowedTypes: ReadonlySet<string> | undefined;
+  /** Job type -> the schema its input must fit at submit (types without one take any JSON). */
+  inputSchemas: ReadonlyMap<string, z.ZodType>;
   maxWaitSeconds: number;
   metrics: Metrics;
   longPolls: LongPolls;

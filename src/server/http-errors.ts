@@ -16,6 +16,7 @@ export const HTTP_STATUS_BY_CODE: Readonly<Record<string, number>> = {
   [ErrorCodes.conflict]: 409,
   [ErrorCodes.notReady]: 409,
   [ErrorCodes.payloadTooLarge]: 413,
+  [ErrorCodes.idempotencyMismatch]: 422,
   [ErrorCodes.unsupportedMediaType]: 415,
   [ErrorCodes.rateLimited]: 429,
   [ErrorCodes.notSupported]: 501,

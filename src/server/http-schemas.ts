@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { isJobId } from '../core/ids.js';
 import { JOB_STATUSES } from '../core/job.js';
 import { jobJsonSchema } from '../core/job-json.js';
-import { jobSpecSchema, LIMITS, nameSchema } from '../core/job-spec.js';
+import { jobSpecSchema, keyStringSchema, LIMITS, nameSchema } from '../core/job-spec.js';
 import { LIST_INCLUDES, type ListInclude } from '../core/listed-job.js';
 import { listedJobJsonSchema } from '../core/listed-job-json.js';
 
@@ -10,14 +10,29 @@ import { listedJobJsonSchema } from '../core/listed-job-json.js';
  * Zod schemas for the HTTP surface beyond the job spec itself: path parameters, query strings and
  * response envelopes. Routes validate with them and /openapi.json is generated from them, so the
  * documentation cannot drift from what the server accepts. Query values arrive as strings, hence
- * `z.coerce` for numbers; every object is strict so a misspelt parameter is a 400 naming it.
+ * `queryNumber` for numbers; every object is strict so a misspelt parameter is a 400 naming it.
  */
 
 export const LIST_LIMIT_MAX = 1000;
 export const LIST_LIMIT_DEFAULT = 50;
 export const REDRIVE_IDS_MAX = 1000;
 
-export const jobIdSchema = z.string().refine(isJobId, { message: 'must be a job id (a UUID)' }).describe('Job id (UUID)');
+/** Ids are stored in lowercase; an uppercase spelling of one names the same job. */
+export const jobIdSchema = z
+  .string()
+  .refine(isJobId, { message: 'must be a job id (a UUID)' })
+  .transform((id) => id.toLowerCase())
+  .describe('Job id (UUID)');
+
+/**
+ * A number on the query string, in plain decimal only: `Number()` (and so `z.coerce`) also reads
+ * `0x10`, `1e3` and ` 16 `, which no client means.
+ */
+function queryNumber<S extends z.ZodNumber>(inner: S) {
+  return z.preprocess((value) => (typeof value === 'string' && DECIMAL_RE.test(value) ? Number(value) : value), inner);
+}
+
+const DECIMAL_RE = /^\d{1,15}(\.\d{1,6})?$/;
 
 export const jobParamsSchema = z.object({ id: jobIdSchema }).strict();
 
@@ -27,25 +42,18 @@ export const queueParamsSchema = z.object({ name: nameSchema.describe('Queue nam
 export function getJobQuerySchema(maxWaitSeconds: number) {
   return z
     .object({
-      wait: z.coerce
-        .number()
-        .min(0)
-        .max(maxWaitSeconds)
+      wait: queryNumber(z.number({ error: 'must be a decimal number of seconds' }).min(0).max(maxWaitSeconds))
         .optional()
         .describe(`Long-poll: wait up to this many seconds (0..${maxWaitSeconds}) for the job to end`),
     })
     .strict();
 }
 
-const limitSchema = z.coerce
-  .number()
-  .int()
-  .min(1)
-  .max(LIST_LIMIT_MAX)
+const limitSchema = queryNumber(z.number({ error: 'must be a whole decimal number' }).int().min(1).max(LIST_LIMIT_MAX))
   .default(LIST_LIMIT_DEFAULT)
   .describe(`Page size (1..${LIST_LIMIT_MAX}, default ${LIST_LIMIT_DEFAULT})`);
 
-const cursorSchema = z.string().min(1).max(1024).describe('The nextCursor of the previous page');
+const cursorSchema = keyStringSchema.min(1).max(1024).describe('The nextCursor of the previous page');
 
 /** `?include=input,output`: the large fields a list item carries as well (by default neither). */
 const includeSchema = z
@@ -83,7 +91,7 @@ export const dlqQuerySchema = z
   })
   .strict();
 
-export const idempotencyHeaderSchema = z.string().min(1).max(LIMITS.idempotencyKeyMax);
+export const idempotencyHeaderSchema = keyStringSchema.min(1).max(LIMITS.idempotencyKeyMax);
 
 export const redriveRequestSchema = z
   .object({

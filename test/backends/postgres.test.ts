@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, describe, test } from 'node:test';
 import pg from 'pg';
+import { SCHEMA_VERSION } from '../../src/backends/postgres/migrations.js';
 import { openPostgresBackend, type PostgresBackend } from '../../src/backends/postgres/postgres-backend.js';
 import { buildStatements } from '../../src/backends/postgres/statements.js';
 import type { Backend } from '../../src/core/backend.js';
@@ -89,12 +90,12 @@ describe('postgres adapter', { skip }, () => {
       const versions = await admin((c) => c.query(`SELECT version FROM "${s}".sluice_migrations ORDER BY version`));
       assert.deepEqual(
         versions.rows.map((r) => r.version),
-        [1, 2, 3],
+        Array.from({ length: SCHEMA_VERSION }, (_, i) => i + 1),
       );
       const again = await openPostgresBackend({ url: PG_URL, schema: s });
       await again.close();
       const after = await admin((c) => c.query(`SELECT count(*)::int AS n FROM "${s}".sluice_migrations`));
-      assert.equal(after.rows[0].n, 3);
+      assert.equal(after.rows[0].n, SCHEMA_VERSION);
     } finally {
       for (const b of opened) await b.close();
     }

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe } from 'node:test';
+import { ErrorCodes } from '../../src/core/errors.js';
+import { Sluice } from '../../src/sluice.js';
 import { type BackendFactory, backendTest, claimOne, enqueueOne, leaseOf, newJob } from './harness.js';
 
 /** Invariant 3: an idempotency key never creates a second job. */
@@ -18,6 +20,87 @@ export function idempotencySuite(factory: BackendFactory): void {
       assert.equal(second.job.idempotencyKey, 'order-42');
       const { jobs } = await backend.list({ limit: 10 });
       assert.equal(jobs.length, 1);
+    });
+
+    it('a repeat reports the request hash stored with the first job', async ({ backend }) => {
+      const first = newJob({ idempotencyKey: 'fp', input: { a: 1, b: 2 } });
+      await backend.enqueue({ jobs: [first] });
+      const same = newJob({ idempotencyKey: 'fp', input: { b: 2, a: 1 } });
+      const other = newJob({ idempotencyKey: 'fp', input: { a: 1, b: 3 } });
+      assert.equal(same.requestHash, first.requestHash, 'key order does not change the request');
+      assert.notEqual(other.requestHash, first.requestHash);
+      const [again, changed] = await backend.enqueue({ jobs: [same, other] });
+      assert.equal(again?.requestHash, first.requestHash);
+      assert.equal(changed?.requestHash, first.requestHash);
+      // A repeat of a key first seen in the same batch reports that occurrence's hash.
+      const [made, repeat] = await backend.enqueue({
+        jobs: [newJob({ idempotencyKey: 'fresh', input: 1 }), newJob({ idempotencyKey: 'fresh', input: 2 })],
+      });
+      assert.equal(made?.created, true);
+      assert.equal(repeat?.created, false);
+      assert.equal(repeat?.requestHash, newJob({ idempotencyKey: 'fresh', input: 1 }).requestHash);
+    });
+
+    it('the facade answers a reused key with a different request with SLUICE_IDEMPOTENCY_MISMATCH', async ({ backend }) => {
+      const sluice = Sluice.fromBackend(backend);
+      const first = await sluice.enqueue({ type: 'noop', idempotencyKey: 'order-7', input: { amount: 10 } });
+      assert.equal((await sluice.enqueue({ type: 'noop', idempotencyKey: 'order-7', input: { amount: 10 } })).id, first.id);
+      for (const spec of [
+        { type: 'noop', idempotencyKey: 'order-7', input: { amount: 11 } },
+        { type: 'noop', idempotencyKey: 'order-7', input: { amount: 10 }, priority: 5 },
+        { type: 'math', idempotencyKey: 'order-7', input: { amount: 10 } },
+      ]) {
+        await assert.rejects(sluice.enqueue(spec), { code: ErrorCodes.idempotencyMismatch, field: 'idempotencyKey' });
+      }
+      // Concurrent submissions sharing one write: one makes the job, the other is refused.
+      const outcomes = await Promise.allSettled([
+        sluice.enqueue({ type: 'noop', idempotencyKey: 'race', input: 'a' }),
+        sluice.enqueue({ type: 'noop', idempotencyKey: 'race', input: 'b' }),
+        sluice.enqueue({ type: 'noop', idempotencyKey: 'race', input: 'a' }),
+      ]);
+      assert.deepEqual(
+        outcomes.map((o) => o.status),
+        ['fulfilled', 'rejected', 'fulfilled'],
+      );
+      assert.equal(((outcomes[1] as PromiseRejectedResult).reason as { code: string }).code, ErrorCodes.idempotencyMismatch);
+      assert.equal((await backend.list({ limit: 10 })).jobs.length, 2);
+    });
+
+    it('a bulk: two different jobs with one key are refused; a bulk key keys each job, so a retry makes none', async ({
+      backend,
+    }) => {
+      const sluice = Sluice.fromBackend(backend);
+      await assert.rejects(
+        sluice.submit([
+          { type: 'noop', idempotencyKey: 'k', input: 1 },
+          { type: 'noop', input: 0 },
+          { type: 'noop', idempotencyKey: 'k', input: 2 },
+        ]),
+        { code: ErrorCodes.validation, field: 'jobs.2.idempotencyKey' },
+      );
+      assert.deepEqual((await backend.list({ limit: 10 })).jobs, []);
+      const specs = [
+        { type: 'noop', input: 1 },
+        { type: 'noop', input: 2, idempotencyKey: 'own' },
+      ];
+      const first = await sluice.submit(specs, { idempotencyKey: 'bulk-1' });
+      const retry = await sluice.submit(specs, { idempotencyKey: 'bulk-1' });
+      assert.deepEqual(
+        first.map((r) => [r.created, r.job.idempotencyKey]),
+        [
+          [true, 'bulk-1:0'],
+          [true, 'own'],
+        ],
+      );
+      assert.deepEqual(
+        retry.map((r) => [r.created, r.job.id]),
+        first.map((r) => [false, r.job.id]),
+      );
+      await assert.rejects(sluice.submit([{ type: 'noop', input: 9 }, specs[1]!], { idempotencyKey: 'bulk-1' }), {
+        code: ErrorCodes.idempotencyMismatch,
+        field: 'jobs.0.idempotencyKey',
+      });
+      assert.equal((await backend.list({ limit: 10 })).jobs.length, 2);
     });
 
     it('a repeat inside one batch returns the first occurrence', async ({ backend }) => {

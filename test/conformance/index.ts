@@ -1,4 +1,5 @@
 import { describe } from 'node:test';
+import { badSubmissionsSuite } from './bad-submissions.js';
 import { bulkEnqueueSuite } from './bulk-enqueue.js';
 import { cancelSuite } from './cancel.js';
 import { claimIdsSuite } from './claim-ids.js';
@@ -34,6 +35,7 @@ const AREAS: ReadonlyArray<readonly [string, (factory: BackendFactory) => void]>
   ['retention', retentionSuite],
   ['stats', statsSuite],
   ['bulk enqueue', bulkEnqueueSuite],
+  ['bad submissions', badSubmissionsSuite],
   ['list and tenants', listAndTenantsSuite],
   ['list summaries', listSummariesSuite],
   ['read output', readOutputSuite],

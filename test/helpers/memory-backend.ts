@@ -22,6 +22,7 @@ import type {
   UpdateRateBudgetParams,
 } from '../../src/core/backend.js';
 import type { Clock } from '../../src/core/clock.js';
+import { repeatOf } from '../../src/core/enqueue-repeat.js';
 import { ConflictError, ErrorCodes, LeaseLostError, NotFoundError, SluiceError } from '../../src/core/errors.js';
 import { type SluiceEventMap, type SluiceEventName, SluiceEvents } from '../../src/core/events.js';
 import { newLeaseToken } from '../../src/core/ids.js';
@@ -46,6 +47,8 @@ interface Lease {
 
 interface StoredJob {
   job: Job;
+  /** The request hash the job was stored with (jobs with an idempotency key). */
+  requestHash?: string;
   lease?: Lease;
 }
 
@@ -110,7 +113,7 @@ export class MemoryBackend implements Backend {
       const existingId = key === undefined ? undefined : this.idempotency.get(key);
       const existing = existingId === undefined ? undefined : this.jobs.get(existingId);
       if (existing) {
-        results.push({ job: copyJob(existing.job), created: false });
+        results.push(repeatOf(copyJob(existing.job), existing.requestHash));
         continue;
       }
       const runAt = newJob.runAt ?? now + (newJob.delayMs ?? 0);
@@ -132,7 +135,7 @@ export class MemoryBackend implements Backend {
       if (newJob.idempotencyKey !== undefined) job.idempotencyKey = newJob.idempotencyKey;
       if (newJob.metadata !== undefined) job.metadata = structuredClone(newJob.metadata);
       if (newJob.tenant !== undefined) job.tenant = newJob.tenant;
-      this.jobs.set(job.id, { job });
+      this.jobs.set(job.id, newJob.requestHash === undefined ? { job } : { job, requestHash: newJob.requestHash });
       if (key !== undefined) this.idempotency.set(key, job.id);
       createdPerQueue.set(job.queue, (createdPerQueue.get(job.queue) ?? 0) + 1);
       results.push({ job: copyJob(job), created: true });

@@ -5,6 +5,9 @@ import type { JobJson } from '../../src/core/job-json.js';
 import type { ApiKey } from '../../src/server/auth.js';
 import { type AppFixture, errorOf, jobOf, startApp, submit } from './app-fixture.js';
 
+/** A math input the handler can run (the API checks input against the handler's schema). */
+const Q = { question: 'What is 1 plus 1?' };
+
 const KEYS = new Map<string, ApiKey>([
   ['key-a', { tenant: 'a', admin: false }],
   ['key-b', { tenant: 'b', admin: false }],
@@ -28,7 +31,7 @@ describe('API keys and tenants', () => {
       },
     });
     await worker.start();
-    jobA = jobOf(await submit(fx.app, { type: 'math', queue: 'shared' }, as('key-a')));
+    jobA = jobOf(await submit(fx.app, { type: 'math', input: Q, queue: 'shared' }, as('key-a')));
     const failing = jobOf(await submit(fx.app, { type: 'boom', queue: 'poison' }, as('key-a')));
     failedA = jobOf(await fx.app.inject({ url: `/v1/jobs/${failing.id}?wait=30`, headers: as('key-a') }));
     assert.equal(failedA.status, 'failed');
@@ -38,7 +41,7 @@ describe('API keys and tenants', () => {
   test('without a valid key: 401, and nothing is stored', async () => {
     const before = (await fx.sluice.list({ limit: 100 })).jobs.length;
     for (const headers of [{}, as('wrong'), { authorization: 'Basic a2V5LWE6' }, { 'x-api-key': 'key-' }]) {
-      const res = await submit(fx.app, { type: 'math' }, headers);
+      const res = await submit(fx.app, { type: 'math', input: Q }, headers);
       assert.equal(res.statusCode, 401);
       assert.equal(errorOf(res).code, 'SLUICE_UNAUTHORIZED');
       assert.equal(res.headers['www-authenticate'], 'Bearer');
@@ -109,8 +112,8 @@ describe('API keys and tenants', () => {
   });
 
   test('the same idempotency key in two tenants makes two jobs', async () => {
-    const a = await submit(fx.app, { type: 'math', queue: 'idem', idempotencyKey: 'same' }, as('key-a'));
-    const b = await submit(fx.app, { type: 'math', queue: 'idem', idempotencyKey: 'same' }, as('key-b'));
+    const a = await submit(fx.app, { type: 'math', input: Q, queue: 'idem', idempotencyKey: 'same' }, as('key-a'));
+    const b = await submit(fx.app, { type: 'math', input: Q, queue: 'idem', idempotencyKey: 'same' }, as('key-b'));
     assert.equal(a.statusCode, 202);
     assert.equal(b.statusCode, 202);
     assert.notEqual(jobOf(a).id, jobOf(b).id);

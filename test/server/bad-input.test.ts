@@ -3,6 +3,9 @@ import { after, before, describe, test } from 'node:test';
 import type { InjectOptions } from 'fastify';
 import { type AppFixture, errorOf, startApp } from './app-fixture.js';
 
+/** A math input the handler can run (the API checks input against the handler's schema). */
+const Q = { question: 'What is 1 plus 1?' };
+
 /** One bad request and the answer it must get. `field: null` = the error names no field. */
 interface Case {
   name: string;
@@ -27,6 +30,14 @@ const raw = (payload: string, headers: Record<string, string> = json): InjectOpt
 });
 const get = (url: string): InjectOptions => ({ method: 'GET', url });
 const ID = '0190a0a0-0000-7000-8000-000000000000';
+const YEAR_MS = 365 * 24 * 3600 * 1000;
+
+/** `{a: {a: … null}}`, `depth` objects deep. */
+function nested(depth: number): unknown {
+  let value: unknown = null;
+  for (let i = 0; i < depth; i++) value = { a: value };
+  return value;
+}
 
 const CASES: Case[] = [
   // Not JSON, not an object, not JSON at all.
@@ -76,110 +87,203 @@ const CASES: Case[] = [
   { name: 'unknown type', request: post('/v1/jobs', { type: 'nope' }), status: 400, code: 'SLUICE_UNKNOWN_TYPE', field: 'type' },
   {
     name: 'priority a string',
-    request: post('/v1/jobs', { type: 'math', priority: 'high' }),
+    request: post('/v1/jobs', { type: 'math', input: Q, priority: 'high' }),
     status: 400,
     code: 'SLUICE_VALIDATION',
     field: 'priority',
   },
   {
     name: 'priority too high',
-    request: post('/v1/jobs', { type: 'math', priority: 1001 }),
+    request: post('/v1/jobs', { type: 'math', input: Q, priority: 1001 }),
     status: 400,
     code: 'SLUICE_VALIDATION',
     field: 'priority',
   },
   {
     name: 'priority too low',
-    request: post('/v1/jobs', { type: 'math', priority: -1001 }),
+    request: post('/v1/jobs', { type: 'math', input: Q, priority: -1001 }),
     status: 400,
     code: 'SLUICE_VALIDATION',
     field: 'priority',
   },
   {
     name: 'priority fractional',
-    request: post('/v1/jobs', { type: 'math', priority: 1.5 }),
+    request: post('/v1/jobs', { type: 'math', input: Q, priority: 1.5 }),
     status: 400,
     code: 'SLUICE_VALIDATION',
     field: 'priority',
   },
   {
     name: 'delayMs and runAt',
-    request: post('/v1/jobs', { type: 'math', delayMs: 10, runAt: 1 }),
+    request: post('/v1/jobs', { type: 'math', input: Q, delayMs: 10, runAt: 1 }),
     status: 400,
     code: 'SLUICE_VALIDATION',
     field: 'runAt',
   },
   {
     name: 'runAt not a date',
-    request: post('/v1/jobs', { type: 'math', runAt: 'tomorrow' }),
+    request: post('/v1/jobs', { type: 'math', input: Q, runAt: 'tomorrow' }),
     status: 400,
     code: 'SLUICE_VALIDATION',
     field: 'runAt',
   },
   {
     name: 'negative delay',
-    request: post('/v1/jobs', { type: 'math', delayMs: -1 }),
+    request: post('/v1/jobs', { type: 'math', input: Q, delayMs: -1 }),
     status: 400,
     code: 'SLUICE_VALIDATION',
     field: 'delayMs',
   },
   {
     name: 'maxAttempts 0',
-    request: post('/v1/jobs', { type: 'math', maxAttempts: 0 }),
+    request: post('/v1/jobs', { type: 'math', input: Q, maxAttempts: 0 }),
     status: 400,
     code: 'SLUICE_VALIDATION',
     field: 'maxAttempts',
   },
   {
     name: 'bad queue name',
-    request: post('/v1/jobs', { type: 'math', queue: '../etc' }),
+    request: post('/v1/jobs', { type: 'math', input: Q, queue: '../etc' }),
     status: 400,
     code: 'SLUICE_VALIDATION',
     field: 'queue',
   },
   {
     name: 'metadata an array',
-    request: post('/v1/jobs', { type: 'math', metadata: [] }),
+    request: post('/v1/jobs', { type: 'math', input: Q, metadata: [] }),
     status: 400,
     code: 'SLUICE_VALIDATION',
     field: 'metadata',
   },
   {
     name: 'bad backoff type',
-    request: post('/v1/jobs', { type: 'math', backoff: { type: 'linear' } }),
+    request: post('/v1/jobs', { type: 'math', input: Q, backoff: { type: 'linear' } }),
     status: 400,
     code: 'SLUICE_VALIDATION',
     field: 'backoff.type',
   },
   {
     name: 'unknown backoff field',
-    request: post('/v1/jobs', { type: 'math', backoff: { base: 1 } }),
+    request: post('/v1/jobs', { type: 'math', input: Q, backoff: { base: 1 } }),
     status: 400,
     code: 'SLUICE_VALIDATION',
     field: 'backoff.base',
   },
   {
     name: 'unknown field',
-    request: post('/v1/jobs', { type: 'math', prio: 1 }),
+    request: post('/v1/jobs', { type: 'math', input: Q, prio: 1 }),
     status: 400,
     code: 'SLUICE_VALIDATION',
     field: 'prio',
   },
   {
     name: 'empty idempotency key',
-    request: post('/v1/jobs', { type: 'math', idempotencyKey: '' }),
+    request: post('/v1/jobs', { type: 'math', input: Q, idempotencyKey: '' }),
     status: 400,
     code: 'SLUICE_VALIDATION',
     field: 'idempotencyKey',
   },
   {
     name: 'Idempotency-Key header too long',
-    request: post('/v1/jobs', { type: 'math' }, { 'idempotency-key': 'k'.repeat(256) }),
+    request: post('/v1/jobs', { type: 'math', input: Q }, { 'idempotency-key': 'k'.repeat(256) }),
     status: 400,
     code: 'SLUICE_VALIDATION',
     field: 'Idempotency-Key',
   },
+  // Free-form JSON is bounded and clean (input, metadata), and so is every key-like string.
+  {
+    name: 'input nested too deep',
+    request: post('/v1/jobs', { type: 'math', input: nested(200) }),
+    status: 400,
+    code: 'SLUICE_VALIDATION',
+    field: `input${'.a'.repeat(66)}`,
+  },
+  {
+    name: 'metadata nested past the limit',
+    request: post('/v1/jobs', { type: 'math', input: Q, metadata: { a: nested(64) } }),
+    status: 400,
+    code: 'SLUICE_VALIDATION',
+    field: `metadata${'.a'.repeat(64)}`,
+  },
+  {
+    name: 'a number beyond double range (1e309)',
+    request: raw('{"type":"math","input":{"x":[1,1e309]}}'),
+    status: 400,
+    code: 'SLUICE_VALIDATION',
+    field: 'input.x.1',
+  },
+  {
+    name: 'NUL in an input string',
+    request: post('/v1/jobs', { type: 'math', input: { question: 'a\u0000b' } }),
+    status: 400,
+    code: 'SLUICE_VALIDATION',
+    field: 'input.question',
+  },
+  {
+    name: 'lone surrogate in an input string',
+    request: post('/v1/jobs', { type: 'math', input: ['\uD800'] }),
+    status: 400,
+    code: 'SLUICE_VALIDATION',
+    field: 'input.0',
+  },
+  {
+    name: 'NUL in a metadata key',
+    request: post('/v1/jobs', { type: 'math', input: Q, metadata: { 'a\u0000': 1 } }),
+    status: 400,
+    code: 'SLUICE_VALIDATION',
+    field: 'metadata',
+  },
+  {
+    name: 'NUL in the idempotency key',
+    request: post('/v1/jobs', { type: 'math', input: Q, idempotencyKey: 'k\u0000' }),
+    status: 400,
+    code: 'SLUICE_VALIDATION',
+    field: 'idempotencyKey',
+  },
+  {
+    name: 'lone surrogate in the idempotency key',
+    request: post('/v1/jobs', { type: 'math', input: Q, idempotencyKey: 'k\uDC00' }),
+    status: 400,
+    code: 'SLUICE_VALIDATION',
+    field: 'idempotencyKey',
+  },
+  // Times.
+  {
+    name: 'runAt beyond what a Date holds',
+    request: post('/v1/jobs', { type: 'math', input: Q, runAt: 9e15 }),
+    status: 400,
+    code: 'SLUICE_VALIDATION',
+    field: 'runAt',
+  },
+  {
+    name: 'runAt more than a year ahead',
+    request: post('/v1/jobs', { type: 'math', input: Q, runAt: Date.now() + 2 * YEAR_MS }),
+    status: 400,
+    code: 'SLUICE_VALIDATION',
+    field: 'runAt',
+  },
+  {
+    name: 'runAt more than a year ago (ISO)',
+    request: post('/v1/jobs', { type: 'math', input: Q, runAt: '1999-01-01T00:00:00Z' }),
+    status: 400,
+    code: 'SLUICE_VALIDATION',
+    field: 'runAt',
+  },
+  {
+    name: 'runAt on a day that does not exist',
+    request: post('/v1/jobs', { type: 'math', input: Q, runAt: '2026-02-31T00:00:00Z' }),
+    status: 400,
+    code: 'SLUICE_VALIDATION',
+    field: 'runAt',
+  },
   // Bulk.
+  {
+    name: 'bulk with one job nested too deep',
+    request: post('/v1/jobs/bulk', { jobs: [{ type: 'math' }, { type: 'math', input: { a: nested(64) } }] }),
+    status: 400,
+    code: 'SLUICE_VALIDATION',
+    field: `jobs.1.input${'.a'.repeat(64)}`,
+  },
   { name: 'bulk without jobs', request: post('/v1/jobs/bulk', {}), status: 400, code: 'SLUICE_VALIDATION', field: 'jobs' },
   {
     name: 'bulk jobs not an array',
@@ -191,28 +295,34 @@ const CASES: Case[] = [
   { name: 'bulk empty', request: post('/v1/jobs/bulk', { jobs: [] }), status: 400, code: 'SLUICE_VALIDATION', field: 'jobs' },
   {
     name: 'bulk with one bad job',
-    request: post('/v1/jobs/bulk', { jobs: [{ type: 'math' }, { type: 'math' }, { type: 'math', priority: 'x' }] }),
+    request: post('/v1/jobs/bulk', {
+      jobs: [
+        { type: 'math', input: Q },
+        { type: 'math', input: Q },
+        { type: 'math', input: Q, priority: 'x' },
+      ],
+    }),
     status: 400,
     code: 'SLUICE_VALIDATION',
     field: 'jobs.2.priority',
   },
   {
     name: 'bulk with an unknown type',
-    request: post('/v1/jobs/bulk', { jobs: [{ type: 'math' }, { type: 'nope' }] }),
+    request: post('/v1/jobs/bulk', { jobs: [{ type: 'math', input: Q }, { type: 'nope' }] }),
     status: 400,
     code: 'SLUICE_UNKNOWN_TYPE',
     field: 'jobs.1.type',
   },
   {
     name: 'bulk unknown field',
-    request: post('/v1/jobs/bulk', { jobs: [{ type: 'math' }], all: true }),
+    request: post('/v1/jobs/bulk', { jobs: [{ type: 'math', input: Q }], all: true }),
     status: 400,
     code: 'SLUICE_VALIDATION',
     field: 'all',
   },
   {
     name: 'bulk over 1000',
-    request: post('/v1/jobs/bulk', { jobs: Array.from({ length: 1001 }, () => ({ type: 'math' })) }),
+    request: post('/v1/jobs/bulk', { jobs: Array.from({ length: 1001 }, () => ({ type: 'math', input: Q })) }),
     status: 413,
     code: 'SLUICE_PAYLOAD_TOO_LARGE',
     field: null,
@@ -237,6 +347,11 @@ const CASES: Case[] = [
     code: 'SLUICE_VALIDATION',
     field: 'wait',
   },
+  { name: 'wait in hex', request: get(`/v1/jobs/${ID}?wait=0x10`), status: 400, code: 'SLUICE_VALIDATION', field: 'wait' },
+  { name: 'wait with spaces', request: get(`/v1/jobs/${ID}?wait=%201`), status: 400, code: 'SLUICE_VALIDATION', field: 'wait' },
+  { name: 'limit in hex', request: get('/v1/jobs?limit=0x10'), status: 400, code: 'SLUICE_VALIDATION', field: 'limit' },
+  { name: 'limit as 1e2', request: get('/v1/jobs?limit=1e2'), status: 400, code: 'SLUICE_VALIDATION', field: 'limit' },
+  { name: 'NUL in a cursor', request: get('/v1/jobs?cursor=a%00b'), status: 400, code: 'SLUICE_VALIDATION', field: 'cursor' },
   { name: 'limit 0', request: get('/v1/jobs?limit=0'), status: 400, code: 'SLUICE_VALIDATION', field: 'limit' },
   { name: 'limit 1001', request: get('/v1/jobs?limit=1001'), status: 400, code: 'SLUICE_VALIDATION', field: 'limit' },
   { name: 'limit not a number', request: get('/v1/jobs?limit=ten'), status: 400, code: 'SLUICE_VALIDATION', field: 'limit' },
@@ -267,6 +382,13 @@ const CASES: Case[] = [
     status: 400,
     code: 'SLUICE_VALIDATION',
     field: 'everything',
+  },
+  {
+    name: 'redrive body null',
+    request: { ...raw('null'), url: '/v1/dlq/redrive' },
+    status: 400,
+    code: 'SLUICE_VALIDATION',
+    field: null,
   },
   { name: 'redrive body an array', request: post('/v1/dlq/redrive', []), status: 400, code: 'SLUICE_VALIDATION', field: null },
   {
@@ -315,7 +437,9 @@ describe('bad input is answered with a clear 4xx and changes nothing', () => {
   test('a bulk over the count limit under a large body limit names the field', async () => {
     const big = await startApp({ bodyLimitBytes: 10 * 1024 * 1024 });
     try {
-      const res = await big.app.inject(post('/v1/jobs/bulk', { jobs: Array.from({ length: 1001 }, () => ({ type: 'math' })) }));
+      const res = await big.app.inject(
+        post('/v1/jobs/bulk', { jobs: Array.from({ length: 1001 }, () => ({ type: 'math', input: Q })) }),
+      );
       assert.equal(res.statusCode, 400);
       assert.equal(errorOf(res).field, 'jobs');
       assert.deepEqual((await big.sluice.list({ limit: 10 })).jobs, []);
@@ -324,8 +448,31 @@ describe('bad input is answered with a clear 4xx and changes nothing', () => {
     }
   });
 
+  test('an object with more keys than the limit is refused before any other work', async () => {
+    const big = await startApp({ bodyLimitBytes: 10 * 1024 * 1024 });
+    try {
+      const metadata = Object.fromEntries(Array.from({ length: 90_000 }, (_, i) => [`k${i}`, i]));
+      const res = await big.app.inject(post('/v1/jobs', { type: 'math', input: Q, metadata }));
+      assert.equal(res.statusCode, 400, res.body);
+      assert.equal(errorOf(res).field, 'metadata');
+      assert.deepEqual((await big.sluice.list({ limit: 10 })).jobs, []);
+    } finally {
+      await big.close();
+    }
+  });
+
+  test('a job id is read in any case: an uppercase spelling names the same job', async () => {
+    const created = await fx.app.inject(post('/v1/jobs', { type: 'math', input: Q }));
+    assert.equal(created.statusCode, 202);
+    const id = (created.json() as { id: string }).id;
+    const res = await fx.app.inject(get(`/v1/jobs/${id.toUpperCase()}`));
+    assert.equal(res.statusCode, 200, res.body);
+    assert.equal((res.json() as { id: string }).id, id);
+    await fx.sluice.cancel(id);
+  });
+
   test('a valid request still works afterwards', async () => {
-    const res = await fx.app.inject(post('/v1/jobs', { type: 'math' }));
+    const res = await fx.app.inject(post('/v1/jobs', { type: 'math', input: Q }));
     assert.equal(res.statusCode, 202);
   });
 });

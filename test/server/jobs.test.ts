@@ -3,6 +3,9 @@ import { after, before, describe, test } from 'node:test';
 import type { JobJson } from '../../src/core/job-json.js';
 import { type AppFixture, errorOf, jobOf, nextLongPoll, startApp, submit } from './app-fixture.js';
 
+/** A math input the handler can run (the API checks input against the handler's schema). */
+const Q = { question: 'What is 1 plus 1?' };
+
 describe('jobs API', () => {
   let fx: AppFixture;
   /** Releases the running `gated` job; set by its handler. */
@@ -48,23 +51,55 @@ describe('jobs API', () => {
   });
 
   test('a repeated idempotency key (body or header) answers 200 with the first job and stores no second one', async () => {
-    const first = await submit(fx.app, { type: 'math', queue: 'idem', idempotencyKey: 'k-1' });
+    const first = await submit(fx.app, { type: 'math', input: Q, queue: 'idem', idempotencyKey: 'k-1' });
     assert.equal(first.statusCode, 202);
-    const again = await submit(fx.app, { type: 'math', queue: 'idem', idempotencyKey: 'k-1', input: 'different' });
+    const again = await submit(fx.app, { type: 'math', input: Q, queue: 'idem', idempotencyKey: 'k-1' });
     assert.equal(again.statusCode, 200);
     assert.equal(jobOf(again).id, jobOf(first).id);
     assert.equal(again.headers.location, `/v1/jobs/${jobOf(first).id}`);
+    // The same key for another request is not a retry (IETF Idempotency-Key): 422, nothing stored.
+    const other = await submit(fx.app, {
+      type: 'math',
+      queue: 'idem',
+      idempotencyKey: 'k-1',
+      input: { question: 'What is 2 plus 2?' },
+    });
+    assert.equal(other.statusCode, 422, other.body);
+    assert.equal(errorOf(other).code, 'SLUICE_IDEMPOTENCY_MISMATCH');
+    assert.equal(errorOf(other).field, 'idempotencyKey');
 
-    const byHeader = await submit(fx.app, { type: 'math', queue: 'idem' }, { 'idempotency-key': 'k-2' });
+    const byHeader = await submit(fx.app, { type: 'math', input: Q, queue: 'idem' }, { 'idempotency-key': 'k-2' });
     assert.equal(byHeader.statusCode, 202);
     assert.equal(jobOf(byHeader).idempotencyKey, 'k-2');
-    const byHeaderAgain = await submit(fx.app, { type: 'math', queue: 'idem' }, { 'idempotency-key': 'k-2' });
+    const byHeaderAgain = await submit(fx.app, { type: 'math', input: Q, queue: 'idem' }, { 'idempotency-key': 'k-2' });
     assert.equal(byHeaderAgain.statusCode, 200);
     assert.equal(jobOf(byHeaderAgain).id, jobOf(byHeader).id);
-    const byBody = await submit(fx.app, { type: 'math', queue: 'idem', idempotencyKey: 'k-2' });
+    const byBody = await submit(fx.app, { type: 'math', input: Q, queue: 'idem', idempotencyKey: 'k-2' });
     assert.equal(jobOf(byBody).id, jobOf(byHeader).id);
 
     const list = await fx.app.inject({ url: '/v1/jobs?queue=idem' });
+    assert.equal((list.json() as { jobs: JobJson[] }).jobs.length, 2);
+  });
+
+  test('an Idempotency-Key header on a bulk request keys its jobs: a retried bulk makes no duplicates', async () => {
+    const bulk = (jobs: object[]) =>
+      fx.app.inject({ method: 'POST', url: '/v1/jobs/bulk', payload: { jobs }, headers: { 'idempotency-key': 'batch-9' } });
+    const jobs = [
+      { type: 'noop', queue: 'idem-bulk', input: 1 },
+      { type: 'noop', queue: 'idem-bulk', input: 2 },
+    ];
+    const first = await bulk(jobs);
+    assert.equal(first.statusCode, 202, first.body);
+    const retry = await bulk(jobs);
+    assert.equal(retry.statusCode, 200, retry.body);
+    assert.deepEqual(
+      (retry.json() as { jobs: JobJson[] }).jobs.map((j) => j.id),
+      (first.json() as { jobs: JobJson[] }).jobs.map((j) => j.id),
+    );
+    const changed = await bulk([jobs[0]!, { ...jobs[1]!, input: 3 }]);
+    assert.equal(changed.statusCode, 422, changed.body);
+    assert.equal(errorOf(changed).field, 'jobs.1.idempotencyKey');
+    const list = await fx.app.inject({ url: '/v1/jobs?queue=idem-bulk' });
     assert.equal((list.json() as { jobs: JobJson[] }).jobs.length, 2);
   });
 
@@ -74,9 +109,9 @@ describe('jobs API', () => {
       url: '/v1/jobs/bulk',
       payload: {
         jobs: [
-          { type: 'math', queue: 'bulk', input: 1 },
-          { type: 'factorial', queue: 'bulk', input: 2 },
-          { type: 'math', queue: 'bulk' },
+          { type: 'math', queue: 'bulk', input: { question: '1+1' } },
+          { type: 'factorial', queue: 'bulk', input: { n: 2 } },
+          { type: 'noop', queue: 'bulk' },
         ],
       },
     });
@@ -85,9 +120,9 @@ describe('jobs API', () => {
     assert.deepEqual(
       jobs.map((j) => [j.type, j.input]),
       [
-        ['math', 1],
-        ['factorial', 2],
-        ['math', null],
+        ['math', { question: '1+1' }],
+        ['factorial', { n: 2 }],
+        ['noop', null],
       ],
     );
     for (const job of jobs) assert.equal((await fx.sluice.get(job.id))?.queue, 'bulk');
@@ -108,7 +143,7 @@ describe('jobs API', () => {
   });
 
   test('cancel: 200 with the cancelled job, then 409 because it already ended', async () => {
-    const job = jobOf(await submit(fx.app, { type: 'math', queue: 'nobody-works-here' }));
+    const job = jobOf(await submit(fx.app, { type: 'math', input: Q, queue: 'nobody-works-here' }));
     const res = await fx.app.inject({ method: 'POST', url: `/v1/jobs/${job.id}/cancel` });
     assert.equal(res.statusCode, 200);
     assert.equal(jobOf(res).status, 'cancelled');
@@ -153,7 +188,7 @@ describe('jobs API', () => {
   });
 
   test('long-poll answers with the current job when the wait runs out', async () => {
-    const job = jobOf(await submit(fx.app, { type: 'math', queue: 'nobody-works-here' }));
+    const job = jobOf(await submit(fx.app, { type: 'math', input: Q, queue: 'nobody-works-here' }));
     const res = await fx.app.inject({ url: `/v1/jobs/${job.id}?wait=0.05` });
     assert.equal(res.statusCode, 200);
     assert.equal(jobOf(res).status, 'queued');
@@ -185,7 +220,7 @@ describe('jobs API', () => {
   });
 
   test('cancelling a scheduled job ends it cancelled (an empty JSON body is fine)', async () => {
-    const job = jobOf(await submit(fx.app, { type: 'math', queue: 'cancel-me', delayMs: 60_000 }));
+    const job = jobOf(await submit(fx.app, { type: 'math', input: Q, queue: 'cancel-me', delayMs: 60_000 }));
     assert.equal(job.status, 'scheduled');
     const res = await fx.app.inject({
       method: 'POST',

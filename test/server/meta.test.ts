@@ -8,6 +8,9 @@ import { FakeClock } from '../helpers/fake-clock.js';
 import { MemoryBackend } from '../helpers/memory-backend.js';
 import { type AppFixture, errorOf, jobOf, nextLongPoll, startApp, submit } from './app-fixture.js';
 
+/** A math input the handler can run (the API checks input against the handler's schema). */
+const Q = { question: 'What is 1 plus 1?' };
+
 interface OpenApi {
   openapi: string;
   paths: Record<
@@ -88,7 +91,7 @@ describe('health, metrics and the OpenAPI document', () => {
   });
 
   test('/metrics has Sluice counters and gauges in the Prometheus text format', async () => {
-    const job = jobOf(await submit(fx.app, { type: 'math', queue: 'metered' }));
+    const job = jobOf(await submit(fx.app, { type: 'math', input: Q, queue: 'metered' }));
     await fx.app.inject({ method: 'POST', url: `/v1/jobs/${job.id}/cancel` });
     await fx.app.inject({ method: 'POST', url: '/v1/queues/metered/pause' });
     const res = await fx.app.inject({ url: '/metrics' });
@@ -106,7 +109,7 @@ describe('health, metrics and the OpenAPI document', () => {
   });
 
   test('closing the app ends a pending long-poll with the current job', async () => {
-    const job = jobOf(await submit(fx.app, { type: 'math', queue: 'nobody-works-here' }));
+    const job = jobOf(await submit(fx.app, { type: 'math', input: Q, queue: 'nobody-works-here' }));
     const waiting = nextLongPoll(fx.sluice);
     const poll = fx.app.inject({ url: `/v1/jobs/${job.id}?wait=60` });
     await waiting;

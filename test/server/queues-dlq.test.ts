@@ -5,6 +5,9 @@ import type { JobJson } from '../../src/core/job-json.js';
 import type { Worker } from '../../src/worker/worker.js';
 import { type AppFixture, jobOf, startApp, submit } from './app-fixture.js';
 
+/** A math input the handler can run (the API checks input against the handler's schema). */
+const Q = { question: 'What is 1 plus 1?' };
+
 interface QueueJson {
   name: string;
   paused: boolean;
@@ -31,8 +34,8 @@ describe('queues and the dead-letter queue', () => {
   after(() => fx.close());
 
   test('GET /v1/queues shows counts, pause flag and lag; pause and resume flip the flag', async () => {
-    await submit(fx.app, { type: 'math', queue: 'q1' });
-    await submit(fx.app, { type: 'math', queue: 'q1' });
+    await submit(fx.app, { type: 'math', input: Q, queue: 'q1' });
+    await submit(fx.app, { type: 'math', input: Q, queue: 'q1' });
     let queues = (await fx.app.inject({ url: '/v1/queues' })).json() as { queues: QueueJson[] };
     const q1 = queues.queues.find((q) => q.name === 'q1');
     assert.ok(q1);

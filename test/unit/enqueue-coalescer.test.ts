@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { EnqueueResult } from '../../src/core/backend.js';
+import { ErrorCodes, SluiceError } from '../../src/core/errors.js';
 import { type NewJob, toNewJob } from '../../src/core/new-job.js';
 import { EnqueueCoalescer } from '../../src/enqueue-coalescer.js';
 import { Sluice } from '../../src/sluice.js';
@@ -92,6 +93,43 @@ describe('EnqueueCoalescer', () => {
     while (calls.length < 2) await new Promise((resolve) => setImmediate(resolve));
     calls[1]?.finish();
     assert.equal((await second).job.input, 1);
+  });
+
+  test('a shared write that fails is split until only the job at fault fails', async () => {
+    const writes: number[][] = [];
+    const poison = 137;
+    const write = async (jobs: NewJob[]): Promise<EnqueueResult[]> => {
+      writes.push(jobs.map((j) => j.input as number));
+      if (jobs.some((j) => j.input === poison)) throw new Error('value too deep for the store');
+      return jobs.map((j) => ({ job: { id: j.id, input: j.input } as EnqueueResult['job'], created: true }));
+    };
+    const coalescer = new EnqueueCoalescer(write, 1000);
+    const inputs = Array.from({ length: 300 }, (_, i) => i);
+    const outcomes = await Promise.allSettled(inputs.map((i) => coalescer.enqueue(job(i))));
+    const failed = inputs.filter((i) => outcomes[i]?.status === 'rejected');
+    assert.deepEqual(failed, [poison]);
+    for (const i of inputs) {
+      const outcome = outcomes[i]!;
+      if (outcome.status === 'fulfilled') assert.equal(outcome.value.job.input, i);
+    }
+    assert.match(String((outcomes[poison] as PromiseRejectedResult).reason), /too deep/);
+    // Halving: a few writes per level, not one per job.
+    assert.ok(writes.length < 40, `${writes.length} writes`);
+  });
+
+  test('an outage is not split: every job of the write fails with it, in that one write', async () => {
+    let writes = 0;
+    const write = async (): Promise<EnqueueResult[]> => {
+      writes++;
+      throw new SluiceError(ErrorCodes.backendUnavailable, 'connection refused');
+    };
+    const coalescer = new EnqueueCoalescer(write, 1000);
+    const outcomes = await Promise.allSettled([0, 1, 2, 3].map((i) => coalescer.enqueue(job(i))));
+    assert.deepEqual(
+      outcomes.map((o) => o.status),
+      ['rejected', 'rejected', 'rejected', 'rejected'],
+    );
+    assert.equal(writes, 2, 'the lone first write, then the other three together');
   });
 
   test('a write that throws at once rejects its jobs instead of leaving them hanging', async () => {

@@ -88,6 +88,14 @@ export const MIGRATIONS: ReadonlyArray<{ name: string; sql: string }> = [
     CREATE INDEX usage_at ON {S}.usage (at);
     `,
   },
+  {
+    name: 'request hash',
+    sql: `
+    -- The fingerprint of the request kept with a job that has an idempotency key, so that a reuse
+    -- of the key for another request is told apart from a retry (SLUICE_IDEMPOTENCY_MISMATCH).
+    ALTER TABLE {S}.jobs ADD COLUMN request_hash text;
+    `,
+  },
 ];
 
 /** The schema version this code reads and writes. */

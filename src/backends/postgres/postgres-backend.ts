@@ -23,6 +23,7 @@ import type {
   UpdateRateBudgetParams,
 } from '../../core/backend.js';
 import type { Clock } from '../../core/clock.js';
+import { repeatOf } from '../../core/enqueue-repeat.js';
 import { ConflictError, ErrorCodes, LeaseLostError, NotFoundError, SluiceError, ValidationError } from '../../core/errors.js';
 import { SluiceEvents } from '../../core/events.js';
 import {
@@ -230,6 +231,7 @@ export class PostgresBackend implements Backend {
         c.tenant,
         c.run_at,
         c.delay_ms,
+        c.request_hash,
         ...(client ? [] : [this.channel, this.origin]),
       ],
       client,
@@ -256,7 +258,7 @@ export class PostgresBackend implements Backend {
       unique.forEach((job, i) => {
         if (uniqueResults[i] !== undefined) return;
         const row = byKey.get(keyOf(job.queue, job.tenant ?? '', job.idempotencyKey ?? ''));
-        if (row) uniqueResults[i] = { job: rowToJob(row, row.sluice_now), created: false };
+        if (row) uniqueResults[i] = repeatOf(rowToJob(row, row.sluice_now), row.request_hash);
         else vanished.push(i);
       });
       if (vanished.length > 0) {
@@ -276,7 +278,8 @@ export class PostgresBackend implements Backend {
     }
     return slots.map(({ unique: index, repeat }) => {
       const result = uniqueResults[index]!;
-      return repeat ? { job: result.job, created: false } : result;
+      // A repeat inside the batch matched the job its first occurrence made (or found).
+      return repeat ? repeatOf(result.job, result.created ? unique[index]!.requestHash : result.requestHash) : result;
     });
   }
 

@@ -25,6 +25,7 @@ export interface InsertColumns {
   tenant: Array<string | null>;
   run_at: Array<number | null>;
   delay_ms: number[];
+  request_hash: Array<string | null>;
 }
 
 /** One JSON array of already-serialized JSON texts (each a complete JSON value), without re-encoding them. */
@@ -48,21 +49,23 @@ export function toInsertColumns(jobs: NewJob[]): InsertColumns {
     tenant: [],
     run_at: [],
     delay_ms: [],
+    request_hash: [],
   };
   for (const job of jobs) {
     columns.id.push(job.id);
     columns.queue.push(job.queue);
     columns.type.push(job.type);
-    columns.input.push(job.input === undefined ? 'null' : JSON.stringify(job.input));
+    columns.input.push(job.inputJson);
     columns.priority.push(job.priority);
     columns.max_attempts.push(job.maxAttempts);
     columns.backoff.push(backoffText(job.backoff));
     columns.timeout_ms.push(job.timeoutMs ?? null);
     columns.idempotency_key.push(job.idempotencyKey ?? null);
-    columns.metadata.push(job.metadata === undefined ? null : JSON.stringify(job.metadata));
+    columns.metadata.push(job.metadataJson ?? null);
     columns.tenant.push(job.tenant ?? null);
     columns.run_at.push(job.runAt ?? null);
     columns.delay_ms.push(job.delayMs ?? 0);
+    columns.request_hash.push(job.requestHash ?? null);
   }
   return columns;
 }
@@ -90,7 +93,7 @@ export function insertedJob(job: NewJob, stored: { created_at: number; run_at: n
   };
   if (job.timeoutMs !== undefined) result.timeoutMs = job.timeoutMs;
   if (job.idempotencyKey !== undefined) result.idempotencyKey = job.idempotencyKey;
-  if (job.metadata !== undefined) result.metadata = JSON.parse(JSON.stringify(job.metadata));
+  if (job.metadataJson !== undefined) result.metadata = JSON.parse(job.metadataJson);
   if (job.tenant !== undefined) result.tenant = job.tenant;
   return result;
 }

@@ -69,15 +69,15 @@ export function buildStatements(schema: string) {
          SELECT * FROM ROWS FROM (unnest($2::text[]), unnest($3::text[]), unnest($4::text[]), json_array_elements($5::json),
                                   unnest($6::int[]), unnest($7::int[]), json_array_elements($8::json), unnest($9::bigint[]),
                                   unnest($10::text[]), unnest($11::text[]), unnest($12::text[]), unnest($13::bigint[]),
-                                  unnest($14::bigint[]))
+                                  unnest($14::bigint[]), unnest($15::text[]))
            WITH ORDINALITY AS t(id, queue, type, input, priority, max_attempts, backoff, timeout_ms, idempotency_key,
-                                metadata, tenant, run_at, delay_ms, ord)
+                                metadata, tenant, run_at, delay_ms, request_hash, ord)
        )
        INSERT INTO ${jobs} AS j (id, queue, type, status, input, priority, max_attempts, backoff, timeout_ms,
-                                 idempotency_key, metadata, tenant, created_at, run_at, updated_at)
+                                 idempotency_key, metadata, tenant, created_at, run_at, updated_at, request_hash)
        SELECT b.id, b.queue, b.type, CASE WHEN r.run_at > ${NOW} THEN 'scheduled' ELSE 'queued' END, b.input::json,
               b.priority, b.max_attempts, b.backoff::json, b.timeout_ms, b.idempotency_key, b.metadata::json, b.tenant,
-              ${NOW}, r.run_at, ${NOW}
+              ${NOW}, r.run_at, ${NOW}, b.request_hash
        FROM batch b CROSS JOIN LATERAL (SELECT coalesce(b.run_at, ${NOW} + b.delay_ms) AS run_at) r
        ORDER BY b.ord
        ON CONFLICT (queue, (coalesce(tenant, '')), idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING`;
@@ -107,13 +107,13 @@ export function buildStatements(schema: string) {
      * statement, so other processes hear of it on its commit and no second round trip (and commit)
      * is spent on the NOTIFY. Nothing inserted (all repeats): no message. A payload over
      * MAX_PAYLOAD_BYTES is not sent; `notified` is then false and the caller falls back to the
-     * notifier. $15 channel, $16 origin.
+     * notifier. $16 channel, $17 origin.
      */
     insertNotify: named(
       'insert_notify',
       `WITH ins AS (${INSERT} RETURNING j.id, j.queue, j.status, j.created_at, j.run_at),
        per_queue AS (SELECT queue, count(*) AS n FROM ins GROUP BY queue),
-       ${notifyCtes(`'["e",' || to_json(queue)::text || ',' || n || ']'`, 'per_queue', '$15', '$16')}
+       ${notifyCtes(`'["e",' || to_json(queue)::text || ',' || n || ']'`, 'per_queue', '$16', '$17')}
        SELECT ins.id, ins.status, ins.created_at, ins.run_at, note.sent IS NOT NULL AS notified
        FROM ins LEFT JOIN note ON true`,
     ),

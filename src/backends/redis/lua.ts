@@ -41,10 +41,12 @@ export const FIELDS = [
   'lt',
   'lx',
   'wid',
+  // The request hash of a job with an idempotency key (SLUICE_IDEMPOTENCY_MISMATCH).
+  'rh',
 ] as const;
 
 /** Arguments per job in the enqueue script. */
-export const ENQUEUE_ARITY = 12;
+export const ENQUEUE_ARITY = 13;
 
 const PRELUDE = `#!lua
 local base = ARGV[1]
@@ -110,6 +112,7 @@ for i = 0, n - 1 do
   local o = 6 + i * ${ENQUEUE_ARITY}
   local id, typ, input, pri, max, bo = ARGV[o + 1], ARGV[o + 2], ARGV[o + 3], ARGV[o + 4], ARGV[o + 5], ARGV[o + 6]
   local to, ik, md, ten, runAt, delay = ARGV[o + 7], opt(ARGV[o + 8]), ARGV[o + 9], opt(ARGV[o + 10]), ARGV[o + 11], ARGV[o + 12]
+  local rh = opt(ARGV[o + 13])
   local idemField = nil
   local existing = nil
   if ik then
@@ -132,6 +135,7 @@ for i = 0, n - 1 do
     if ik then h[#h + 1] = 'ik'; h[#h + 1] = ik; redis.call('HSET', k('idem'), idemField, id) end
     if md ~= '' then h[#h + 1] = 'md'; h[#h + 1] = md end
     if ten then h[#h + 1] = 'ten'; h[#h + 1] = ten end
+    if rh then h[#h + 1] = 'rh'; h[#h + 1] = rh end
     redis.call('HSET', jk(id), unpack(h))
     redis.call('ZADD', k('all'), 0, id)
     if st == 'scheduled' then redis.call('ZADD', k('sched'), rAt, id) else toReady(id, typ, pri, rAt) end

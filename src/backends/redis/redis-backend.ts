@@ -24,6 +24,7 @@ import type {
   UpdateRateBudgetParams,
 } from '../../core/backend.js';
 import type { Clock } from '../../core/clock.js';
+import { repeatOf } from '../../core/enqueue-repeat.js';
 import { ConflictError, ErrorCodes, LeaseLostError, NotFoundError, SluiceError, ValidationError } from '../../core/errors.js';
 import { SluiceEvents } from '../../core/events.js';
 import { groupBy } from '../../core/group-by.js';
@@ -59,6 +60,7 @@ import {
   jsonArg,
   optArg,
   pushEnqueueArgs,
+  requestHashOf,
   rowExists,
   rowToClaimedJob,
   rowToJob,
@@ -230,7 +232,7 @@ export class RedisBackend implements Backend {
         const job = group[i]!;
         const entry = reply[i + 1];
         if (Array.isArray(entry)) {
-          results.set(job, { job: rowToJob(entry as JobRow, now), created: false });
+          results.set(job, repeatOf(rowToJob(entry as JobRow, now), requestHashOf(entry as JobRow)));
           orphaned.push(job);
         } else {
           results.set(job, { job: insertedJob(job, now, texts[i]!), created: true });

@@ -14,6 +14,11 @@ function field(row: JobRow, name: (typeof FIELDS)[number]): string | null {
 }
 
 /** True when the row is a job (a missing job reads as a row of nulls). */
+/** The request hash stored with a job (absent: none). */
+export function requestHashOf(row: JobRow): string | undefined {
+  return field(row, 'rh') ?? undefined;
+}
+
 export function rowExists(row: JobRow | null | undefined): row is JobRow {
   return Array.isArray(row) && field(row, 'id') !== null;
 }
@@ -35,7 +40,7 @@ export function jsonArg(value: unknown): string {
  */
 export function pushEnqueueArgs(args: string[], job: NewJob): string {
   const start = args.length;
-  const input = JSON.stringify(job.input === undefined ? null : job.input);
+  const input = job.inputJson;
   args.push(
     job.id,
     job.type,
@@ -45,10 +50,11 @@ export function pushEnqueueArgs(args: string[], job: NewJob): string {
     backoffText(job.backoff),
     job.timeoutMs === undefined ? '' : String(job.timeoutMs),
     optArg(job.idempotencyKey),
-    job.metadata === undefined ? '' : JSON.stringify(job.metadata),
+    job.metadataJson ?? '',
     optArg(job.tenant),
     job.runAt === undefined ? '' : String(job.runAt),
     String(Math.max(0, job.delayMs ?? 0)),
+    optArg(job.requestHash),
   );
   if (args.length - start !== ENQUEUE_ARITY) throw new Error('pushEnqueueArgs is out of step with the enqueue script');
   return input;
@@ -77,7 +83,7 @@ export function insertedJob(job: NewJob, now: number, inputText: string): Job {
   };
   if (job.timeoutMs !== undefined) stored.timeoutMs = job.timeoutMs;
   if (job.idempotencyKey !== undefined) stored.idempotencyKey = job.idempotencyKey;
-  if (job.metadata !== undefined) stored.metadata = JSON.parse(JSON.stringify(job.metadata));
+  if (job.metadataJson !== undefined) stored.metadata = JSON.parse(job.metadataJson);
   if (job.tenant !== undefined) stored.tenant = job.tenant;
   return stored;
 }

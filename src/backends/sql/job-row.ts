@@ -30,6 +30,8 @@ export interface JobRow {
   lease_token: string | null;
   lease_expires_at: number | null;
   worker_id: string | null;
+  /** The fingerprint of the request that made a job with an idempotency key (NULL without one). */
+  request_hash?: string | null;
 }
 
 /**

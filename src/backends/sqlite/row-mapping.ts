@@ -34,12 +34,8 @@ export type JobInsertArgs = [
   createdAt: number,
   runAt: number,
   updatedAt: number,
+  requestHash: string | null,
 ];
-
-/** JSON text for a column. `undefined` has no JSON form, so it is stored as `null`. */
-export function toJsonText(value: unknown): string {
-  return value === undefined ? 'null' : JSON.stringify(value);
-}
 
 /** Nullable JSON text: `undefined` becomes SQL NULL (the field is absent on read). */
 export function toNullableJsonText(value: unknown): string | null {
@@ -54,17 +50,18 @@ export function toInsertArgs(job: NewJob, now: number): JobInsertArgs {
     job.queue,
     job.type,
     runAt > now ? 'scheduled' : 'queued',
-    toJsonText(job.input),
+    job.inputJson,
     job.priority,
     job.maxAttempts,
     backoffText(job.backoff),
     job.timeoutMs ?? null,
     job.idempotencyKey ?? null,
-    job.metadata === undefined ? null : JSON.stringify(job.metadata),
+    job.metadataJson ?? null,
     job.tenant ?? null,
     now,
     runAt,
     now,
+    job.requestHash ?? null,
   ];
 }
 

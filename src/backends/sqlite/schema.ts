@@ -84,6 +84,11 @@ export const MIGRATIONS: readonly string[] = [
   -- Totals are asked for a time range (since/until).
   CREATE INDEX usage_at ON usage (at);
   `,
+  // 4: the fingerprint of the request kept with a job that has an idempotency key, so that a reuse
+  // of the key for another request is told apart from a retry (SLUICE_IDEMPOTENCY_MISMATCH).
+  `
+  ALTER TABLE jobs ADD COLUMN request_hash TEXT;
+  `,
 ];
 
 /** The schema version this code writes. */

@@ -22,6 +22,7 @@ import type {
   UpdateRateBudgetParams,
 } from '../../core/backend.js';
 import { type Clock, systemClock } from '../../core/clock.js';
+import { repeatOf } from '../../core/enqueue-repeat.js';
 import { ConflictError, ErrorCodes, LeaseLostError, NotFoundError, ValidationError } from '../../core/errors.js';
 import { SluiceEvents } from '../../core/events.js';
 import {
@@ -179,7 +180,7 @@ export class SqliteBackend implements Backend {
             key: newJob.idempotencyKey,
           });
           if (existing) {
-            results.push({ job: rowToJob(existing, now), created: false });
+            results.push(repeatOf(rowToJob(existing, now), existing.request_hash));
             continue;
           }
         }

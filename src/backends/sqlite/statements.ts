@@ -76,8 +76,8 @@ export function prepareStatements(db: Database.Database): Statements {
     // Positional: the arguments are a JobInsertArgs tuple, in this column order.
     insert: db.prepare<JobInsertArgs, void>(
       `INSERT INTO jobs (id, queue, type, status, input, priority, max_attempts, backoff, timeout_ms, idempotency_key,
-         metadata, tenant, created_at, run_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         metadata, tenant, created_at, run_at, updated_at, request_hash)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     byIdempotencyKey: db.prepare<[{ queue: string; tenant: string; key: string }], JobRow>(
       `SELECT * FROM jobs INDEXED BY jobs_idempotency

@@ -5,6 +5,7 @@ import { isTerminal } from '../../core/job.js';
 import { jobJsonSchema, toJobJson } from '../../core/job-json.js';
 import { bulkSpecSchema, jobSpecSchema } from '../../core/job-spec.js';
 import { parseOrThrow } from '../../core/validate.js';
+import { inputProblem } from '../../handlers/input-schemas.js';
 import { readScope } from '../auth.js';
 import type { ServerContext } from '../context.js';
 import {
@@ -41,12 +42,13 @@ export async function jobRoutes(app: FastifyInstance, ctx: ServerContext): Promi
       },
       400: err('Invalid request (the field is named)'),
       409: err('The idempotency key belongs to another tenant'),
+      422: err('The idempotency key was used before for a different request (SLUICE_IDEMPOTENCY_MISMATCH)'),
     },
     handler: async ({ request, reply, caller }) => {
       const spec = parseOrThrow(jobSpecSchema, requireObject(request.body));
       checkType(ctx, spec.type, 'type');
-      const header = request.headers['idempotency-key'];
-      const idempotencyKey = header === undefined ? undefined : parseOrThrow(idempotencyHeaderSchema, header, 'Idempotency-Key');
+      checkInput(ctx, spec.type, spec.input, '');
+      const idempotencyKey = idempotencyHeader(request.headers['idempotency-key']);
       const [result] = await ctx.sluice.submit([spec], { tenant: caller.tenant, idempotencyKey });
       const { job, created } = ownResult(result!, readScope(caller));
       return reply
@@ -63,16 +65,26 @@ export async function jobRoutes(app: FastifyInstance, ctx: ServerContext): Promi
     summary: 'Submit many jobs in one transaction (all or none)',
     tags: ['jobs'],
     body: { schema: bulkSpecSchema, required: true },
+    headers: {
+      'Idempotency-Key': 'Keys the jobs without a key of their own as KEY:INDEX, so a retried bulk makes no duplicates',
+    },
     responses: {
       202: { description: 'Stored, in request order', schema: bulkResultSchema },
       200: { description: 'Every idempotency key matched: the first jobs', schema: bulkResultSchema },
-      400: err('Invalid request (the field is named, e.g. jobs.3.type)'),
+      400: err('Invalid request (the field is named, e.g. jobs.3.type; two different jobs with one key)'),
       409: err('An idempotency key belongs to another tenant'),
+      422: err('An idempotency key was used before for a different request (SLUICE_IDEMPOTENCY_MISMATCH)'),
     },
     handler: async ({ request, reply, caller }) => {
       const { jobs } = parseOrThrow(bulkSpecSchema, requireObject(request.body));
-      for (const [i, spec] of jobs.entries()) checkType(ctx, spec.type, `jobs.${i}.type`);
-      const results = (await ctx.sluice.submit(jobs, { tenant: caller.tenant })).map((r) => ownResult(r, readScope(caller)));
+      for (const [i, spec] of jobs.entries()) {
+        checkType(ctx, spec.type, `jobs.${i}.type`);
+        checkInput(ctx, spec.type, spec.input, `jobs.${i}.`);
+      }
+      const idempotencyKey = idempotencyHeader(request.headers['idempotency-key']);
+      const results = (await ctx.sluice.submit(jobs, { tenant: caller.tenant, idempotencyKey })).map((r) =>
+        ownResult(r, readScope(caller)),
+      );
       return reply.code(results.some((r) => r.created) ? 202 : 200).send({ jobs: results.map((r) => toJobJson(r.job)) });
     },
   });
@@ -164,6 +176,13 @@ function checkType(ctx: ServerContext, type: string, field: string): void {
   }
 }
 
+/** An input its handler could not run is refused at submit, by the schema the handler parses it with. */
+function checkInput(ctx: ServerContext, type: string, input: unknown, prefix: string): void {
+  const schema = ctx.inputSchemas.get(type);
+  const problem = schema === undefined ? undefined : inputProblem(schema, input);
+  if (problem) throw new ValidationError(`${prefix}${problem.field}: ${problem.message}`, `${prefix}${problem.field}`);
+}
+
 /**
  * An idempotency key is unique per queue, not per tenant: if it matched another tenant's job, that
  * job must not be shown. The caller gets a conflict instead (and nothing was created).
@@ -173,6 +192,10 @@ function ownResult(result: EnqueueResult, scope: string | undefined): EnqueueRes
     throw new SluiceError(ErrorCodes.conflict, 'this idempotency key is already in use', { field: 'idempotencyKey' });
   }
   return result;
+}
+
+function idempotencyHeader(header: string | string[] | undefined): string | undefined {
+  return header === undefined ? undefined : parseOrThrow(idempotencyHeaderSchema, header, 'Idempotency-Key');
 }
 
 /** A body that is not a JSON object has no field to name: say what is expected instead. */

@@ -24,6 +24,7 @@ test('the jobs of one call go into one argument array, ENQUEUE_ARITY each, each 
     '',
     '',
     '0',
+    '',
   ]);
   assert.deepEqual(args.slice(1 + ENQUEUE_ARITY), [
     b.id,
@@ -38,6 +39,7 @@ test('the jobs of one call go into one argument array, ENQUEUE_ARITY each, each 
     '+t',
     '',
     '0',
+    `+${b.requestHash}`,
   ]);
 });
 

@@ -31,6 +31,7 @@ describe('toNewJob', () => {
         type: 'math',
         queue: 'default',
         input: { question: 'What is 50 divided by 2?' },
+        inputJson: '{"question":"What is 50 divided by 2?"}',
         priority: 0,
         maxAttempts: 3,
         backoff: DEFAULT_BACKOFF,
@@ -79,6 +80,28 @@ describe('toNewJob', () => {
     assert.equal(toNewJob({ type: 'noop', runAt: 1_900_000_000_000 }).runAt, 1_900_000_000_000);
   });
 
+  test('an absolute runAt is bounded by a year either side of the given now', () => {
+    const now = Date.UTC(2026, 0, 1);
+    const year = LIMITS.maxDelayMs;
+    assert.equal(toNewJob({ type: 'noop', runAt: now + year }, { now }).runAt, now + year);
+    assert.equal(toNewJob({ type: 'noop', runAt: now - year }, { now }).runAt, now - year);
+    assert.throws(() => toNewJob({ type: 'noop', runAt: now + year + 1 }, { now }), {
+      code: ErrorCodes.validation,
+      field: 'runAt',
+    });
+    assert.throws(() => toNewJob({ type: 'noop', runAt: now - year - 1 }, { now }), {
+      code: ErrorCodes.validation,
+      field: 'runAt',
+    });
+  });
+
+  test('input and metadata are serialised once, with the job', () => {
+    const job = toNewJob({ type: 'noop', input: { a: [1, 'é😀'], skip: undefined }, metadata: { k: 'v' } });
+    assert.equal(job.inputJson, '{"a":[1,"é😀"]}');
+    assert.equal(job.metadataJson, '{"k":"v"}');
+    assert.equal(toNewJob({ type: 'noop' }).inputJson, 'null');
+  });
+
   test('a partial backoff is merged over the default', () => {
     assert.deepEqual(toNewJob({ type: 'noop', backoff: { type: 'fixed', delayMs: 250 } }).backoff, {
       ...DEFAULT_BACKOFF,
@@ -123,6 +146,17 @@ describe('toNewJob', () => {
       ['delayMs beyond a year', { type: 'noop', delayMs: LIMITS.maxDelayMs + 1 }, 'delayMs'],
       ['runAt not a date', { type: 'noop', runAt: 'tomorrow' }, 'runAt'],
       ['runAt negative', { type: 'noop', runAt: -5 }, 'runAt'],
+      ['runAt beyond a Date', { type: 'noop', runAt: 8.64e15 + 1 }, 'runAt'],
+      ['runAt on a day that does not exist', { type: 'noop', runAt: '2030-02-30T00:00:00Z' }, 'runAt'],
+      ['input nested too deep', { type: 'noop', input: [[[[nestedArrays(70)]]]] }, `input${'.0'.repeat(64)}`],
+      ['an object with too many keys', { type: 'noop', input: { m: manyKeys(1001) } }, 'input.m'],
+      ['too many values in all', { type: 'noop', input: Array.from({ length: 200 }, () => manyKeys(600)) }, 'input'],
+      ['a non-finite number', { type: 'noop', input: { x: Number.POSITIVE_INFINITY } }, 'input.x'],
+      ['NaN', { type: 'noop', metadata: { x: Number.NaN } }, 'metadata.x'],
+      ['a bigint', { type: 'noop', input: { x: 1n } }, 'input.x'],
+      ['NUL in an input string', { type: 'noop', input: 'a\u0000' }, 'input'],
+      ['a lone surrogate in a metadata value', { type: 'noop', metadata: { k: '\uD83D' } }, 'metadata.k'],
+      ['NUL in the idempotency key', { type: 'noop', idempotencyKey: '\u0000' }, 'idempotencyKey'],
       ['maxAttempts 0', { type: 'noop', maxAttempts: 0 }, 'maxAttempts'],
       ['maxAttempts too many', { type: 'noop', maxAttempts: 101 }, 'maxAttempts'],
       ['timeoutMs 0', { type: 'noop', timeoutMs: 0 }, 'timeoutMs'],
@@ -174,3 +208,13 @@ describe('jobSpecSchema and bulkSpecSchema', () => {
     );
   });
 });
+
+function nestedArrays(depth: number): unknown {
+  let value: unknown = 0;
+  for (let i = 0; i < depth; i++) value = [value];
+  return value;
+}
+
+function manyKeys(count: number): Record<string, number> {
+  return Object.fromEntries(Array.from({ length: count }, (_, i) => [`k${i}`, i]));
+}

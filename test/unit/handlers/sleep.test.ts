@@ -56,11 +56,19 @@ describe('sleep handler', () => {
     assert.deepEqual(context.reports, []);
   });
 
-  for (const input of [{ ms: -1 }, { ms: 1.5 }, { ms: SLEEP_MAX_MS + 1 }, { ms: '100' }, {}, null, 'soon']) {
-    test(`rejects input ${JSON.stringify(input)} with PermanentError`, async () => {
+  for (const [input, field] of [
+    [{ ms: -1 }, 'input.ms'],
+    [{ ms: 1.5 }, 'input.ms'],
+    [{ ms: SLEEP_MAX_MS + 1 }, 'input.ms'],
+    [{ ms: '100' }, 'input.ms'],
+    [{}, 'input.ms'],
+    [null, 'input'],
+    ['soon', 'input'],
+  ] as const) {
+    test(`rejects input ${JSON.stringify(input)} with PermanentError on ${field}`, async () => {
       await assert.rejects(
         async () => sleepHandler.handle(handlerContext<SleepInput>('sleep', input)),
-        (error) => hasErrorCode(error, ErrorCodes.permanent) && (error as { field?: string }).field === 'input.ms',
+        (error) => hasErrorCode(error, ErrorCodes.permanent) && (error as { field?: string }).field === field,
       );
     });
   }
