@@ -61,6 +61,7 @@ import {
   rowToClaimedJob,
   rowToJob,
 } from './row-mapping.js';
+import { clearStaleSocketTimers } from './stale-socket-timer.js';
 import { closedError, translateError } from './translate-error.js';
 
 /** Options of the Redis adapter. */
@@ -707,6 +708,7 @@ export class RedisBackend implements Backend {
   private async startRelay(): Promise<void> {
     if (this.closed) return;
     const subscriber = this.redis.duplicate();
+    clearStaleSocketTimers(subscriber);
     this.subscriber = subscriber;
     let stop: () => Promise<void>;
     try {
