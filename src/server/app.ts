@@ -26,6 +26,8 @@ export interface AppOptions {
   bodyLimitBytes?: number | undefined;
   /** Upper bound of `?wait=` on GET /v1/jobs/{id} (default 60). */
   maxWaitSeconds?: number | undefined;
+  /** How long /readyz waits for the backend before it answers 503 (default 2000 ms). */
+  readyTimeoutMs?: number | undefined;
   /** Metrics to expose on /metrics; by default the app creates (and on close disposes of) its own. */
   metrics?: Metrics | undefined;
   /** Fastify's logger option: false (default), true, or pino options. */
@@ -34,6 +36,7 @@ export interface AppOptions {
 
 export const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;
 export const DEFAULT_MAX_WAIT_SECONDS = 60;
+export const DEFAULT_READY_TIMEOUT_MS = 2_000;
 
 /**
  * Builds the HTTP API on a Sluice instance. It never listens (the CLI does; tests use inject) and it
@@ -59,6 +62,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     auth: new Authenticator(options.apiKeys),
     allowedTypes: options.allowedTypes,
     maxWaitSeconds: options.maxWaitSeconds ?? DEFAULT_MAX_WAIT_SECONDS,
+    readyTimeoutMs: options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS,
     metrics,
     longPolls: new LongPolls(options.sluice),
     routes: [],

@@ -11,6 +11,8 @@ export interface ServerContext {
   /** When set, job types outside it are refused (SLUICE_UNKNOWN_TYPE). */
   allowedTypes: ReadonlySet<string> | undefined;
   maxWaitSeconds: number;
+  /** How long /readyz waits for the backend's ping before it answers 503. */
+  readyTimeoutMs: number;
   metrics: Metrics;
   longPolls: LongPolls;
   /** Every route registered through defineRoute, in order: the source of /openapi.json. */
