@@ -3,9 +3,11 @@ import { ErrorCodes, SluiceError } from '../core/errors.js';
 import { createMetrics, type Metrics } from '../observability/metrics.js';
 import type { Sluice } from '../sluice.js';
 import { type ApiKey, Authenticator } from './auth.js';
+import { clientErrorHandler } from './client-errors.js';
 import type { ServerContext } from './context.js';
 import { closeFreshConnectionsOnClose } from './fresh-connections.js';
 import { installErrorHandling, sendError } from './http-errors.js';
+import { type GivenHttpLimits, resolveHttpLimits, serverOptionsFor } from './http-limits.js';
 import { LongPolls } from './long-poll.js';
 import { dlqRoutes } from './routes/dlq.js';
 import { healthRoutes } from './routes/health.js';
@@ -28,6 +30,8 @@ export interface AppOptions {
   maxWaitSeconds?: number | undefined;
   /** How long /readyz waits for the backend before it answers 503 (default 2000 ms). */
   readyTimeoutMs?: number | undefined;
+  /** Timeouts and connection caps of the HTTP server (see HttpLimits); unset ones take the defaults. */
+  httpLimits?: GivenHttpLimits | undefined;
   /** Metrics to expose on /metrics; by default the app creates (and on close disposes of) its own. */
   metrics?: Metrics | undefined;
   /** Fastify's logger option: false (default), true, or pino options. */
@@ -44,8 +48,12 @@ export const DEFAULT_READY_TIMEOUT_MS = 2_000;
  * created, the caller closes the Sluice.
  */
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const maxWaitSeconds = options.maxWaitSeconds ?? DEFAULT_MAX_WAIT_SECONDS;
+  const limits = resolveHttpLimits(options.httpLimits ?? {}, maxWaitSeconds);
   const app = Fastify({
     logger: options.logger ?? false,
+    ...serverOptionsFor(limits),
+    clientErrorHandler,
     bodyLimit: options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
     // Fastify's own 503 while closing has its own body format; the onRequest hook below answers instead.
     return503OnClosing: false,
@@ -55,13 +63,15 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     },
   });
 
+  app.server.maxConnections = limits.maxConnections;
+
   const ownMetrics = options.metrics === undefined;
   const metrics = options.metrics ?? createMetrics(options.sluice);
   const ctx: ServerContext = {
     sluice: options.sluice,
     auth: new Authenticator(options.apiKeys),
     allowedTypes: options.allowedTypes,
-    maxWaitSeconds: options.maxWaitSeconds ?? DEFAULT_MAX_WAIT_SECONDS,
+    maxWaitSeconds,
     readyTimeoutMs: options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS,
     metrics,
     longPolls: new LongPolls(options.sluice),
