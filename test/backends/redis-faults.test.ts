@@ -36,6 +36,21 @@ async function outcome<T>(call: Promise<T>): Promise<{ ok: T } | { code: string 
   }
 }
 
+/**
+ * Enqueues until one succeeds: right after a fault the client may still be reconnecting, and a call
+ * made meanwhile fails at once (no offline queue).
+ */
+async function enqueueOnceHealed(sluice: Sluice, input: unknown) {
+  return until(
+    async () => {
+      const attempt = await outcome(sluice.enqueue({ queue: 'q', type: 'echo', input }));
+      return 'ok' in attempt ? attempt.ok : undefined;
+    },
+    'an enqueue that succeeds after the fault',
+    10 * COMMAND_TIMEOUT_MS,
+  );
+}
+
 describe('redis URL: commandTimeoutMs', () => {
   test('bounds each command; a default when absent; taken out of the URL ioredis sees', () => {
     assert.equal(parseRedisUrl('redis://h:6379').commandTimeoutMs, DEFAULT_COMMAND_TIMEOUT_MS);
@@ -95,7 +110,7 @@ describe('redis: a dropped or stalled connection (invariant 7)', { skip }, () =>
       proxy.setMode('pass');
       const first = await inFlight;
       assert.ok('ok' in first || first.code === ErrorCodes.backendUnavailable, `settled with ${JSON.stringify(first)}`);
-      const later = await viaProxy.enqueue({ queue: 'q', type: 'echo', input: 2 });
+      const later = await enqueueOnceHealed(viaProxy, 2);
       assert.equal((await direct.getOrThrow(later.id)).status, 'queued');
     } finally {
       await close();
@@ -114,7 +129,7 @@ describe('redis: a dropped or stalled connection (invariant 7)', { skip }, () =>
       const heldRead = await outcome(viaProxy.stats());
       assert.deepEqual(heldRead, { code: ErrorCodes.backendUnavailable });
       proxy.setMode('pass');
-      const later = await viaProxy.enqueue({ queue: 'q', type: 'echo', input: 2 });
+      const later = await enqueueOnceHealed(viaProxy, 2);
       assert.equal((await direct.getOrThrow(later.id)).status, 'queued');
     } finally {
       await close();
@@ -135,14 +150,7 @@ describe('redis: a dropped or stalled connection (invariant 7)', { skip }, () =>
       // Replies of the dropped commands never come: a connection that kept them queued would pair
       // the next replies with the wrong commands (every later call would time out). The dead
       // connection is destroyed and replaced; a call may still meet the tail of that.
-      const later = await until(
-        async () => {
-          const attempt = await outcome(viaProxy.enqueue({ queue: 'q', type: 'echo', input: 2 }));
-          return 'ok' in attempt ? attempt.ok : undefined;
-        },
-        'an enqueue that succeeds after the drop',
-        10 * COMMAND_TIMEOUT_MS,
-      );
+      const later = await enqueueOnceHealed(viaProxy, 2);
       assert.equal((await direct.getOrThrow(later.id)).input, 2);
       assert.ok(proxy.accepted > acceptedBefore, 'a new connection was opened');
     } finally {
@@ -161,10 +169,16 @@ describe('redis: a dropped or stalled connection (invariant 7)', { skip }, () =>
       await worker.start();
       const before = await direct.enqueue({ queue: 'default', type: 'echo', input: 'before' });
       assert.equal((await direct.waitFor(before.id, { timeoutMs: 20_000 })).status, 'succeeded');
-      // A partition of a few seconds: the claim loop's calls are held, time out, and back off.
-      const claimFailed = worker.once('error', ({ during }) => during === 'claim');
+      // A partition of a few seconds: the claim loop's calls are held, time out, and back off; the
+      // connection is given up and new ones are held too. Two failed claims span two timeouts.
+      let claimFailures = 0;
+      const twoClaimsFailed = new Promise<void>((resolve) => {
+        worker.on('error', ({ during }) => {
+          if (during === 'claim' && ++claimFailures === 2) resolve();
+        });
+      });
       proxy.setMode('hold');
-      await claimFailed;
+      await twoClaimsFailed;
       proxy.resetAll();
       proxy.setMode('pass');
       const afterFault = await direct.enqueue({ queue: 'default', type: 'echo', input: 'after' });

@@ -111,8 +111,10 @@ function parseTimeout(text: string | null): number {
  * - `socketTimeout`: a connection that owes replies and receives nothing for as long is destroyed
  *   and reconnected. A stalled or silently dropping network otherwise keeps the old connection, and
  *   its late replies would be paired with later commands.
- * - The offline queue stays on: a command issued during a reconnect waits for the new connection
- *   (a blip costs a delay, not an error), still bounded by commandTimeout.
+ * - No offline queue on one node: a command issued while the connection is down fails at once.
+ *   Queued, a command that timed out there was still sent once the connection came back: a claim
+ *   its caller had given up on then leased jobs to no one (they waited for their lease to expire).
+ *   (A Cluster keeps its nodes' queues: ioredis does not let them be turned off.)
  * Nothing is re-sent by the client, so no write applies twice behind the caller's back. A caller
  * that retries after a timeout may repeat a write that did apply: enqueues are deduplicated by
  * idempotency key, settlements, heartbeats and releases are fenced by the lease token (a repeat
@@ -146,7 +148,7 @@ export async function connect(target: RedisTarget): Promise<RedisClient> {
         // MULTI for enqueues), and auto-pipelining wrapped each remaining lone command in a Pipeline
         // object of its own: measured twice the garbage per job, 2-3 ms scavenges in the latency
         // tail, and end-to-end c=1 4.0k vs 5.7k jobs/s (docs/benchmarks.md).
-        new Redis(target.url, { lazyConnect: true, ...nodeOptions(target.commandTimeoutMs) })
+        new Redis(target.url, { lazyConnect: true, enableOfflineQueue: false, ...nodeOptions(target.commandTimeoutMs) })
       : new Cluster(target.cluster.nodes, {
           lazyConnect: true,
           enableAutoPipelining: true,

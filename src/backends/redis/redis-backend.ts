@@ -712,6 +712,8 @@ export class RedisBackend implements Backend {
     this.subscriber = subscriber;
     let stop: () => Promise<void>;
     try {
+      // Connected first: without an offline queue, a SUBSCRIBE sent while connecting would fail.
+      await subscriber.connect();
       stop = await startEventRelay({
         subscriber,
         channel: this.keys.channel,
