@@ -54,6 +54,20 @@ export const envSchema = z.object({
   SLUICE_MAX_WAIT_SECONDS: int(0, 3600).default(60),
   /** The API's public base URL (behind a proxy), named as the server in /openapi.json; default: relative. */
   SLUICE_PUBLIC_URL: z.url().optional(),
+  /** HTTP server bounds (src/server/http-limits.ts holds the defaults). Receiving a whole request: */
+  SLUICE_REQUEST_TIMEOUT_MS: int(100, DAY).optional(),
+  /** Receiving a request's headers (at most the request timeout). */
+  SLUICE_HEADERS_TIMEOUT_MS: int(100, DAY).optional(),
+  /** An idle keep-alive connection between requests. */
+  SLUICE_KEEP_ALIVE_TIMEOUT_MS: int(100, DAY).optional(),
+  /** A connection with no traffic; default the longest long poll plus 10 s. */
+  SLUICE_CONNECTION_TIMEOUT_MS: int(100, DAY).optional(),
+  /** Requests per connection before the server closes it (0: no limit). */
+  SLUICE_MAX_REQUESTS_PER_SOCKET: int(0, 1_000_000).optional(),
+  /** Open HTTP connections at once; more are closed as they arrive. */
+  SLUICE_MAX_CONNECTIONS: int(1, 1_000_000).optional(),
+  /** How long /readyz waits for the backend before answering 503. */
+  SLUICE_READY_TIMEOUT_MS: int(100, 600_000).optional(),
   /** Job types the API accepts besides the built-in handlers (comma separated); `*` accepts any. */
   SLUICE_JOB_TYPES: list.default([]),
   SLUICE_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -7,6 +7,8 @@ export const ErrorCodes = {
   invalidJson: 'SLUICE_INVALID_JSON',
   unknownType: 'SLUICE_UNKNOWN_TYPE',
   payloadTooLarge: 'SLUICE_PAYLOAD_TOO_LARGE',
+  headersTooLarge: 'SLUICE_HEADERS_TOO_LARGE',
+  requestTimeout: 'SLUICE_REQUEST_TIMEOUT',
   unsupportedMediaType: 'SLUICE_UNSUPPORTED_MEDIA_TYPE',
   notFound: 'SLUICE_NOT_FOUND',
   conflict: 'SLUICE_CONFLICT',

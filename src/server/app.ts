@@ -6,9 +6,11 @@ import { BUILTIN_INPUT_SCHEMAS } from '../handlers/input-schemas.js';
 import { createMetrics, type Metrics } from '../observability/metrics.js';
 import type { Sluice } from '../sluice.js';
 import { type ApiKey, Authenticator } from './auth.js';
+import { clientErrorHandler } from './client-errors.js';
 import type { ServerContext } from './context.js';
 import { closeFreshConnectionsOnClose } from './fresh-connections.js';
 import { installErrorHandling, sendError } from './http-errors.js';
+import { type GivenHttpLimits, resolveHttpLimits, serverOptionsFor } from './http-limits.js';
 import { LongPolls } from './long-poll.js';
 import { OneLinePerRequest } from './request-logging.js';
 import { dlqRoutes } from './routes/dlq.js';
@@ -36,6 +38,10 @@ export interface AppOptions {
   bodyLimitBytes?: number | undefined;
   /** Upper bound of `?wait=` on GET /v1/jobs/{id} (default 60). */
   maxWaitSeconds?: number | undefined;
+  /** How long /readyz waits for the backend before it answers 503 (default 2000 ms). */
+  readyTimeoutMs?: number | undefined;
+  /** Timeouts and connection caps of the HTTP server (see HttpLimits); unset ones take the defaults. */
+  httpLimits?: GivenHttpLimits | undefined;
   /** Metrics to expose on /metrics; by default the app creates (and on close disposes of) its own. */
   metrics?: Metrics | undefined;
   /** Fastify's logger option: false (default), true, or pino options. */
@@ -49,6 +55,7 @@ export interface AppOptions {
 
 export const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;
 export const DEFAULT_MAX_WAIT_SECONDS = 60;
+export const DEFAULT_READY_TIMEOUT_MS = 2_000;
 
 /**
  * Builds the HTTP API on a Sluice instance. It never listens (the CLI does; tests use inject) and it
@@ -56,9 +63,13 @@ export const DEFAULT_MAX_WAIT_SECONDS = 60;
  * created, the caller closes the Sluice.
  */
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const maxWaitSeconds = options.maxWaitSeconds ?? DEFAULT_MAX_WAIT_SECONDS;
+  const limits = resolveHttpLimits(options.httpLimits ?? {}, maxWaitSeconds);
   const app = Fastify({
     ...(options.loggerInstance ? { loggerInstance: options.loggerInstance } : { logger: options.logger ?? false }),
     logController: new OneLinePerRequest(),
+    ...serverOptionsFor(limits),
+    clientErrorHandler,
     bodyLimit: options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
     // Fastify's own 503 while closing has its own body format; the onRequest hook below answers instead.
     return503OnClosing: false,
@@ -68,6 +79,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     },
   });
 
+  app.server.maxConnections = limits.maxConnections;
+
   const ownMetrics = options.metrics === undefined;
   const metrics = options.metrics ?? createMetrics(options.sluice);
   const ctx: ServerContext = {
@@ -75,7 +88,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     auth: new Authenticator(options.apiKeys),
     allowedTypes: options.allowedTypes,
     inputSchemas: new Map(Object.entries({ ...BUILTIN_INPUT_SCHEMAS, ...options.inputSchemas })),
-    maxWaitSeconds: options.maxWaitSeconds ?? DEFAULT_MAX_WAIT_SECONDS,
+    maxWaitSeconds,
+    readyTimeoutMs: options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS,
     metrics,
     longPolls: new LongPolls(options.sluice),
     routes: [],

@@ -14,6 +14,8 @@ export interface ServerContext {
   /** Job type -> the schema its input must fit at submit (types without one take any JSON). */
   inputSchemas: ReadonlyMap<string, z.ZodType>;
   maxWaitSeconds: number;
+  /** How long /readyz waits for the backend's ping before it answers 503. */
+  readyTimeoutMs: number;
   metrics: Metrics;
   longPolls: LongPolls;
   /** Every route registered through defineRoute, in order: the source of /openapi.json. */

@@ -12,12 +12,14 @@ export const HTTP_STATUS_BY_CODE: Readonly<Record<string, number>> = {
   [ErrorCodes.unknownType]: 400,
   [ErrorCodes.unauthorized]: 401,
   [ErrorCodes.forbidden]: 403,
+  [ErrorCodes.requestTimeout]: 408,
   [ErrorCodes.notFound]: 404,
   [ErrorCodes.conflict]: 409,
   [ErrorCodes.notReady]: 409,
   [ErrorCodes.payloadTooLarge]: 413,
   [ErrorCodes.idempotencyMismatch]: 422,
   [ErrorCodes.unsupportedMediaType]: 415,
+  [ErrorCodes.headersTooLarge]: 431,
   [ErrorCodes.rateLimited]: 429,
   [ErrorCodes.notSupported]: 501,
   [ErrorCodes.shuttingDown]: 503,
@@ -84,7 +86,7 @@ function internalError(): { status: number; body: ErrorBody; internal: boolean }
   return { status: 500, body: errorBody(ErrorCodes.internal, 'internal server error'), internal: true };
 }
 
-function errorBody(code: string, message: string, field?: string): ErrorBody {
+export function errorBody(code: string, message: string, field?: string): ErrorBody {
   return { error: field === undefined ? { code, message } : { code, message, field } };
 }
 

@@ -169,6 +169,8 @@ describe('the code → status table', () => {
     assert.equal(httpStatusFor('SLUICE_CONFLICT'), 409);
     assert.equal(httpStatusFor('SLUICE_NOT_READY'), 409);
     assert.equal(httpStatusFor('SLUICE_PAYLOAD_TOO_LARGE'), 413);
+    assert.equal(httpStatusFor('SLUICE_REQUEST_TIMEOUT'), 408);
+    assert.equal(httpStatusFor('SLUICE_HEADERS_TOO_LARGE'), 431);
     assert.equal(httpStatusFor('SLUICE_UNSUPPORTED_MEDIA_TYPE'), 415);
     assert.equal(httpStatusFor('SLUICE_SHUTTING_DOWN'), 503);
     assert.equal(httpStatusFor('SLUICE_BACKEND_UNAVAILABLE'), 503);

@@ -21,20 +21,64 @@ export const PG_TYPES: pg.CustomTypesConfig = {
   }) as pg.CustomTypesConfig['getTypeParser'],
 };
 
-/** The connection string for pg and the schema, taken from a `postgres://…[?schema=NAME]` URL. */
-export function parsePostgresUrl(url: string, schema?: string): { connectionString: string; schema: string } {
+/**
+ * Bounds on every call (invariant 7), settable in the URL query (`?statementTimeoutMs=…`):
+ * - `connectTimeoutMs`: opening a connection, and waiting for a free one in the pool.
+ * - `statementTimeoutMs`: the server cancels a statement that runs longer (statement_timeout).
+ * - `queryTimeoutMs`: the client gives up on a reply that does not come (a stalled or dropping
+ *   network, where the server never sees the statement) and discards that connection. Longer than
+ *   the statement timeout, so that a slow statement is cancelled by the server first.
+ * - `idleInTransactionTimeoutMs`: the server ends a session left idle inside a transaction (its
+ *   client cut off mid-transaction), releasing its row locks.
+ */
+export interface PostgresTimeouts {
+  connectTimeoutMs: number;
+  statementTimeoutMs: number;
+  queryTimeoutMs: number;
+  idleInTransactionTimeoutMs: number;
+}
+
+export const DEFAULT_POSTGRES_TIMEOUTS: Readonly<PostgresTimeouts> = {
+  connectTimeoutMs: 5_000,
+  statementTimeoutMs: 15_000,
+  queryTimeoutMs: 20_000,
+  idleInTransactionTimeoutMs: 60_000,
+};
+
+/** TCP keepalive probes start after this much silence on a connection (the LISTEN one above all). */
+const KEEPALIVE_INITIAL_DELAY_MS = 10_000;
+
+const urlError = (message: string) => new SluiceError(ErrorCodes.config, message, { field: 'SLUICE_BACKEND' });
+
+/**
+ * The connection string for pg, the schema and the timeouts, taken from a
+ * `postgres://…[?schema=NAME][&statementTimeoutMs=N…]` URL.
+ */
+export function parsePostgresUrl(
+  url: string,
+  schema?: string,
+): { connectionString: string; schema: string; timeouts: PostgresTimeouts } {
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
-    throw new SluiceError(ErrorCodes.config, 'invalid PostgreSQL URL: expected postgres://user:password@host:5432/database', {
-      field: 'SLUICE_BACKEND',
-    });
+    throw urlError('invalid PostgreSQL URL: expected postgres://user:password@host:5432/database');
   }
   const fromUrl = parsed.searchParams.get('schema');
-  // pg would pass an unknown `schema` parameter on to the server as a startup option and fail.
+  // pg would pass an unknown parameter on to the server as a startup option and fail.
   parsed.searchParams.delete('schema');
-  return { connectionString: parsed.toString(), schema: validateSchemaName(schema ?? fromUrl ?? DEFAULT_SCHEMA) };
+  const timeouts = { ...DEFAULT_POSTGRES_TIMEOUTS };
+  for (const name of Object.keys(timeouts) as Array<keyof PostgresTimeouts>) {
+    const text = parsed.searchParams.get(name);
+    parsed.searchParams.delete(name);
+    if (text === null) continue;
+    const value = Number(text);
+    if (!Number.isInteger(value) || value < 1) {
+      throw urlError(`PostgreSQL URL option ${name} must be a positive whole number of milliseconds, got "${text}"`);
+    }
+    timeouts[name] = value;
+  }
+  return { connectionString: parsed.toString(), schema: validateSchemaName(schema ?? fromUrl ?? DEFAULT_SCHEMA), timeouts };
 }
 
 /** Settings of the connections the adapter opens. */
@@ -43,21 +87,36 @@ export interface ConnectionSettings {
   /** Connections in the pool. */
   poolSize: number;
   applicationName: string;
+  timeouts: PostgresTimeouts;
+}
+
+/** pg options every connection of the adapter shares. */
+function clientOptions(settings: ConnectionSettings) {
+  const { timeouts } = settings;
+  return {
+    connectionString: settings.connectionString,
+    types: PG_TYPES,
+    keepAlive: true,
+    keepAliveInitialDelayMillis: KEEPALIVE_INITIAL_DELAY_MS,
+    connectionTimeoutMillis: timeouts.connectTimeoutMs,
+    statement_timeout: timeouts.statementTimeoutMs,
+    query_timeout: timeouts.queryTimeoutMs,
+    idle_in_transaction_session_timeout: timeouts.idleInTransactionTimeoutMs,
+  };
 }
 
 /**
  * Creates the pool. An idle connection that dies (server restart, pg_terminate_backend, network)
  * makes the pool emit `error`; without a listener that would crash the process, with it the pool
- * drops the connection and opens a fresh one on the next query.
+ * drops the connection and opens a fresh one on the next query. A connection whose reply timed out
+ * (query_timeout) is released with that error, so the pool discards it too instead of lending out
+ * a connection that still waits for a reply that may never come.
  */
 export function createPool(settings: ConnectionSettings): pg.Pool {
   const pool = new pg.Pool({
-    connectionString: settings.connectionString,
+    ...clientOptions(settings),
     max: settings.poolSize,
-    types: PG_TYPES,
-    keepAlive: true,
     application_name: settings.applicationName,
-    connectionTimeoutMillis: 10_000,
     idleTimeoutMillis: 30_000,
   });
   pool.on('error', () => {
@@ -69,11 +128,5 @@ export function createPool(settings: ConnectionSettings): pg.Pool {
 
 /** A standalone client (not from the pool), e.g. the LISTEN connection. */
 export function createClient(settings: ConnectionSettings): pg.Client {
-  return new pg.Client({
-    connectionString: settings.connectionString,
-    types: PG_TYPES,
-    keepAlive: true,
-    application_name: `${settings.applicationName}-listen`,
-    connectionTimeoutMillis: 10_000,
-  });
+  return new pg.Client({ ...clientOptions(settings), application_name: `${settings.applicationName}-listen` });
 }

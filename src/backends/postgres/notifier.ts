@@ -4,6 +4,12 @@ import { coalesce, decodeMessage, encodeMessages, type WireEvent, type WireMessa
 /** Reconnect backoff of the LISTEN connection. */
 const RECONNECT_INITIAL_MS = 100;
 const RECONNECT_MAX_MS = 5_000;
+/**
+ * How often the LISTEN connection is checked with a query of its own. A connection cut off by a
+ * stalled or dropping network raises no error (it only waits), so without the check notifications
+ * would stop for good; the query's timeout (query_timeout) makes a dead one fail, and it is replaced.
+ */
+const PROBE_INTERVAL_MS = 10_000;
 
 export interface NotifierOptions {
   /** The NOTIFY channel (one per schema). */
@@ -38,6 +44,7 @@ export class Notifier {
   private scheduled = false;
   private client: pg.Client | undefined;
   private reconnectTimer: NodeJS.Timeout | undefined;
+  private probeTimer: NodeJS.Timeout | undefined;
   private failures = 0;
   private closed = false;
 
@@ -79,6 +86,7 @@ export class Notifier {
   async close(): Promise<void> {
     this.closed = true;
     clearTimeout(this.reconnectTimer);
+    clearInterval(this.probeTimer);
     this.buffer = [];
     await this.sending;
     const client = this.client;
@@ -116,15 +124,26 @@ export class Notifier {
       await client.connect();
       await client.query(`LISTEN "${this.options.channel}"`);
       this.failures = 0;
+      this.startProbe(client);
     } catch (error) {
       this.lost(client);
       throw error;
     }
   }
 
+  private startProbe(client: pg.Client): void {
+    clearInterval(this.probeTimer);
+    this.probeTimer = setInterval(() => {
+      if (this.client !== client) return;
+      client.query('SELECT 1').catch(() => this.lost(client));
+    }, PROBE_INTERVAL_MS);
+    this.probeTimer.unref();
+  }
+
   private lost(client: pg.Client): void {
     if (this.client !== client) return; // already replaced
     this.client = undefined;
+    clearInterval(this.probeTimer);
     client.end().catch(() => undefined);
     if (this.closed) return;
     this.failures += 1;

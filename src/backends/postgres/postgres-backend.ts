@@ -144,9 +144,10 @@ export class PostgresBackend implements Backend {
 
   /** Opens the pool, migrates (or checks) the schema and starts listening for other processes' events. */
   static async open(options: PostgresBackendOptions): Promise<PostgresBackend> {
-    const { connectionString, schema } = parsePostgresUrl(options.url, options.schema);
+    const { connectionString, schema, timeouts } = parsePostgresUrl(options.url, options.schema);
     const settings: ConnectionSettings = {
       connectionString,
+      timeouts,
       poolSize: options.poolSize ?? 10,
       applicationName: `sluice:${schema}`,
     };

@@ -14,12 +14,14 @@ const NETWORK_CODES = new Set([
 
 /** pg's own messages for a connection that broke or never came up (they carry no code). */
 const CONNECTION_MESSAGES =
-  /Connection terminated|connection error|not queryable|timeout exceeded when trying to connect|Client was closed/i;
+  /Connection terminated|connection error|not queryable|timeout exceeded when trying to connect|Client was closed|Query read timeout/i;
 
 /**
  * SQLSTATE classes and codes. 08: connection exception; 57P01-03: the server shut the connection
  * (admin shutdown, pg_terminate_backend, crash, starting up); 53: insufficient resources (too many
- * connections); 40001/40P01: serialization failure / deadlock (retrying the call succeeds).
+ * connections); 40001/40P01: serialization failure / deadlock (retrying the call succeeds);
+ * 57014: the statement ran past statement_timeout; 25P03: the session sat idle in a transaction past
+ * idle_in_transaction_session_timeout (both bounded waits, invariant 7).
  */
 function isUnavailable(code: string): boolean {
   return (
@@ -28,7 +30,9 @@ function isUnavailable(code: string): boolean {
     code.startsWith('57P') ||
     code.startsWith('53') ||
     code === '40001' ||
-    code === '40P01'
+    code === '40P01' ||
+    code === '57014' ||
+    code === '25P03'
   );
 }
 

@@ -31,6 +31,7 @@ import type { RateBudgetResult } from '../../core/rate-budget.js';
 import type { RecordUsageParams, UsageParams, UsageTotals } from '../../core/usage.js';
 import { IdleRelease } from './idle-release.js';
 import { OpenDeliveries } from './open-deliveries.js';
+import { ReclaimedWatch } from './reclaimed-watch.js';
 import {
   amqpPriority,
   deadLetterExchangeName,
@@ -76,6 +77,12 @@ export interface RabbitmqBackendOptions {
    * its running jobs. The next claim of the queue consumes again. Default 1000.
    */
   releaseIdleMs?: number | undefined;
+  /**
+   * A job this handle reclaimed (expired lease) whose message has not reached a claim here within
+   * this long is leased straight from the store by the next claim that comes up short: the message
+   * may sit in a frozen worker's prefetch window (see ReclaimedWatch). Default 1000.
+   */
+  reclaimRecheckMs?: number | undefined;
   /** Where connection trouble is reported (never thrown: a broker outage must not crash the process). */
   warn?: ((message: string) => void) | undefined;
 }
@@ -151,6 +158,7 @@ export class RabbitmqBackend implements Backend {
     claimMaxWaitMs: number;
     minPrefetch: number;
     releaseIdleMs: number;
+    reclaimRecheckMs: number;
   };
   private readonly ownsStore: boolean;
   private readonly warn: (message: string) => void;
@@ -186,6 +194,8 @@ export class RabbitmqBackend implements Backend {
   private unconfirmed = 0;
   /** Stops consuming a queue whose worker is full (see the releaseIdleMs option). */
   private readonly idleRelease: IdleRelease;
+  /** Jobs reclaimed here, leased by id when their message does not come back in time. */
+  private readonly reclaimed: ReclaimedWatch;
 
   private constructor(options: RabbitmqBackendOptions) {
     this.store = options.store;
@@ -201,8 +211,13 @@ export class RabbitmqBackend implements Backend {
       claimMaxWaitMs: options.claimMaxWaitMs ?? 100,
       minPrefetch: Math.max(1, options.minPrefetch ?? 1),
       releaseIdleMs: options.releaseIdleMs ?? 1000,
+      reclaimRecheckMs: options.reclaimRecheckMs ?? 1000,
     };
     this.prefetch = this.options.minPrefetch;
+    this.reclaimed = new ReclaimedWatch(
+      this.options.reclaimRecheckMs,
+      this.options.reclaimRecheckMs + this.options.relayMinAgeMs + this.options.relayIntervalMs,
+    );
     this.idleRelease = new IdleRelease(this.options.releaseIdleMs, (queue) => {
       if (!this.closed) void this.stopConsuming(queue);
     });
@@ -300,12 +315,23 @@ export class RabbitmqBackend implements Backend {
     await this.ensureConsumers(queues);
 
     const jobs = await this.claimBuffered(queues, params, params.limit);
+    if (jobs.length < params.limit && this.reclaimed.size > 0) {
+      jobs.push(...(await this.claimReclaimed(queues, params, params.limit - jobs.length)));
+    }
     if (jobs.length < params.limit && this.relayDue()) {
       await this.relay(queues);
       // A claim that already has jobs returns them now rather than wait for what the relay sent.
       jobs.push(...(await this.claimBuffered(queues, params, params.limit - jobs.length, jobs.length === 0)));
     }
     return jobs.sort(compareClaimOrder);
+  }
+
+  /** Leases, straight from the store, jobs reclaimed here whose message has not come back (see ReclaimedWatch). */
+  private async claimReclaimed(queues: string[], params: ClaimParams, limit: number): Promise<ClaimedJob[]> {
+    const types = params.types === undefined ? undefined : new Set(params.types);
+    const ids = this.reclaimed.takeDue(queues, types, limit, Date.now());
+    if (ids.length === 0) return [];
+    return this.store.claimIds!({ ids, types: params.types, leaseMs: params.leaseMs, workerId: params.workerId });
   }
 
   /** Waits briefly for deliveries (when `wait`), takes up to `limit` in claim order and leases them in the store. */
@@ -503,7 +529,9 @@ export class RabbitmqBackend implements Backend {
 
   async reclaimExpired(params?: { limit?: number }): Promise<ReclaimResult> {
     // Out of attempts, an expired lease ends the job `failed`: that goes to the dead-letter exchange.
-    return this.deadLettering(() => this.republishing(() => this.store.reclaimExpired(params)), undefined);
+    // A reclaim follows a dead or frozen worker: its republished messages are watched (claimReclaimed).
+    const watch = (jobs: Job[]) => this.reclaimed.add(jobs, Date.now());
+    return this.deadLettering(() => this.republishing(() => this.store.reclaimExpired(params), watch), undefined);
   }
 
   async purgeFinished(params: PurgeParams): Promise<number> {
@@ -567,7 +595,7 @@ export class RabbitmqBackend implements Backend {
    * with `job:requeued` during the call, which covers retries, releases, reclaims and redrives alike.
    * A remote event that lands in the window only causes a duplicate, which fencing absorbs.
    */
-  private async republishing<T>(write: () => Promise<T>): Promise<T> {
+  private async republishing<T>(write: () => Promise<T>, onRepublished?: (jobs: Job[]) => void): Promise<T> {
     const ids: string[] = [];
     const off = this.store.events.on('job:requeued', ({ id }) => ids.push(id));
     let result: T;
@@ -578,7 +606,9 @@ export class RabbitmqBackend implements Backend {
     }
     if (ids.length > 0) {
       const jobs = await Promise.all([...new Set(ids)].map((id) => this.store.get({ id })));
-      await this.publishJobs(jobs.filter((job): job is Job => job?.status === 'queued' || job?.status === 'scheduled'));
+      const waiting = jobs.filter((job): job is Job => job?.status === 'queued' || job?.status === 'scheduled');
+      await this.publishJobs(waiting);
+      onRepublished?.(waiting);
     }
     return result;
   }

@@ -66,6 +66,7 @@ import {
   rowToJob,
   rowToListedJob,
 } from './row-mapping.js';
+import { clearStaleSocketTimers } from './stale-socket-timer.js';
 import { closedError, translateError } from './translate-error.js';
 
 /** Options of the Redis adapter. */
@@ -736,9 +737,12 @@ export class RedisBackend implements Backend {
   private async startRelay(): Promise<void> {
     if (this.closed) return;
     const subscriber = this.redis.duplicate();
+    clearStaleSocketTimers(subscriber);
     this.subscriber = subscriber;
     let stop: () => Promise<void>;
     try {
+      // Connected first: without an offline queue, a SUBSCRIBE sent while connecting would fail.
+      await subscriber.connect();
       stop = await startEventRelay({
         subscriber,
         channel: this.keys.channel,

@@ -62,6 +62,15 @@ export function serveCommand(): Command {
         bodyLimitBytes: config.SLUICE_BODY_LIMIT_BYTES,
         maxWaitSeconds: config.SLUICE_MAX_WAIT_SECONDS,
         publicUrl: config.SLUICE_PUBLIC_URL,
+        readyTimeoutMs: config.SLUICE_READY_TIMEOUT_MS,
+        httpLimits: {
+          requestTimeoutMs: config.SLUICE_REQUEST_TIMEOUT_MS,
+          headersTimeoutMs: config.SLUICE_HEADERS_TIMEOUT_MS,
+          keepAliveTimeoutMs: config.SLUICE_KEEP_ALIVE_TIMEOUT_MS,
+          connectionTimeoutMs: config.SLUICE_CONNECTION_TIMEOUT_MS,
+          maxRequestsPerSocket: config.SLUICE_MAX_REQUESTS_PER_SOCKET,
+          maxConnections: config.SLUICE_MAX_CONNECTIONS,
+        },
         metrics: createMetrics(sluice.backend),
         loggerInstance: logger,
       });
