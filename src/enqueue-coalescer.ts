@@ -29,7 +29,9 @@ interface Pending {
  * was stored), down to one job, so that only the job at fault fails and its neighbours, other
  * callers and other tenants, are stored. An outage or a shutdown is not retried: it would fail each
  * half again. Idempotency keys across callers in one write behave
- * as they do in a bulk call (the first occurrence creates, a repeat gets that job). The facade keeps
+ * as they do in a bulk call (the first occurrence creates, a repeat gets that job), except that a
+ * key used before for a different request is reported per job (the backend's `mismatch: 'report'`),
+ * so that the facade refuses only that caller. The facade keeps
  * one coalescer per queue: a write then spans one queue, which every backend stores all-or-none
  * (a multi-queue batch on Redis Cluster is atomic per queue only, and could fail one caller's write
  * after storing another's).

@@ -1,6 +1,7 @@
 import { type OpenBackendOptions, openBackend } from './backends/open-backend.js';
 import type { Backend, EnqueueResult, ListParams, ListResult, RedriveParams } from './core/backend.js';
 import { ErrorCodes, NotFoundError, SluiceError, ValidationError } from './core/errors.js';
+import { rejectMismatches } from './core/idempotency-mismatch.js';
 import { isTerminal, type Job, type JobStatus, type QueueStats } from './core/job.js';
 import { LIMITS } from './core/job-spec.js';
 import { type JobSpec, type NewJob, toNewJob } from './core/new-job.js';
@@ -36,16 +37,6 @@ function checkKeysWithinRequest(jobs: NewJob[]): void {
       );
     }
   });
-}
-
-/** A key that matched a job made by another request is not a retry: it is refused (IETF Idempotency-Key). */
-function checkSameRequest(job: NewJob, result: EnqueueResult, field: string): void {
-  if (result.created || result.requestHash === undefined || result.requestHash === job.requestHash) return;
-  throw new SluiceError(
-    ErrorCodes.idempotencyMismatch,
-    `idempotency key "${job.idempotencyKey}" was used for a different request (job ${result.job.id})`,
-    { field },
-  );
 }
 
 export interface WaitForOptions {
@@ -114,13 +105,17 @@ export class Sluice {
     );
     if (bulk) checkKeysWithinRequest(jobs);
     let results: EnqueueResult[];
-    if (options.client !== undefined) results = await this.backend.enqueue({ jobs, connection: options.client });
-    // A bulk call stays one all-or-none write of its own; single jobs may share one (group commit).
-    else if (bulk) results = await this.backend.enqueue({ jobs });
-    else results = [await this.coalescerFor(jobs[0]!.queue).enqueue(jobs[0]!)];
-    for (const [i, result] of results.entries()) {
-      checkSameRequest(jobs[i]!, result, bulk ? `jobs.${i}.idempotencyKey` : 'idempotencyKey');
+    // A key used before for a different request refuses the whole call, inside the backend's write,
+    // so that nothing of it is stored (IETF Idempotency-Key).
+    if (options.client !== undefined) {
+      results = await this.backend.enqueue({ jobs, connection: options.client, mismatch: 'reject' });
     }
+    // A bulk call stays one all-or-none write of its own; single jobs may share one (group commit),
+    // where a mismatch is reported per job so that only its caller is refused.
+    else if (bulk) results = await this.backend.enqueue({ jobs, mismatch: 'reject' });
+    else results = [await this.coalescerFor(jobs[0]!.queue).enqueue(jobs[0]!)];
+    // A coalesced single's own check (and a fallback for an adapter that ignores `mismatch`).
+    rejectMismatches(jobs, results);
     return results;
   }
 

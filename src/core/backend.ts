@@ -1,4 +1,5 @@
 import type { SluiceEvents } from './events.js';
+import type { MismatchPolicy } from './idempotency-mismatch.js';
 import type { ClaimedJob, Job, JobError, JobStatus, QueueStats } from './job.js';
 import type { ListedJob, ListInclude } from './listed-job.js';
 import type { NewJob } from './new-job.js';
@@ -146,6 +147,12 @@ export interface EnqueueParams {
    * Adapters that cannot do this throw a SluiceError (SLUICE_VALIDATION, field `connection`).
    */
   connection?: unknown;
+  /**
+   * A key that matches a job stored for a different request: `reject` throws
+   * SLUICE_IDEMPOTENCY_MISMATCH and stores none of the batch; `report` (the default) stores the
+   * rest and answers that job with the stored hash. See MismatchPolicy.
+   */
+  mismatch?: MismatchPolicy;
 }
 
 export interface EnqueueResult {

@@ -175,6 +175,40 @@ describe('postgres adapter', { skip }, () => {
     }
   });
 
+  test("transactional bulk refused for a reused key undoes only its own rows, not the caller's", async () => {
+    const s = schema();
+    const sluice = Sluice.fromBackend(await openPostgresBackend({ url: PG_URL, schema: s }));
+    const pool = new pg.Pool({ connectionString: PG_URL, max: 2 });
+    try {
+      await sluice.enqueue({ type: 'noop', idempotencyKey: 'order-1', input: 1 });
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        const before = await sluice.enqueue({ type: 'noop', input: 'before' }, { client });
+        await assert.rejects(
+          sluice.submit(
+            [
+              { type: 'noop', input: 'new' },
+              { type: 'noop', idempotencyKey: 'order-1', input: 2 },
+            ],
+            { client },
+          ),
+          { code: ErrorCodes.idempotencyMismatch, field: 'jobs.1.idempotencyKey' },
+        );
+        // The caller's transaction is still usable and keeps what it wrote before the refusal.
+        await client.query('COMMIT');
+        assert.equal((await sluice.get(before.id))?.status, 'queued');
+      } finally {
+        client.release();
+      }
+      const all = await sluice.list({ limit: 10, include: ['input'] });
+      assert.deepEqual(all.jobs.map((j) => j.input).sort(), [1, 'before'].sort());
+    } finally {
+      await pool.end();
+      await sluice.close();
+    }
+  });
+
   test('without an injected clock, the database clock decides runAt and lease expiry', async () => {
     const s = schema();
     const backend = await openPostgresBackend({ url: PG_URL, schema: s });

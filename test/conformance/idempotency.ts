@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe } from 'node:test';
 import { ErrorCodes } from '../../src/core/errors.js';
+import type { NewJob } from '../../src/core/new-job.js';
 import { Sluice } from '../../src/sluice.js';
 import { type BackendFactory, backendTest, claimOne, enqueueOne, leaseOf, newJob } from './harness.js';
 
@@ -101,6 +102,78 @@ export function idempotencySuite(factory: BackendFactory): void {
         field: 'jobs.0.idempotencyKey',
       });
       assert.equal((await backend.list({ limit: 10 })).jobs.length, 2);
+    });
+
+    it('a batch with a key used before for a different request stores none of its jobs (reject)', async ({ backend }) => {
+      await backend.enqueue({ jobs: [newJob({ idempotencyKey: 'used', queue: 'b', input: 1 })] });
+      const fresh = newJob({ idempotencyKey: 'fresh', queue: 'a', input: 'x' });
+      const plain = newJob({ queue: 'a', input: 'y' });
+      // Across queues too: the key hit is in queue b, the new jobs in queue a.
+      const reused = newJob({ idempotencyKey: 'used', queue: 'b', input: 2 });
+      await assert.rejects(backend.enqueue({ jobs: [fresh, plain, reused], mismatch: 'reject' }), {
+        code: ErrorCodes.idempotencyMismatch,
+        field: 'jobs.2.idempotencyKey',
+      });
+      assert.equal((await backend.list({ limit: 10 })).jobs.length, 1, 'nothing of the refused batch is stored');
+      // The refused batch took no key: the same new job is created afterwards.
+      const [made] = await backend.enqueue({ jobs: [fresh], mismatch: 'reject' });
+      assert.equal(made?.created, true);
+      // A retry of the same request is no mismatch; a job stored with no hash matches any request.
+      const sameRequest = newJob({ idempotencyKey: 'used', queue: 'b', input: 1 });
+      const unhashed: NewJob = { ...newJob({ idempotencyKey: 'old', input: 1 }) };
+      delete unhashed.requestHash;
+      await backend.enqueue({ jobs: [unhashed] });
+      const results = await backend.enqueue({
+        jobs: [sameRequest, newJob({ idempotencyKey: 'old', input: 2 }), newJob({ input: 3 })],
+        mismatch: 'reject',
+      });
+      assert.deepEqual(
+        results.map((r) => r.created),
+        [false, false, true],
+      );
+    });
+
+    it('without reject, a mismatch is reported per job and the rest of the batch is stored', async ({ backend }) => {
+      const first = newJob({ idempotencyKey: 'used', input: 1 });
+      await backend.enqueue({ jobs: [first] });
+      const results = await backend.enqueue({ jobs: [newJob({ input: 'new' }), newJob({ idempotencyKey: 'used', input: 2 })] });
+      assert.deepEqual(
+        results.map((r) => r.created),
+        [true, false],
+      );
+      assert.equal(results[1]!.requestHash, first.requestHash);
+      assert.equal((await backend.list({ limit: 10 })).jobs.length, 2);
+    });
+
+    it('the facade: a bulk reusing a key for a different request is refused and stores nothing', async ({ backend }) => {
+      const sluice = Sluice.fromBackend(backend);
+      await sluice.enqueue({ type: 'noop', idempotencyKey: 'order-1', input: { amount: 10 } });
+      await assert.rejects(
+        sluice.submit([
+          { type: 'noop', input: 'new' },
+          { type: 'noop', idempotencyKey: 'order-1', input: { amount: 99 } },
+        ]),
+        { code: ErrorCodes.idempotencyMismatch, field: 'jobs.1.idempotencyKey' },
+      );
+      assert.equal((await backend.list({ limit: 10 })).jobs.length, 1);
+    });
+
+    it('the facade: concurrent single submits sharing one write, only the one reusing a key is refused', async ({ backend }) => {
+      const sluice = Sluice.fromBackend(backend);
+      await sluice.enqueue({ type: 'noop', idempotencyKey: 'taken', input: 1 });
+      const outcomes = await Promise.allSettled([
+        sluice.enqueue({ type: 'noop', input: 'a' }),
+        sluice.enqueue({ type: 'noop', idempotencyKey: 'own', input: 'b' }),
+        sluice.enqueue({ type: 'noop', idempotencyKey: 'taken', input: 2 }),
+        sluice.enqueue({ type: 'noop', input: 'c' }),
+      ]);
+      assert.deepEqual(
+        outcomes.map((o) => o.status),
+        ['fulfilled', 'fulfilled', 'rejected', 'fulfilled'],
+      );
+      const { code, field } = (outcomes[2] as PromiseRejectedResult).reason as { code: string; field: string };
+      assert.deepEqual({ code, field }, { code: ErrorCodes.idempotencyMismatch, field: 'idempotencyKey' });
+      assert.equal((await backend.list({ limit: 10 })).jobs.length, 4);
     });
 
     it('a repeat inside one batch returns the first occurrence', async ({ backend }) => {

@@ -25,9 +25,11 @@ import type { Clock } from '../../src/core/clock.js';
 import { repeatOf } from '../../src/core/enqueue-repeat.js';
 import { ConflictError, ErrorCodes, LeaseLostError, NotFoundError, SluiceError } from '../../src/core/errors.js';
 import { type SluiceEventMap, type SluiceEventName, SluiceEvents } from '../../src/core/events.js';
+import { idempotencyMismatchError, isMismatch, mismatchField } from '../../src/core/idempotency-mismatch.js';
 import { newLeaseToken } from '../../src/core/ids.js';
 import { type ClaimedJob, compareClaimOrder, emptyCounts, isTerminal, type Job, type QueueStats } from '../../src/core/job.js';
 import { includes, type ListedJob, type ListInclude } from '../../src/core/listed-job.js';
+import type { NewJob } from '../../src/core/new-job.js';
 import { applyRateBudget, type RateBudgetResult, type RateBudgetState } from '../../src/core/rate-budget.js';
 import {
   type RecordUsageParams,
@@ -105,6 +107,7 @@ export class MemoryBackend implements Backend {
       if (this.jobs.has(newJob.id) || seenIds.has(newJob.id)) throw new ConflictError(`job ${newJob.id} already exists`, 'id');
       seenIds.add(newJob.id);
     }
+    if (params.mismatch === 'reject') this.checkKeysOf(params.jobs);
     const results: EnqueueResult[] = [];
     const createdPerQueue = new Map<string, number>();
     for (const newJob of params.jobs) {
@@ -142,6 +145,18 @@ export class MemoryBackend implements Backend {
     }
     this.emitAll([...createdPerQueue].map(([queue, count]) => ({ name: 'jobs:enqueued', payload: { queue, count } })));
     return results;
+  }
+
+  /** Refuses the batch before storing any of it when a key matches a job of a different request. */
+  private checkKeysOf(jobs: readonly NewJob[]): void {
+    jobs.forEach((newJob, i) => {
+      if (newJob.idempotencyKey === undefined) return;
+      const existingId = this.idempotency.get(idempotencyIndexKey(newJob.tenant, newJob.queue, newJob.idempotencyKey));
+      const existing = existingId === undefined ? undefined : this.jobs.get(existingId);
+      if (existing && isMismatch(newJob, repeatOf(existing.job, existing.requestHash))) {
+        throw idempotencyMismatchError(newJob, existing.job.id, mismatchField(i, jobs.length));
+      }
+    });
   }
 
   async claim(params: ClaimParams): Promise<ClaimedJob[]> {

@@ -103,6 +103,47 @@ describe('jobs API', () => {
     assert.equal((list.json() as { jobs: JobJson[] }).jobs.length, 2);
   });
 
+  test('POST /v1/jobs/bulk reusing a key for a different request answers 422 and stores none of its jobs', async () => {
+    const used = await submit(fx.app, { type: 'noop', queue: 'idem-mixed', idempotencyKey: 'order-5', input: 1 });
+    assert.equal(used.statusCode, 202, used.body);
+    const res = await fx.app.inject({
+      method: 'POST',
+      url: '/v1/jobs/bulk',
+      payload: {
+        jobs: [
+          { type: 'noop', queue: 'idem-mixed', input: 'new' },
+          { type: 'noop', queue: 'idem-mixed', idempotencyKey: 'order-5', input: 2 },
+        ],
+      },
+    });
+    assert.equal(res.statusCode, 422, res.body);
+    assert.equal(errorOf(res).code, 'SLUICE_IDEMPOTENCY_MISMATCH');
+    assert.equal(errorOf(res).field, 'jobs.1.idempotencyKey');
+    const list = await fx.app.inject({ url: '/v1/jobs?queue=idem-mixed' });
+    assert.deepEqual(
+      (list.json() as { jobs: JobJson[] }).jobs.map((j) => j.id),
+      [jobOf(used).id],
+    );
+  });
+
+  test('concurrent single submits: only the one reusing a key for a different body gets 422', async () => {
+    const used = await submit(fx.app, { type: 'noop', queue: 'idem-many', idempotencyKey: 'order-6', input: 1 });
+    assert.equal(used.statusCode, 202, used.body);
+    const answers = await Promise.all([
+      submit(fx.app, { type: 'noop', queue: 'idem-many', input: 'a' }),
+      submit(fx.app, { type: 'noop', queue: 'idem-many', idempotencyKey: 'order-6', input: 2 }),
+      submit(fx.app, { type: 'noop', queue: 'idem-many', idempotencyKey: 'order-7', input: 'b' }),
+      submit(fx.app, { type: 'noop', queue: 'idem-many', idempotencyKey: 'order-6', input: 1 }),
+    ]);
+    assert.deepEqual(
+      answers.map((a) => a.statusCode),
+      [202, 422, 202, 200],
+    );
+    assert.equal(errorOf(answers[1]!).field, 'idempotencyKey');
+    const list = await fx.app.inject({ url: '/v1/jobs?queue=idem-many' });
+    assert.equal((list.json() as { jobs: JobJson[] }).jobs.length, 3);
+  });
+
   test('POST /v1/jobs/bulk stores every job in order', async () => {
     const res = await fx.app.inject({
       method: 'POST',

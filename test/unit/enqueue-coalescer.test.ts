@@ -238,7 +238,7 @@ describe('Sluice.enqueue under concurrency', () => {
       const results = await Promise.all([
         ...Array.from({ length: 10 }, (_, i) => sluice.submit([{ type: 'noop', input: i }])),
         sluice.submit([{ type: 'noop', input: 'a' }], { idempotencyKey: 'k' }),
-        // The same request again (a retry): a different body would be SLUICE_IDEMPOTENCY_MISMATCH.
+        // The same request again (another one with this key is refused: the idempotency conformance).
         sluice.submit([{ type: 'noop', input: 'a' }], { idempotencyKey: 'k' }),
       ]);
       assert.ok(enqueue.mock.callCount() <= 2, `backend writes: ${enqueue.mock.callCount()}`);

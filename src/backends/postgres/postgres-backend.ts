@@ -24,8 +24,17 @@ import type {
 } from '../../core/backend.js';
 import type { Clock } from '../../core/clock.js';
 import { repeatOf } from '../../core/enqueue-repeat.js';
-import { ConflictError, ErrorCodes, LeaseLostError, NotFoundError, SluiceError, ValidationError } from '../../core/errors.js';
+import {
+  ConflictError,
+  ErrorCodes,
+  isSluiceError,
+  LeaseLostError,
+  NotFoundError,
+  SluiceError,
+  ValidationError,
+} from '../../core/errors.js';
 import { SluiceEvents } from '../../core/events.js';
+import { rejectMismatches } from '../../core/idempotency-mismatch.js';
 import {
   type ClaimedJob,
   compareClaimOrder,
@@ -173,12 +182,19 @@ export class PostgresBackend implements Backend {
     }
   }
 
-  async enqueue({ jobs, connection }: EnqueueParams): Promise<EnqueueResult[]> {
+  async enqueue({ jobs, connection, mismatch }: EnqueueParams): Promise<EnqueueResult[]> {
     if (jobs.length === 0) return [];
     const client = connection === undefined ? undefined : asQueryable(connection);
+    // A batch refused for a reused key must store none of its jobs: the other jobs' rows are undone
+    // with it (a transaction of ours, or a savepoint in the caller's). A lone job needs none: a key
+    // hit inserts nothing.
+    if (mismatch === 'reject' && jobs.length > 1 && jobs.some((job) => job.idempotencyKey !== undefined)) {
+      return client ? this.guard(() => this.enqueueWithinSavepoint(jobs, client)) : this.enqueueInTransaction(jobs);
+    }
     // Jobs inserted by a statement that could not carry its own NOTIFY (see insertNotify).
     const unsent: EnqueueResult[] = [];
     const results = await this.guard(() => this.store(jobs, client, 0, unsent));
+    if (mismatch === 'reject') rejectMismatches(jobs, results);
     if (client) {
       // Delivered on the caller's commit, to this process too (see publishWithin).
       await this.guard(() => this.notifier.publishWithin(client, enqueuedWire(results)));
@@ -192,6 +208,48 @@ export class PostgresBackend implements Backend {
   }
 
   /**
+   * A refusing batch on the pool: a transaction of its own, whose insert still announces itself
+   * (its NOTIFY goes out on commit, and not at all on a refusal).
+   */
+  private async enqueueInTransaction(jobs: NewJob[]): Promise<EnqueueResult[]> {
+    const unsent: EnqueueResult[] = [];
+    const results = await this.guard(async () => {
+      const client = await this.pool.connect();
+      try {
+        await client.query('BEGIN');
+        const stored = await this.store(jobs, client, 0, unsent, true);
+        rejectMismatches(jobs, stored);
+        await client.query('COMMIT');
+        client.release();
+        return stored;
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        // A refusal leaves a healthy connection; any other failure may not.
+        client.release(!isSluiceError(error));
+        throw error;
+      }
+    });
+    for (const [, queue, count] of enqueuedWire(results)) this.events.emit('jobs:enqueued', { queue, count });
+    this.notifier.publish(enqueuedWire(unsent));
+    return results;
+  }
+
+  /** A refusing batch inside the caller's transaction: a refusal undoes only this batch's rows. */
+  private async enqueueWithinSavepoint(jobs: NewJob[], client: Queryable): Promise<EnqueueResult[]> {
+    await client.query('SAVEPOINT sluice_enqueue');
+    try {
+      const results = await this.store(jobs, client, 0, []);
+      rejectMismatches(jobs, results);
+      await client.query('RELEASE SAVEPOINT sluice_enqueue');
+      await this.notifier.publishWithin(client, enqueuedWire(results));
+      return results;
+    } catch (error) {
+      await client.query('ROLLBACK TO SAVEPOINT sluice_enqueue').catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /**
    * Inserts the batch in one statement; idempotency repeats are read back in a second one. On the
    * pool (no caller's transaction) the insert also sends the `jobs:enqueued` NOTIFY; when it could
    * not (payload too large), the created results are pushed to `unsent` for the notifier.
@@ -201,6 +259,7 @@ export class PostgresBackend implements Backend {
     client: Queryable | undefined,
     depth: number,
     unsent: EnqueueResult[],
+    announce = client === undefined,
   ): Promise<EnqueueResult[]> {
     // A repeat inside the batch maps to its first occurrence.
     const firstOfKey = new Map<string, number>();
@@ -217,7 +276,7 @@ export class PostgresBackend implements Backend {
     const c = toInsertColumns(unique);
     const inputJson = jsonArray(c.input);
     const inserted = await this.query<{ id: string; status: string; created_at: number; run_at: number; notified?: boolean }>(
-      client ? this.sql.insert : this.sql.insertNotify,
+      announce ? this.sql.insertNotify : this.sql.insert,
       [
         c.id,
         c.queue,
@@ -233,7 +292,7 @@ export class PostgresBackend implements Backend {
         c.run_at,
         c.delay_ms,
         c.request_hash,
-        ...(client ? [] : [this.channel, this.origin]),
+        ...(announce ? [this.channel, this.origin] : []),
       ],
       client,
     );
@@ -244,7 +303,7 @@ export class PostgresBackend implements Backend {
       const row = stored.get(job.id);
       return row ? { job: insertedJob(job, row, inputs[i]), created: true } : undefined;
     });
-    if (!client && inserted.rows[0]?.notified === false) {
+    if (announce && inserted.rows[0]?.notified === false) {
       for (const result of uniqueResults) if (result) unsent.push(result);
     }
     const missing = unique.filter((_, i) => uniqueResults[i] === undefined);

@@ -48,6 +48,9 @@ export const FIELDS = [
 /** Arguments per job in the enqueue script. */
 export const ENQUEUE_ARITY = 13;
 
+/** Arguments per idempotency check in the enqueue script (see ENQUEUE). */
+export const ENQUEUE_CHECK_ARITY = 4;
+
 const PRELUDE = `#!lua
 local base = ARGV[1]
 local queue = ARGV[3]
@@ -97,19 +100,35 @@ end
 `;
 
 /**
- * ARGV[7 .. 6 + n * ENQUEUE_ARITY]: the jobs. Then, on a single Redis node only, the global indexes
+ * ARGV[6] n jobs, ARGV[7] c checks. Then the checks, ENQUEUE_CHECK_ARITY arguments each (the job's
+ * index in the whole batch, its queue's base, `tenant \0 key`, '' or '+request hash'): when a
+ * stored job holds one of those keys with another request hash (a job with none matches any),
+ * nothing is written and the reply is {now, 'mismatch', index, stored id} (a bulk is all or none;
+ * on a single node each queue's script checks every queue's keys, so all of one MULTI agree). Then
+ * the jobs, ENQUEUE_ARITY arguments each. Then, on a single Redis node only, the global indexes
  * (docs/redis.md): the queue-set key and each job's id-shard key, which this script writes itself for
  * the jobs it creates; on a Cluster they live in other slots and the client writes them beforehand.
  */
 const ENQUEUE = `${PRELUDE}
 local n = tonumber(ARGV[6])
+local c = tonumber(ARGV[7])
+for i = 0, c - 1 do
+  local a = 8 + i * ${ENQUEUE_CHECK_ARITY}
+  local cbase = ARGV[a + 1]
+  local holder = redis.call('HGET', cbase .. ':idem', ARGV[a + 2])
+  if holder then
+    local stored = redis.call('HGET', cbase .. ':j:' .. holder, 'rh')
+    if stored and stored ~= opt(ARGV[a + 3]) then return {now, 'mismatch', ARGV[a], holder} end
+  end
+end
+local jobs = 7 + c * ${ENQUEUE_CHECK_ARITY}
 local out = {now}
 local created = 0
-local indexes = 7 + n * ${ENQUEUE_ARITY}
+local indexes = jobs + 1 + n * ${ENQUEUE_ARITY}
 local queuesKey = ARGV[indexes]
 if queuesKey then redis.call('SADD', queuesKey, queue) end
 for i = 0, n - 1 do
-  local o = 6 + i * ${ENQUEUE_ARITY}
+  local o = jobs + i * ${ENQUEUE_ARITY}
   local id, typ, input, pri, max, bo = ARGV[o + 1], ARGV[o + 2], ARGV[o + 3], ARGV[o + 4], ARGV[o + 5], ARGV[o + 6]
   local to, ik, md, ten, runAt, delay = ARGV[o + 7], opt(ARGV[o + 8]), ARGV[o + 9], opt(ARGV[o + 10]), ARGV[o + 11], ARGV[o + 12]
   local rh = opt(ARGV[o + 13])

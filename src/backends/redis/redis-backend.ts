@@ -28,6 +28,7 @@ import { repeatOf } from '../../core/enqueue-repeat.js';
 import { ConflictError, ErrorCodes, LeaseLostError, NotFoundError, SluiceError, ValidationError } from '../../core/errors.js';
 import { SluiceEvents } from '../../core/events.js';
 import { groupBy } from '../../core/group-by.js';
+import { idempotencyMismatchError, mismatchField } from '../../core/idempotency-mismatch.js';
 import {
   type ClaimedJob,
   compareClaimOrder,
@@ -53,7 +54,7 @@ import { connect, dataNodes, parseRedisUrl, type RedisClient, resolvePrefix } fr
 import { startEventRelay } from './event-relay.js';
 import { checkQueueName, RedisKeys } from './keys.js';
 import { MAX_JOBS_PER_CLAIM_TOKEN, newLeaseToken, queueOfToken } from './lease-token.js';
-import type { ScriptName } from './lua.js';
+import { ENQUEUE_CHECK_ARITY, type ScriptName } from './lua.js';
 import {
   insertedJob,
   type JobRow,
@@ -181,18 +182,23 @@ export class RedisBackend implements Backend {
     return backend;
   }
 
-  async enqueue({ jobs, connection }: EnqueueParams): Promise<EnqueueResult[]> {
+  async enqueue({ jobs, connection, mismatch }: EnqueueParams): Promise<EnqueueResult[]> {
     if (connection !== undefined) {
       throw new ValidationError('the Redis backend cannot enqueue inside a caller transaction (use PostgreSQL)', 'connection');
     }
     if (jobs.length === 0) return [];
     const byQueue = groupBy(jobs, (job) => job.queue);
+    // Refusing a batch for a reused key: each script checks the keys it can reach before it writes.
+    const checks = mismatch === 'reject' ? this.idempotencyChecks(jobs) : new Map<string, string[]>();
+    const allChecks = [...checks.values()].flat();
     const calls: Array<readonly [ScriptName, string, ScriptArg[]]> = [];
     /** Per queue, its jobs' input texts (the answers are built from them without a read-back). */
     const inputTexts: string[][] = [];
     for (const [queue, group] of byQueue) {
       checkQueueName(queue);
-      const args: string[] = [String(group.length)];
+      // A single node: every queue's script checks every queue's keys. A Cluster: its own only.
+      const own = this.cluster ? (checks.get(queue) ?? []) : allChecks;
+      const args: string[] = [String(group.length), String(own.length / ENQUEUE_CHECK_ARITY), ...own];
       const texts: string[] = [];
       for (const job of group) texts.push(pushEnqueueArgs(args, job));
       // A single node: each queue's script also writes the global indexes of the jobs it creates (no
@@ -206,6 +212,16 @@ export class RedisBackend implements Backend {
     }
     const scriptReplies = (await this.guard(async () => {
       if (this.cluster) {
+        // A batch over several queues is checked whole before any of it is written (a read; a key
+        // taken between this check and the writes still refuses only its own queue's part).
+        if (byQueue.size > 1 && checks.size > 0) {
+          const verdicts = await Promise.all(
+            [...checks].map(([queue, own]) =>
+              this.script('sluiceEnqueue', queue, '0', String(own.length / ENQUEUE_CHECK_ARITY), ...own),
+            ),
+          );
+          for (const verdict of verdicts) throwOnMismatch(jobs, verdict as unknown[]);
+        }
         // The indexes are written (idempotently) and acknowledged before any job: a crash can leave
         // an index entry without a job (harmless, it reads as not found), never a job that no index
         // leads to. Then one script per queue: each queue's part of the batch is atomic, the batch as
@@ -223,10 +239,16 @@ export class RedisBackend implements Backend {
     })) as unknown[][];
     const results = new Map<NewJob, EnqueueResult>();
     const orphaned: NewJob[] = [];
+    let refused: unknown[] | undefined;
     let q = 0;
     for (const [queue, group] of byQueue) {
       const texts = inputTexts[q]!;
       const reply = scriptReplies[q++]!;
+      if (isMismatchReply(reply)) {
+        refused = reply;
+        orphaned.push(...group);
+        continue;
+      }
       const now = Number(reply[0]);
       let created = 0;
       for (let i = 0; i < group.length; i++) {
@@ -242,10 +264,28 @@ export class RedisBackend implements Backend {
       }
       if (created > 0) this.events.emit('jobs:enqueued', { queue, count: created });
     }
-    // An idempotent repeat stored nothing: on a Cluster, drop the id index entries written beforehand
-    // for its unused ids (a single node's script wrote none).
+    // An idempotent repeat (or a refused queue) stored nothing: on a Cluster, drop the id index
+    // entries written beforehand for its unused ids (a single node's script wrote none).
     if (this.cluster && orphaned.length > 0) await this.dropIdIndex(orphaned.map((job) => job.id)).catch(() => undefined);
+    if (refused) throwOnMismatch(jobs, refused);
     return jobs.map((job) => results.get(job)!);
+  }
+
+  /** Per queue, the enqueue script's checks of the batch's keyed jobs (see ENQUEUE in lua.ts). */
+  private idempotencyChecks(jobs: readonly NewJob[]): Map<string, string[]> {
+    const checks = new Map<string, string[]>();
+    jobs.forEach((job, index) => {
+      if (job.idempotencyKey === undefined) return;
+      const own = checks.get(job.queue) ?? [];
+      checks.set(job.queue, own);
+      own.push(
+        String(index),
+        this.keys.base(job.queue),
+        `${job.tenant ?? ''}\u0000${job.idempotencyKey}`,
+        optArg(job.requestHash),
+      );
+    });
+    return checks;
   }
 
   async claim(params: ClaimParams): Promise<ClaimedJob[]> {
@@ -877,6 +917,17 @@ export class RedisBackend implements Backend {
 /** Opens the Redis backend. */
 export async function openRedisBackend(options: RedisBackendOptions): Promise<Backend> {
   return RedisBackend.open(options);
+}
+
+/** The enqueue script's answer when a key of the batch is held by a job of another request. */
+function isMismatchReply(reply: unknown[]): boolean {
+  return reply[1] === 'mismatch';
+}
+
+function throwOnMismatch(jobs: readonly NewJob[], reply: unknown[]): void {
+  if (!isMismatchReply(reply)) return;
+  const index = Number(reply[2]);
+  throw idempotencyMismatchError(jobs[index]!, String(reply[3]), mismatchField(index, jobs.length));
 }
 
 /** Pipeline / MULTI replies, throwing the first error. */

@@ -25,6 +25,7 @@ import { type Clock, systemClock } from '../../core/clock.js';
 import { repeatOf } from '../../core/enqueue-repeat.js';
 import { ConflictError, ErrorCodes, LeaseLostError, NotFoundError, ValidationError } from '../../core/errors.js';
 import { SluiceEvents } from '../../core/events.js';
+import { rejectMismatches } from '../../core/idempotency-mismatch.js';
 import {
   type ClaimedJob,
   compareClaimOrder,
@@ -163,7 +164,7 @@ export class SqliteBackend implements Backend {
     }
   }
 
-  async enqueue({ jobs, connection }: EnqueueParams): Promise<EnqueueResult[]> {
+  async enqueue({ jobs, connection, mismatch }: EnqueueParams): Promise<EnqueueResult[]> {
     if (connection !== undefined) {
       throw new ValidationError('the SQLite backend cannot enqueue inside a caller transaction (use PostgreSQL)', 'connection');
     }
@@ -189,6 +190,8 @@ export class SqliteBackend implements Backend {
         results.push({ job: insertedJob(newJob, args), created: true });
         created.set(newJob.queue, (created.get(newJob.queue) ?? 0) + 1);
       }
+      // Thrown inside the transaction: it rolls back, so none of the batch is stored.
+      if (mismatch === 'reject') rejectMismatches(jobs, results);
       return { results, created };
     });
     for (const [queue, count] of created) this.events.emit('jobs:enqueued', { queue, count });
