@@ -1,5 +1,4 @@
 import { Cluster, type Redis } from 'ioredis';
-import type { RedisClient } from './connection.js';
 
 /** The private timer ioredis arms for `socketTimeout` (see clearStaleSocketTimers). */
 type WithSocketTimer = { socketTimeoutTimer?: NodeJS.Timeout | undefined };
@@ -10,7 +9,7 @@ type WithSocketTimer = { socketTimeoutTimer?: NodeJS.Timeout | undefined };
  * connection that replaced it. Clearing it as each connection closes keeps one fault from costing a
  * second reconnect. A Cluster's node connections are covered as the Cluster creates them.
  */
-export function clearStaleSocketTimers(client: RedisClient): void {
+export function clearStaleSocketTimers(client: Redis | Cluster): void {
   if (client instanceof Cluster) {
     client.on('+node', (node: Redis) => clearOnClose(node));
     return;
