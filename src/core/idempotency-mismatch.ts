@@ -1,4 +1,3 @@
-import type { EnqueueResult } from './backend.js';
 import { ErrorCodes, SluiceError } from './errors.js';
 import type { NewJob } from './new-job.js';
 
@@ -10,8 +9,15 @@ import type { NewJob } from './new-job.js';
  */
 export type MismatchPolicy = 'reject' | 'report';
 
+/** What an enqueue answers for one job (EnqueueResult's part this check reads; backend.ts imports this file). */
+interface KeyOutcome {
+  created: boolean;
+  requestHash?: string | undefined;
+  job: { id: string };
+}
+
 /** True when `result` is a key hit on a job stored for another request (a job with no hash matches). */
-export function isMismatch(job: NewJob, result: EnqueueResult): boolean {
+export function isMismatch(job: NewJob, result: { created: boolean; requestHash?: string | undefined }): boolean {
   return !result.created && result.requestHash !== undefined && result.requestHash !== job.requestHash;
 }
 
@@ -29,7 +35,7 @@ export function idempotencyMismatchError(job: NewJob, existingId: string, field:
 }
 
 /** Throws for the first mismatched job of the batch; an adapter calls it before its write commits. */
-export function rejectMismatches(jobs: readonly NewJob[], results: readonly EnqueueResult[]): void {
+export function rejectMismatches(jobs: readonly NewJob[], results: readonly KeyOutcome[]): void {
   results.forEach((result, i) => {
     const job = jobs[i]!;
     if (isMismatch(job, result)) throw idempotencyMismatchError(job, result.job.id, mismatchField(i, jobs.length));
