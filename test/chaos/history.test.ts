@@ -22,7 +22,7 @@ const succeeded = (id: string, attempts: number, key: string, outputAttempt = at
   status: 'succeeded',
   attempts,
   output: { attempt: outputAttempt, leaseToken: `lease-${id}-${outputAttempt}` },
-  metadata: { key },
+  idempotencyKey: key,
 });
 
 function history(parts: Partial<History>): History {
@@ -52,6 +52,7 @@ describe('history checker', () => {
     assert.equal(violations(verdict), 0, verdict.details.join('\n'));
     assert.equal(verdict.acked, 2);
     assert.equal(verdict.duplicatesPermitted, 1);
+    assert.equal(verdict.retried, 1);
   });
 
   test('flags an acknowledged job the store does not have as lost', () => {

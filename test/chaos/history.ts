@@ -34,7 +34,7 @@ export interface FinalJob {
   attempts: number;
   /** The effect handler returns the attempt and lease token that produced the output. */
   output?: { attempt?: number; leaseToken?: string } | null;
-  metadata?: { key?: string } | null;
+  idempotencyKey?: string;
 }
 
 /** How a submission (by idempotency key) should end: a poison job ends `failed`. */
@@ -66,6 +66,8 @@ export interface Verdict {
   /** Re-executions at-least-once allows (an attempt that died or lost its lease): counted only. */
   duplicatesPermitted: number;
   hung: number;
+  /** Acknowledged jobs that took more than one attempt (shows the fault reached the jobs). */
+  retried: number;
   /** One line per violation, for the report. */
   details: string[];
 }
@@ -97,7 +99,7 @@ export function judge(history: History): Verdict {
   }
   const storedByKey = new Map<string, string[]>();
   for (const job of history.stored) {
-    const key = job.metadata?.key;
+    const key = job.idempotencyKey;
     if (key === undefined) continue;
     storedByKey.set(key, [...(storedByKey.get(key) ?? []), job.id]);
   }
@@ -117,6 +119,7 @@ export function judge(history: History): Verdict {
   for (const [key, ids] of idsByKey) for (const id of ids) ackedIds.set(id, key);
   const effectsByJob = groupEffects(history.effects);
   let duplicatesPermitted = 0;
+  let retried = 0;
 
   for (const [id, key] of ackedIds) {
     const job = history.finals.get(id);
@@ -136,6 +139,7 @@ export function judge(history: History): Verdict {
       details.push(`wrong end: job ${id} ended ${job.status}, expected ${expected}`);
     }
     const effects = effectsByJob.get(id) ?? [];
+    if (job.attempts > 1) retried++;
     if (job.status === 'succeeded') {
       const writer = effects.find((e) => e.attempt === job.output?.attempt && e.leaseToken === job.output?.leaseToken);
       if (job.output?.attempt !== job.attempts || writer === undefined) {
@@ -169,6 +173,7 @@ export function judge(history: History): Verdict {
     duplicates,
     duplicatesPermitted,
     hung,
+    retried,
     details,
   };
 }
