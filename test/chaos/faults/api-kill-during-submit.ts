@@ -1,7 +1,7 @@
 import { type Fault, pause } from '../fault.js';
 
-/** SIGKILL the API every 700 ms while the client submits (bursts of 8 in flight) and start it again
- * on the same port; the client retries with the same idempotency keys. */
+/** SIGKILL the API three times, 700 ms into each life, while the client submits (bursts of 8 in
+ * flight), and start it again on the same port; the client retries with the same idempotency keys. */
 export const apiKillDuringSubmit: Fault = {
   name: 'API SIGKILL during submits',
   describe:
@@ -9,7 +9,7 @@ export const apiKillDuringSubmit: Fault = {
   appliesTo: () => true,
   async inject(run) {
     let kills = 0;
-    while (!run.submitting.aborted) {
+    while (!run.submitting.aborted && kills < 3) {
       await pause(700, run.submitting);
       if (run.submitting.aborted) break;
       await run.api.restart('SIGKILL');
