@@ -118,6 +118,7 @@ async function redis(): Promise<BackendSetup> {
   );
   // ioredis keeps retrying the connection (and queues the ping) until redis-server listens.
   const direct = new Redis({ port, host: '127.0.0.1', retryStrategy: (n) => (n > 100 ? null : 50) });
+  direct.on('error', () => {}); // refused until redis-server listens; ioredis retries
   await direct.ping();
   const proxy = await TcpProxy.start({ port });
   return {

@@ -11,6 +11,8 @@ export interface SubmitOptions {
   callTimeoutMs: number;
   giveUpAfterMs: number;
   concurrency: number;
+  /** No submission starts after this time (epoch ms): a hanging API cannot stretch a run without end. */
+  stopAt: number;
 }
 
 export async function submitAll(
@@ -20,7 +22,7 @@ export async function submitAll(
 ): Promise<void> {
   let next = 0;
   const lane = async () => {
-    while (next < submissions.length) {
+    while (next < submissions.length && Date.now() < options.stopAt) {
       const submission = submissions[next++]!;
       await submitOne(submission, options, calls);
     }
@@ -33,7 +35,7 @@ async function submitOne(
   options: SubmitOptions,
   calls: CallRecord[],
 ): Promise<void> {
-  const deadline = Date.now() + options.giveUpAfterMs;
+  const deadline = Math.min(Date.now() + options.giveUpAfterMs, options.stopAt);
   for (let attempt = 0; Date.now() < deadline; attempt++) {
     const call = await timedCall(
       `${options.url()}/v1/jobs`,
@@ -103,20 +105,31 @@ export async function readFinals(
   const finals = new Map<string, FinalJob>();
   const deadline = Date.now() + boundMs;
   let pending = [...new Set(ids)];
+  // A job never read (the API did not answer) counts as stuck, not lost: only a 404 is lost.
+  for (const id of pending) finals.set(id, { id, status: 'unread', attempts: 0 });
   while (pending.length > 0) {
     const still: string[] = [];
-    for (const id of pending) {
-      const call = await timedCall(`${url()}/v1/jobs/${id}`, {}, 10_000);
-      if (call.outcome === 'hung') calls.push({ key: `read ${id}`, spec: null, ...call });
-      if (call.status === 404) continue;
-      if (call.status === 200) {
-        const job = call.body as FinalJob;
-        finals.set(id, job);
-        if (['succeeded', 'failed', 'cancelled'].includes(job.status)) continue;
+    // Eight reads at a time, each bounded: a pass ends within the bound even if the API hangs.
+    let next = 0;
+    const lane = async () => {
+      while (next < pending.length && Date.now() < deadline + 10_000) {
+        const id = pending[next++]!;
+        const call = await timedCall(`${url()}/v1/jobs/${id}`, {}, 5_000);
+        if (call.outcome === 'hung') calls.push({ key: `read ${id}`, spec: null, ...call });
+        if (call.status === 404) {
+          finals.delete(id);
+          continue;
+        }
+        if (call.status === 200) {
+          const job = call.body as FinalJob;
+          finals.set(id, job);
+          if (['succeeded', 'failed', 'cancelled'].includes(job.status)) continue;
+        }
+        still.push(id);
       }
-      still.push(id);
-    }
-    pending = still;
+    };
+    await Promise.all(Array.from({ length: 8 }, lane));
+    pending = [...still, ...pending.slice(next)];
     if (pending.length === 0 || Date.now() > deadline) break;
     await delay(200);
   }

@@ -130,6 +130,20 @@ describe('history checker', () => {
     assert.equal(verdict.acked, 0);
   });
 
+  test('flags an answer of 500 and counts a 503 without flagging it', () => {
+    const verdict = judge(
+      history({
+        calls: [
+          { ...ack('k1', 'j1'), outcome: 'answered', status: 500 },
+          { ...ack('k1', 'j1'), outcome: 'answered', status: 503 },
+        ],
+      }),
+    );
+    assert.equal(verdict.serverErrors, 1);
+    assert.equal(verdict.unavailable, 1);
+    assert.equal(violations(verdict), 1);
+  });
+
   test('flags a poison job that succeeded and a normal job that failed as wrong ends', () => {
     const verdict = judge(
       history({

@@ -66,6 +66,10 @@ export interface Verdict {
   /** Re-executions at-least-once allows (an attempt that died or lost its lease): counted only. */
   duplicatesPermitted: number;
   hung: number;
+  /** Answers of 500 or more other than 503: a fault must give SLUICE_BACKEND_UNAVAILABLE (503). */
+  serverErrors: number;
+  /** 503 answers (counted only: the API said it could not store the job, and the client retried). */
+  unavailable: number;
   /** Acknowledged jobs that took more than one attempt (shows the fault reached the jobs). */
   retried: number;
   /** One line per violation, for the report. */
@@ -78,7 +82,14 @@ export function judge(history: History): Verdict {
   const details: string[] = [];
   const idsByKey = new Map<string, Set<string>>();
   let hung = 0;
+  let serverErrors = 0;
+  let unavailable = 0;
   for (const call of history.calls) {
+    if (call.status === 503) unavailable++;
+    else if (call.status !== undefined && call.status >= 500) {
+      serverErrors++;
+      details.push(`server error: call for key ${call.key} answered ${call.status}`);
+    }
     if (call.outcome === 'hung') {
       hung++;
       details.push(`hung: call for key ${call.key} gave no answer in ${call.endedAt - call.startedAt} ms`);
@@ -173,6 +184,8 @@ export function judge(history: History): Verdict {
     duplicates,
     duplicatesPermitted,
     hung,
+    serverErrors,
+    unavailable,
     retried,
     details,
   };
@@ -180,7 +193,9 @@ export function judge(history: History): Verdict {
 
 /** The violation counts of a verdict, summed: 0 means the run passed. */
 export function violations(verdict: Verdict): number {
-  return verdict.lost + verdict.stale + verdict.stuck + verdict.wrongEnd + verdict.duplicates + verdict.hung;
+  return (
+    verdict.lost + verdict.stale + verdict.stuck + verdict.wrongEnd + verdict.duplicates + verdict.hung + verdict.serverErrors
+  );
 }
 
 function groupEffects(effects: EffectRecord[]): Map<string, EffectRecord[]> {

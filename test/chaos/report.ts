@@ -9,12 +9,12 @@ export function markdownReport(results: ScenarioResult[]): string {
     out.push(
       '| fault | lost | stale | stuck | wrong end | duplicates | dup. permitted | hung | acked | retried | duration | result |',
     );
-    out.push('|---|---|---|---|---|---|---|---|---|---|---|---|');
+    out.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
     for (const r of results.filter((x) => x.backend === backend)) {
       const v = r.verdict;
       const result = passed(r) ? 'PASS' : r.error ? 'ERROR' : 'FAIL';
       out.push(
-        `| ${r.fault} | ${v.lost} | ${v.stale} | ${v.stuck} | ${v.wrongEnd} | ${v.duplicates} | ${v.duplicatesPermitted} | ${v.hung} | ${v.acked} | ${v.retried} | ${(r.durationMs / 1000).toFixed(1)} s | ${result} |`,
+        `| ${r.fault} | ${v.lost} | ${v.stale} | ${v.stuck} | ${v.wrongEnd} | ${v.duplicates} | ${v.duplicatesPermitted} | ${v.hung} | ${v.serverErrors} | ${v.unavailable} | ${v.acked} | ${v.retried} | ${(r.durationMs / 1000).toFixed(1)} s | ${result} |`,
       );
     }
     out.push('');

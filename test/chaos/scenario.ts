@@ -65,7 +65,7 @@ export async function runScenario(backendName: BackendName, fault: Fault, option
     const done = new AbortController();
     const submitted = submitAll(
       submissions,
-      { url: () => api.url, callTimeoutMs: 10_000, giveUpAfterMs: 60_000, concurrency: 8 },
+      { url: () => api.url, callTimeoutMs: 10_000, giveUpAfterMs: 30_000, concurrency: 8, stopAt: Date.now() + 60_000 },
       calls,
     ).finally(() => done.abort());
     const run: ChaosRun = {

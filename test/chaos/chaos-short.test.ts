@@ -1,0 +1,54 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { describe, test } from 'node:test';
+import pg from 'pg';
+import { serviceSkipReason } from '../helpers/require-service.js';
+import { type BackendName, PG_URL } from './backends.js';
+import type { Fault } from './fault.js';
+import { connectionResets } from './faults/network.js';
+import { workerKillStorm } from './faults/worker-kill-storm.js';
+import { zombieWorker } from './faults/zombie-worker.js';
+import { failureDetails, markdownReport, passed } from './report.js';
+import { runScenario } from './scenario.js';
+
+/**
+ * The short chaos run inside `npm test`: few jobs, a subset of the faults per backend. The full
+ * matrix is `npm run chaos` (docs/chaos.md).
+ *
+ * Left out here until their fixes are merged (they stay in `npm run chaos`; docs/chaos.md has the
+ * measured table):
+ * - PostgreSQL and Redis silent drop / partition: calls to the store hang without a bound
+ *   (invariant 7; being fixed by helper "faults": Redis/PostgreSQL hangs, HTTP timeouts).
+ * - full store: see docs/chaos.md for its latest result.
+ */
+const OPTIONS = { jobs: 30, workers: 2, boundMs: 20_000 };
+
+const pgSkip = await serviceSkipReason('PostgreSQL', PG_URL, async () => {
+  const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 3000 });
+  await client.connect();
+  await client.end();
+});
+// The Redis scenarios start a redis-server of their own (so that a fault never touches a shared one).
+const redisSkip = await serviceSkipReason('Redis', 'a redis-server of its own (redis-server on PATH)', async () => {
+  if (spawnSync('redis-server', ['--version']).status !== 0) throw new Error('redis-server is not on PATH');
+});
+
+const SHORT: Array<{ backend: BackendName; faults: Fault[]; skip?: string | undefined }> = [
+  { backend: 'sqlite', faults: [workerKillStorm, zombieWorker] },
+  { backend: 'postgres', faults: [connectionResets('store')], skip: pgSkip },
+  { backend: 'redis', faults: [workerKillStorm], skip: redisSkip },
+];
+
+for (const { backend, faults, skip } of SHORT) {
+  describe(`chaos (short): ${backend}`, { skip }, () => {
+    for (const fault of faults) {
+      test(`${fault.name}: nothing lost, stale, stuck, duplicated beyond at-least-once or hung`, {
+        timeout: 180_000,
+      }, async () => {
+        const result = await runScenario(backend, fault, OPTIONS);
+        assert.ok(result.verdict.acked > 0, `no job was acknowledged\n${failureDetails([result])}`);
+        assert.ok(passed(result), `${markdownReport([result])}\n${failureDetails([result])}`);
+      });
+    }
+  });
+}
