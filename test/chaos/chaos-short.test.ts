@@ -17,11 +17,13 @@ import { runScenario } from './scenario.js';
  *
  * Left out here until their fixes are merged (they stay in `npm run chaos`; docs/chaos.md has the
  * measured table):
- * - PostgreSQL and Redis silent drop / partition: calls to the store hang without a bound
- *   (invariant 7; being fixed by helper "faults": Redis/PostgreSQL hangs, HTTP timeouts).
- * - full store: see docs/chaos.md for its latest result.
+ * - PostgreSQL and Redis store silent drop, and Redis store connection resets: API calls hang
+ *   past the client's 10 s bound, and keep hanging after the network heals (invariant 7: no
+ *   command or query timeout; being fixed by helper "faults": Redis/PostgreSQL hangs, HTTP timeouts).
+ * - The other faults pass today but take too long for CI on a loaded machine (process start-up
+ *   dominates); they run in `npm run chaos`.
  */
-const OPTIONS = { jobs: 30, workers: 2, boundMs: 20_000 };
+const OPTIONS = { jobs: 20, workers: 2, boundMs: 20_000 };
 
 const pgSkip = await serviceSkipReason('PostgreSQL', PG_URL, async () => {
   const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 3000 });

@@ -88,7 +88,10 @@ export async function runScenario(backendName: BackendName, fault: Fault, option
     const verdict = judge({ calls, effects, finals, stored, expected });
     return { backend: backendName, fault: fault.name, verdict, durationMs: Date.now() - started, notes };
   } catch (error) {
-    const verdict = judge({ calls, effects: readEffects(effectsFile), finals: new Map(), stored: [], expected: new Map() });
+    // The run did not reach its reads: judge only the calls that did not end in an acknowledgement
+    // (hung, 5xx), so that the acknowledged jobs are not counted lost for want of a read.
+    const unacked = calls.filter((c) => c.outcome !== 'acked');
+    const verdict = judge({ calls: unacked, effects: [], finals: new Map(), stored: [], expected: new Map() });
     return {
       backend: backendName,
       fault: fault.name,
