@@ -100,7 +100,7 @@ export class WorkerPool {
   }
 
   private async spawnSupervised(): Promise<WorkerHandle> {
-    const handle = this.spawn([]);
+    const handle = this.spawn({});
     void handle.exited.then(() => {
       this.workers.delete(handle);
       // A pause before the replacement, as a supervisor's restart delay: no spin when start-up fails.
@@ -111,20 +111,22 @@ export class WorkerPool {
     return handle;
   }
 
-  /** A worker outside the supervision, run under `prefix` (e.g. `faketime -f +1h`). */
-  async spawnExtra(prefix: string[]): Promise<WorkerHandle> {
-    const handle = this.spawn(prefix);
+  /** A worker outside the supervision, with extra env (e.g. libfaketime preloaded). */
+  async spawnExtra(env: Record<string, string>): Promise<WorkerHandle> {
+    const handle = this.spawn(env);
     this.extras.add(handle);
     await waitRunning(handle);
     return handle;
   }
   private readonly extras = new Set<WorkerHandle>();
 
-  private spawn(prefix: string[]): WorkerHandle {
+  private spawn(extraEnv: Record<string, string>): WorkerHandle {
     this.started++;
-    const argv = [process.execPath, '--import', 'tsx', WORKER];
-    const [command, ...args] = [...prefix, ...argv];
-    const child = spawn(command!, args, { cwd: ROOT, env: { ...process.env, ...this.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', WORKER], {
+      cwd: ROOT,
+      env: { ...process.env, ...this.env, ...extraEnv },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const output: string[] = [];
     const keep = (chunk: Buffer) => {
       output.push(...chunk.toString('utf8').split('\n').filter(Boolean));

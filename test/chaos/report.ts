@@ -7,7 +7,7 @@ export function markdownReport(results: ScenarioResult[]): string {
   for (const backend of [...new Set(results.map((r) => r.backend))]) {
     out.push(`### ${backend}`, '');
     out.push(
-      '| fault | lost | stale | stuck | wrong end | duplicates | dup. permitted | hung | acked | retried | duration | result |',
+      '| fault | lost | stale | stuck | wrong end | duplicates | dup. permitted | hung | 5xx | 503s | acked | retried | duration | result |',
     );
     out.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
     for (const r of results.filter((x) => x.backend === backend)) {
