@@ -4,10 +4,11 @@
  *
  *   npm run chaos                               # the full matrix
  *   npm run chaos -- --backend redis --fault partition --jobs 100
+ *   npm run chaos -- --short                    # the subset npm test runs
  */
 import { parseArgs } from 'node:util';
 import { setUpBackend } from './backends.js';
-import { BACKENDS, FAULTS } from './matrix.js';
+import { BACKENDS, FAULTS, SHORT, SHORT_OPTIONS } from './matrix.js';
 import { failureDetails, markdownReport, passed } from './report.js';
 import { runScenario, type ScenarioResult } from './scenario.js';
 
@@ -18,18 +19,23 @@ const { values } = parseArgs({
     jobs: { type: 'string', default: '200' },
     workers: { type: 'string', default: '3' },
     bound: { type: 'string', default: '30000' },
+    short: { type: 'boolean', default: false },
   },
 });
 
 const backends = values.backend?.length ? BACKENDS.filter((b) => values.backend!.includes(b)) : BACKENDS;
 const faults = values.fault?.length ? FAULTS.filter((f) => values.fault!.some((name) => f.name.includes(name))) : FAULTS;
-const options = { jobs: Number(values.jobs), workers: Number(values.workers), boundMs: Number(values.bound) };
+const options = values.short
+  ? SHORT_OPTIONS
+  : { jobs: Number(values.jobs), workers: Number(values.workers), boundMs: Number(values.bound) };
 
 const results: ScenarioResult[] = [];
 for (const backend of backends) {
   // Only to ask which faults apply (a proxy exists, the store can be filled); torn down at once.
   const probe = await setUpBackend(backend);
-  const applicable = faults.filter((f) => f.appliesTo(probe));
+  const short = SHORT.find((entry) => entry.backend === backend);
+  const chosen = values.short ? faults.filter((f) => short?.faults.includes(f.name)) : faults;
+  const applicable = chosen.filter((f) => f.appliesTo(probe));
   await probe.cleanup();
   for (const fault of applicable) {
     const result = await runScenario(backend, fault, options);
