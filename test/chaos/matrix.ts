@@ -1,0 +1,47 @@
+import type { BackendName } from './backends.js';
+import type { Fault } from './fault.js';
+import { apiKillDuringSubmit } from './faults/api-kill-during-submit.js';
+import { clockSkew } from './faults/clock-skew.js';
+import { delaysAcrossRestarts } from './faults/delays-across-restarts.js';
+import { fullStore } from './faults/full-store.js';
+import { connectionResets, partition, silentDrop } from './faults/network.js';
+import { poisonJobs } from './faults/poison-jobs.js';
+import { rollingRestart } from './faults/rolling-restart.js';
+import { workerKillStorm } from './faults/worker-kill-storm.js';
+import { zombieWorker } from './faults/zombie-worker.js';
+
+export const BACKENDS: BackendName[] = ['sqlite', 'postgres', 'redis', 'rabbitmq'];
+
+/** Every fault; each backend runs those that apply to it (network faults need a proxy). */
+export const FAULTS: Fault[] = [
+  workerKillStorm,
+  apiKillDuringSubmit,
+  zombieWorker,
+  clockSkew,
+  poisonJobs,
+  rollingRestart,
+  delaysAcrossRestarts,
+  fullStore,
+  connectionResets('store'),
+  partition('store'),
+  silentDrop('store'),
+  connectionResets('broker'),
+  partition('broker'),
+  silentDrop('broker'),
+];
+
+/**
+ * The short form (`--short`, run inside `npm test` by chaos-short.test.ts): few jobs, a subset of
+ * faults. Left out until their fixes are merged (they stay in the full matrix; docs/chaos.md):
+ * - PostgreSQL and Redis store silent drop, Redis store connection resets: API calls hang past the
+ *   client's bound and keep hanging after the network heals (invariant 7: no command or query
+ *   timeout; helper "faults": Redis/PostgreSQL hangs, HTTP timeouts).
+ * - RabbitMQ broker silent drop: jobs stay queued past the bound (dead consumer not noticed).
+ * The other faults pass today but take too long for CI; they run in `npm run chaos`.
+ */
+export const SHORT: Array<{ backend: BackendName; faults: string[] }> = [
+  { backend: 'sqlite', faults: ['worker kill storm', 'zombie worker'] },
+  { backend: 'postgres', faults: ['store connection resets'] },
+  { backend: 'redis', faults: ['worker kill storm'] },
+];
+export const SHORT_OPTIONS = { jobs: 20, workers: 2, boundMs: 20_000 };
