@@ -29,6 +29,7 @@ import { toJobJson } from '../../core/job-json.js';
 import type { ListedJob } from '../../core/listed-job.js';
 import type { RateBudgetResult } from '../../core/rate-budget.js';
 import type { RecordUsageParams, UsageParams, UsageTotals } from '../../core/usage.js';
+import { SOCKET_OPTIONS, withHeartbeat } from './connect-options.js';
 import { IdleRelease } from './idle-release.js';
 import { OpenDeliveries } from './open-deliveries.js';
 import { ReclaimedWatch } from './reclaimed-watch.js';
@@ -800,7 +801,7 @@ export class RabbitmqBackend implements Backend {
   private async connectOnce(): Promise<void> {
     // No Nagle: acks, publishes and confirms are small frames on one socket; with Nagle a publish
     // written behind an ack waits for the broker's delayed TCP ack (~40 ms) before it leaves.
-    const model = await connect(this.url, { noDelay: true });
+    const model = await connect(withHeartbeat(this.url), SOCKET_OPTIONS);
     try {
       const pub = await model.createConfirmChannel();
       const sub = await model.createChannel();
