@@ -114,7 +114,8 @@ export async function readFinals(
     const lane = async () => {
       while (next < pending.length && Date.now() < deadline + 10_000) {
         const id = pending[next++]!;
-        const call = await timedCall(`${url()}/v1/jobs/${id}`, {}, 5_000);
+        // The same bound as submissions: above the backends' own call bounds (Redis 5 s commands, …).
+        const call = await timedCall(`${url()}/v1/jobs/${id}`, {}, 10_000);
         if (call.outcome === 'hung') calls.push({ key: `read ${id}`, spec: null, ...call });
         if (call.status === 404) {
           finals.delete(id);

@@ -32,16 +32,14 @@ export const FAULTS: Fault[] = [
 
 /**
  * The short form (`--short`, run inside `npm test` by chaos-short.test.ts): few jobs, a subset of
- * faults. Left out until their fixes are merged (they stay in the full matrix; docs/chaos.md):
- * - PostgreSQL and Redis store silent drop, Redis store connection resets: API calls hang past the
- *   client's bound and keep hanging after the network heals (invariant 7: no command or query
- *   timeout; helper "faults": Redis/PostgreSQL hangs, HTTP timeouts).
- * - RabbitMQ broker silent drop: jobs stay queued past the bound (dead consumer not noticed).
- * The other faults pass today but take too long for CI; they run in `npm run chaos`.
+ * faults. Left out (they stay in the full matrix; docs/chaos.md):
+ * - RabbitMQ broker silent drop: a job can stay queued past the bound after the link heals (1 of 30
+ *   in the latest run; issue 16 stays open for it).
+ * The other faults pass but take too long for CI; they run in `npm run chaos`.
  */
 export const SHORT: Array<{ backend: BackendName; faults: string[] }> = [
   { backend: 'sqlite', faults: ['worker kill storm', 'zombie worker'] },
-  { backend: 'postgres', faults: ['store connection resets'] },
-  { backend: 'redis', faults: ['worker kill storm'] },
+  { backend: 'postgres', faults: ['store connection resets', 'store silent drop'] },
+  { backend: 'redis', faults: ['worker kill storm', 'store connection resets', 'store silent drop'] },
 ];
 export const SHORT_OPTIONS = { jobs: 20, workers: 2, boundMs: 20_000 };

@@ -6,8 +6,11 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
  * - `pass`: bytes flow both ways (the normal state).
  * - `hold`: a partition. Bytes are kept, neither side sees anything, connections stay open; going
  *   back to `pass` delivers what was held, in order (a stalled network that recovers).
- * - `drop`: bytes in both directions are read and thrown away, connections stay open (a silent drop:
- *   no RST, no FIN, the peer waits for answers that never come).
+ * - `drop`: a silent drop (a black hole): bytes in both directions are read and thrown away, no RST,
+ *   no FIN, the peer waits for answers that never come. A connection that lost bytes this way stays
+ *   a black hole after the mode changes back: TCP never delivers a stream with a gap, so such a
+ *   connection can only die (its owner must notice by timeouts or keepalive); connections opened
+ *   after the drop ends pass.
  * The proxy emits `accept` once it has taken a connection (or refused it) and `drop` for each chunk
  * it throws away, so tests wait on those instead of sleeping.
  * New connections are accepted in every mode (they are held or dropped like the others), except
@@ -21,6 +24,8 @@ interface Pair {
   /** Chunks waiting while the mode is `hold`, per direction. */
   toUpstream: Buffer[];
   toClient: Buffer[];
+  /** Lost bytes during a drop: swallows everything from then on (see ProxyMode `drop`). */
+  blackholed: boolean;
 }
 
 /**
@@ -107,7 +112,7 @@ export class TcpProxy extends EventEmitter<{ accept: []; drop: [bytes: number] }
       return;
     }
     const upstream = connect({ host: this.target.host, port: this.target.port, noDelay: true });
-    const pair: Pair = { client, upstream, toUpstream: [], toClient: [] };
+    const pair: Pair = { client, upstream, toUpstream: [], toClient: [], blackholed: this.mode === 'drop' };
     this.pairs.add(pair);
     client.on('data', (chunk: Buffer) => this.forward(pair, chunk, 'toUpstream'));
     upstream.on('data', (chunk: Buffer) => this.forward(pair, chunk, 'toClient'));
@@ -121,7 +126,8 @@ export class TcpProxy extends EventEmitter<{ accept: []; drop: [bytes: number] }
   }
 
   private forward(pair: Pair, chunk: Buffer, direction: 'toUpstream' | 'toClient'): void {
-    if (this.mode === 'drop') {
+    if (this.mode === 'drop') pair.blackholed = true;
+    if (pair.blackholed) {
       this.emit('drop', chunk.length);
       return;
     }
