@@ -47,6 +47,11 @@ export class TypedEmitter<M extends object> {
     }
   }
 
+  /** Emits a payload built only when someone listens: for payloads that cost a copy per job. */
+  emitLazy<K extends keyof M>(name: K, payload: () => M[K]): void {
+    if (this.listenerCount(name) > 0) this.emit(name, payload());
+  }
+
   listenerCount(name: keyof M): number {
     return this.listeners.get(name)?.size ?? 0;
   }

@@ -442,18 +442,18 @@ export class Worker {
       const settled = await this.settler.complete({ ...attempt.lease, output: outcome.output });
       const now = this.options.clock.now();
       if (settled.result === 'ok')
-        this.emitter.emit('job:succeeded', {
+        this.emitter.emitLazy('job:succeeded', () => ({
           job: endedJob(job, { outcome: 'succeeded', output: outcome.output }, now),
           output: outcome.output,
           durationMs: this.durationOf(attempt),
-        });
+        }));
       else if (settled.result === 'failed')
         // The store could not keep the output: the job ended failed, and listeners hear it as such.
-        this.emitter.emit('job:failed', {
+        this.emitter.emitLazy('job:failed', () => ({
           job: endedJob(job, { outcome: 'failed', error: settled.error }, now),
           error: settled.error,
           durationMs: this.durationOf(attempt),
-        });
+        }));
       else if (settled.result === 'lease_lost') this.emitter.emit('job:lost', { job, reason: leaseLostReason(job.id) });
       return;
     }
