@@ -84,6 +84,38 @@ export function checkJsonValue(value: unknown, field: string, limits: { maxDepth
   }
 }
 
+/** Longest JSON text that cannot break JSON_LIMITS' key and value counts (every entry takes 2+ characters). */
+const SMALL_TEXT = 2 * JSON_LIMITS.maxObjectKeys;
+
+/**
+ * Serialises `value` and checks it as checkJsonValue does, walking the value only when its text
+ * cannot prove it fine. Most job inputs are small: their JSON has no `\u` escape (JSON.stringify
+ * escapes NUL and lone surrogates, and only those would fail), no `null` (a non-finite number
+ * becomes null), no more brackets than the depth bound and too few characters to exceed the counts.
+ * The serialisation is needed anyway; the walk costs about as much again, per job, on the submit path.
+ */
+export function toBoundedJson(value: unknown, field: string): string {
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(value);
+  } catch {
+    // Too deep for the serialiser, a bigint, a cycle: the walk names what is wrong.
+  }
+  if (text === undefined || !provablyWithinBounds(text)) checkJsonValue(value, field);
+  if (text === undefined) throw fault(field, 'must be a JSON value');
+  return text;
+}
+
+function provablyWithinBounds(text: string): boolean {
+  if (text.length > SMALL_TEXT || text.includes('\\u') || text.includes('null')) return false;
+  let brackets = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if ((c === 0x7b || c === 0x5b) && ++brackets > JSON_LIMITS.maxDepth) return false;
+  }
+  return true;
+}
+
 function tooMany(field: string): ValidationError {
   return fault(field, `more than ${JSON_LIMITS.maxNodes} values in all`);
 }

@@ -2,7 +2,7 @@ import { ValidationError } from './errors.js';
 import { newJobId } from './ids.js';
 import type { BackoffPolicy } from './job.js';
 import { DEFAULT_BACKOFF, DEFAULT_MAX_ATTEMPTS, DEFAULT_QUEUE, type JobSpec, jobSpecSchema, LIMITS } from './job-spec.js';
-import { checkJsonValue } from './json-bounds.js';
+import { toBoundedJson } from './json-bounds.js';
 import { requestHash } from './request-hash.js';
 import { parseOrThrow } from './validate.js';
 
@@ -51,11 +51,13 @@ export interface NewJobOptions {
  * only for reasons outside the request.
  */
 export function toNewJob(spec: unknown, options: NewJobOptions = {}, fieldPrefix = ''): NewJob {
-  // Bounded first: the schema's own work on an unbounded value is the cost being bounded.
+  // Bounded (and serialised) first: the schema's own work on an unbounded value is the cost being bounded.
+  let inputJson = 'null';
+  let metadataJson: string | undefined;
   if (typeof spec === 'object' && spec !== null) {
     const { input, metadata } = spec as { input?: unknown; metadata?: unknown };
-    if (input !== undefined) checkJsonValue(input, prefixed(fieldPrefix, 'input'));
-    if (metadata !== undefined) checkJsonValue(metadata, prefixed(fieldPrefix, 'metadata'));
+    if (input !== undefined) inputJson = toBoundedJson(input, prefixed(fieldPrefix, 'input'));
+    if (metadata !== undefined) metadataJson = toBoundedJson(metadata, prefixed(fieldPrefix, 'metadata'));
   }
   const parsed = parseOrThrow(jobSpecSchema, spec, fieldPrefix);
   const input = parsed.input === undefined ? null : parsed.input;
@@ -64,7 +66,7 @@ export function toNewJob(spec: unknown, options: NewJobOptions = {}, fieldPrefix
     type: parsed.type,
     queue: parsed.queue ?? DEFAULT_QUEUE,
     input,
-    inputJson: JSON.stringify(input),
+    inputJson,
     priority: parsed.priority ?? 0,
     maxAttempts: parsed.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
     backoff:
@@ -81,7 +83,7 @@ export function toNewJob(spec: unknown, options: NewJobOptions = {}, fieldPrefix
   }
   if (parsed.metadata !== undefined) {
     job.metadata = parsed.metadata;
-    job.metadataJson = JSON.stringify(parsed.metadata);
+    job.metadataJson = metadataJson ?? JSON.stringify(parsed.metadata);
   }
   if (options.tenant !== undefined) job.tenant = options.tenant;
   if (parsed.runAt !== undefined) job.runAt = runAtOf(parsed.runAt, options.now, prefixed(fieldPrefix, 'runAt'));
