@@ -1,5 +1,5 @@
 import { type OpenBackendOptions, openBackend } from './backends/open-backend.js';
-import type { Backend, EnqueueResult, ListParams, ListResult, RedriveParams } from './core/backend.js';
+import { type Backend, type EnqueueResult, type ListParams, type ListResult, type RedriveParams, withCapability } from './core/backend.js';
 import { ErrorCodes, NotFoundError, SluiceError, ValidationError } from './core/errors.js';
 import { rejectMismatches } from './core/idempotency-mismatch.js';
 import { isTerminal, type Job, type JobStatus, type QueueStats } from './core/job.js';
@@ -150,8 +150,9 @@ export class Sluice {
    * again; otherwise from `get`. A missing job is a NotFoundError.
    */
   async outputText(id: string, options: ScopeOptions = {}): Promise<{ status: JobStatus; json: string }> {
-    if (this.backend.capabilities.outputText && this.backend.readOutput) {
-      const stored = await this.backend.readOutput({ id, tenant: options.tenant });
+    const reader = withCapability(this.backend, 'outputText');
+    if (reader) {
+      const stored = await reader.readOutput({ id, tenant: options.tenant });
       if (!stored) throw new NotFoundError(`job ${id} not found`);
       return { status: stored.status, json: stored.outputJson ?? 'null' };
     }

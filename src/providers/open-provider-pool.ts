@@ -1,11 +1,10 @@
-import type { Backend } from '../core/backend.js';
 import { parseProviders } from './provider-config.js';
 import { ProviderPool, type ProviderPoolOptions } from './provider-pool.js';
-import { backendRateLimitStore } from './rate-limit-store.js';
+import { backendRateLimitStore, type RateBudgetBackend } from './rate-limit-store.js';
 
 export interface OpenProviderPoolOptions extends Omit<ProviderPoolOptions, 'rateLimitStore'> {
   /** When it implements `updateRateBudget`, budgets are kept there and shared by the fleet. */
-  backend?: Pick<Backend, 'updateRateBudget'> | undefined;
+  backend?: RateBudgetBackend | undefined;
   /** Where `apiKeyEnv` is looked up. Default process.env. */
   env?: NodeJS.ProcessEnv;
 }

@@ -1,3 +1,4 @@
+import { type CapabilityHolder, type RateBudgetLedger, withCapability } from '../core/backend.js';
 import { applyRateBudget, type RateBudgetAction, type RateBudgetResult, type RateBudgetState } from '../core/rate-budget.js';
 
 export type { BucketRequest, RateBudgetAction, RateBudgetResult } from '../core/rate-budget.js';
@@ -28,16 +29,14 @@ export class MemoryRateLimitStore implements RateLimitStore {
   }
 }
 
-/** The part of a Backend that keeps shared budgets (optional on the port). */
-export interface RateBudgetBackend {
-  updateRateBudget?(params: { scope: string; action: RateBudgetAction }): Promise<RateBudgetResult>;
-}
+/** The part of a Backend that keeps shared budgets (an optional role, `capabilities.rateBudgets`). */
+export type RateBudgetBackend = CapabilityHolder & Partial<RateBudgetLedger>;
 
 /**
  * A store kept in `backend`, shared by every process on it; undefined when the backend has no
  * `updateRateBudget` (then use a MemoryRateLimitStore and say the limits are per process).
  */
 export function backendRateLimitStore(backend: RateBudgetBackend): RateLimitStore | undefined {
-  const update = backend.updateRateBudget?.bind(backend);
-  return update ? { update } : undefined;
+  const ledger = withCapability(backend, 'rateBudgets');
+  return ledger ? { update: (params) => ledger.updateRateBudget(params) } : undefined;
 }

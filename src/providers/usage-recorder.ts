@@ -1,3 +1,4 @@
+import { type CapabilityHolder, type UsageLedger, withCapability } from '../core/backend.js';
 import type { RecordUsageParams, UsageEntry } from '../core/usage.js';
 
 /** Where handlers report the tokens and cost of each provider call (see UsageRecorder). */
@@ -5,11 +6,8 @@ export interface UsageSink {
   record(entry: UsageEntry): void;
 }
 
-/** The part of a Backend that keeps usage (optional on the port, declared by `capabilities.usage`). */
-export interface UsageBackend {
-  readonly capabilities?: { usage?: boolean | undefined } | undefined;
-  recordUsage?(params: RecordUsageParams): Promise<void>;
-}
+/** The part of a Backend that keeps usage (an optional role, declared by `capabilities.usage`). */
+export type UsageBackend = CapabilityHolder & Partial<UsageLedger>;
 
 export interface UsageRecorderOptions {
   /** Longest time an entry waits in the buffer before it is written. Default 200 ms. */
@@ -111,10 +109,10 @@ export class UsageRecorder implements UsageSink {
 }
 
 /**
- * A recorder writing to `backend` when it declares `capabilities.usage` and implements
- * `recordUsage`; undefined otherwise (then usage is only on each job's output).
+ * A recorder writing to `backend` when it declares `capabilities.usage`; undefined otherwise (then
+ * usage is only on each job's output).
  */
 export function usageRecorderFor(backend: UsageBackend, options: UsageRecorderOptions = {}): UsageRecorder | undefined {
-  if (backend.capabilities?.usage !== true || !backend.recordUsage) return undefined;
-  return new UsageRecorder(backend.recordUsage.bind(backend), options);
+  const ledger = withCapability(backend, 'usage');
+  return ledger ? new UsageRecorder((params) => ledger.recordUsage(params), options) : undefined;
 }

@@ -1,4 +1,4 @@
-import type { Backend, ReclaimResult } from '../core/backend.js';
+import type { MaintenanceStore, ReclaimResult } from '../core/backend.js';
 import { type StopPeriodicTask, startPeriodicTask } from './periodic-task.js';
 import type { WorkerLogger } from './worker-options.js';
 
@@ -19,7 +19,10 @@ export interface LeaseReaperOptions {
  * Runs a pass at once, then every `intervalMs`. Not owned by a Worker: the composition root starts
  * one per process (or per deployment). Returns the stop function.
  */
-export function startLeaseReaper(backend: Pick<Backend, 'reclaimExpired'>, options: LeaseReaperOptions): StopPeriodicTask {
+export function startLeaseReaper(
+  backend: Pick<MaintenanceStore, 'reclaimExpired'>,
+  options: LeaseReaperOptions,
+): StopPeriodicTask {
   return startPeriodicTask(
     async () => {
       const result = await backend.reclaimExpired(options.limit === undefined ? {} : { limit: options.limit });

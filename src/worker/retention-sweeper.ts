@@ -1,4 +1,4 @@
-import type { Backend } from '../core/backend.js';
+import type { MaintenanceStore } from '../core/backend.js';
 import { type StopPeriodicTask, startPeriodicTask } from './periodic-task.js';
 import type { WorkerLogger } from './worker-options.js';
 
@@ -24,7 +24,7 @@ export interface RetentionSweeperOptions {
  * function.
  */
 export function startRetentionSweeper(
-  backend: Pick<Backend, 'purgeFinished'>,
+  backend: Pick<MaintenanceStore, 'purgeFinished'>,
   options: RetentionSweeperOptions,
 ): StopPeriodicTask {
   return startPeriodicTask(

@@ -1,4 +1,4 @@
-import type { Backend, CompleteParams, FailItem, SettleOutcome } from '../core/backend.js';
+import type { CompleteParams, FailItem, SettleOutcome, WorkerJobStore } from '../core/backend.js';
 import type { ErrorBackoff } from './error-backoff.js';
 import { withRetries } from './with-retries.js';
 
@@ -32,7 +32,7 @@ export class SettleBatcher {
   private inFlight: Promise<void> | undefined;
 
   constructor(
-    private readonly backend: Pick<Backend, 'complete' | 'fail'>,
+    private readonly backend: Pick<WorkerJobStore, 'complete' | 'fail'>,
     private readonly options: SettleBatcherOptions,
   ) {}
 

@@ -1,4 +1,4 @@
-import type { Backend, FailItem, LeaseRef } from '../core/backend.js';
+import type { Backend, FailItem, LeaseRef, WorkerJobStore } from '../core/backend.js';
 import { endedJob } from '../core/ended-job.js';
 import { ErrorCodes, hasErrorCode, SluiceError } from '../core/errors.js';
 import type { ClaimedJob } from '../core/job.js';
@@ -47,12 +47,16 @@ const CLAIM_BACKOFF_MAX_MS = 5_000;
  * - stop() is graceful: no new claims, in-flight jobs get the grace period, the rest are aborted
  *   and released (attempt not counted) so that another worker takes them.
  *
- * The worker knows only the Backend port: it never imports an adapter or a built-in handler.
+ * The worker knows only the worker's role of the Backend port (WorkerBackend): it never imports an
+ * adapter or a built-in handler.
  */
+/** What a worker needs of a backend: the worker's job store and the change events. */
+export type WorkerBackend = WorkerJobStore & Pick<Backend, 'events'>;
+
 export class Worker {
   /** Names this worker in leases and logs. */
   readonly id: string;
-  private readonly backend: Backend;
+  private readonly backend: WorkerBackend;
   private readonly options: ResolvedWorkerOptions;
   private readonly emitter = new TypedEmitter<WorkerEventMap>();
   private readonly settler: SettleBatcher;
@@ -87,7 +91,7 @@ export class Worker {
   private readonly collectors = new Map<string, BatchCollector>();
   private stopping: Promise<void> | undefined;
 
-  constructor(backend: Backend, options: WorkerOptions) {
+  constructor(backend: WorkerBackend, options: WorkerOptions) {
     this.backend = backend;
     this.options = resolveWorkerOptions(options);
     this.id = this.options.workerId;

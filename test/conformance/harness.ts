@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Backend, ClaimParams, LeaseRef } from '../../src/core/backend.js';
+import type { Backend, ClaimParams, LeaseRef, OptionalCapability } from '../../src/core/backend.js';
 import type { SluiceEventMap, SluiceEventName } from '../../src/core/events.js';
 import type { ClaimedJob, Job } from '../../src/core/job.js';
 import type { JobSpec } from '../../src/core/job-spec.js';
@@ -34,13 +34,27 @@ export interface Ctx {
   priorityBucket: (priority: number) => number;
 }
 
+/** What a case needs beyond the required roles. */
+export interface CaseOptions {
+  /** An optional role the case exercises: on a backend that does not declare it the case is
+   * skipped, with the reason in the report (never a silent pass). */
+  requires?: OptionalCapability | undefined;
+}
+
 /** A `test` whose body gets a fresh backend and a fake clock, cleaned up whatever the outcome. */
-export function backendTest(factory: BackendFactory): (name: string, body: (ctx: Ctx) => Promise<void>) => void {
-  return (name, body) => {
-    test(name, async () => {
+export function backendTest(
+  factory: BackendFactory,
+): (name: string, body: (ctx: Ctx) => Promise<void>, options?: CaseOptions) => void {
+  return (name, body, options = {}) => {
+    test(name, async (t) => {
       const clock = new FakeClock();
       const under = await factory({ clock });
       try {
+        const { requires } = options;
+        if (requires !== undefined && under.backend.capabilities[requires] !== true) {
+          t.skip(`the ${under.backend.name} backend does not declare capabilities.${requires}`);
+          return;
+        }
         await body({
           backend: under.backend,
           clock,

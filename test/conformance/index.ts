@@ -4,6 +4,7 @@ import { bulkEnqueueSuite } from './bulk-enqueue.js';
 import { cancelSuite } from './cancel.js';
 import { claimIdsSuite } from './claim-ids.js';
 import { claimOrderSuite } from './claim-order.js';
+import { claimTenantSuite } from './claim-tenant.js';
 import { concurrentClaimersSuite } from './concurrent-claimers.js';
 import { deadLetterAndRedriveSuite } from './dead-letter-and-redrive.js';
 import { delaysAndRetrySuite } from './delays-and-retry.js';
@@ -42,6 +43,7 @@ const AREAS: ReadonlyArray<readonly [string, (factory: BackendFactory) => void]>
   ['concurrent claimers', concurrentClaimersSuite],
   ['events', eventsSuite],
   ['claim by id', claimIdsSuite],
+  ['claim by tenant', claimTenantSuite],
   ['rate budgets', rateBudgetsSuite],
   ['usage', usageSuite],
 ];

@@ -171,7 +171,8 @@ export class MemoryBackend implements Backend {
           job.runAt <= now &&
           queues.has(job.queue) &&
           !this.pausedQueues.has(job.queue) &&
-          (types === undefined || types.has(job.type)),
+          (types === undefined || types.has(job.type)) &&
+          (params.tenant === undefined || job.tenant === params.tenant),
       )
       .sort((a, b) => compareClaimOrder(a.job, b.job))
       .slice(0, params.limit);
@@ -189,7 +190,8 @@ export class MemoryBackend implements Backend {
           stored.job.status === 'queued' &&
           stored.job.runAt <= now &&
           !this.pausedQueues.has(stored.job.queue) &&
-          (types === undefined || types.has(stored.job.type)),
+          (types === undefined || types.has(stored.job.type)) &&
+          (params.tenant === undefined || stored.job.tenant === params.tenant),
       )
       .sort((a, b) => compareClaimOrder(a.job, b.job));
     return this.lease(picked, now, params);

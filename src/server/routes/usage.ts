@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { withCapability } from '../../core/backend.js';
 import { ErrorCodes, SluiceError, ValidationError } from '../../core/errors.js';
 import { readScope } from '../auth.js';
 import type { ServerContext } from '../context.js';
@@ -29,13 +30,14 @@ export async function usageRoutes(app: FastifyInstance, ctx: ServerContext): Pro
         throw new ValidationError('until: must not be before since', 'until');
       }
       const backend = ctx.sluice.backend;
-      if (backend.capabilities.usage !== true || !backend.usage) {
+      const ledger = withCapability(backend, 'usage');
+      if (!ledger) {
         throw new SluiceError(
           ErrorCodes.notSupported,
           `the ${backend.name} backend does not keep token usage: use sqlite or postgres for GET /v1/usage`,
         );
       }
-      const totals = await backend.usage({
+      const totals = await ledger.usage({
         queue: query.queue,
         tenant: scope ?? query.tenant,
         since: query.since,

@@ -93,12 +93,13 @@ describe('rate budgets kept in the backend', () => {
     assert.equal(f.mocks.mock?.stats.chat, 10);
   });
 
-  test('the memory fake backend keeps budgets too; backends without the operation give no store', async () => {
+  test('the memory fake backend keeps budgets too; backends that do not declare rateBudgets give no store', async () => {
     const backend = new MemoryBackend({ clock: new FakeClock() });
     const limiter = new ProviderLimiter(backendRateLimitStore(backend) ?? assert.fail(), { scope: 'provider:y', rpm: 6 });
     assert.equal((await limiter.tryAcquire(0)).granted, true);
     assert.equal((await limiter.tryAcquire(0)).granted, false);
-    assert.equal(backendRateLimitStore({}), undefined);
+    assert.equal(backendRateLimitStore({ capabilities: {} }), undefined);
+    assert.equal(backendRateLimitStore({ capabilities: { rateBudgets: false }, updateRateBudget: backend.updateRateBudget }), undefined);
     assert.ok(new MemoryRateLimitStore());
     await backend.close();
   });

@@ -90,7 +90,7 @@ describe('UsageRecorder', () => {
     assert.deepEqual(dropped, [1]);
   });
 
-  test('usageRecorderFor needs capabilities.usage and recordUsage', () => {
+  test('usageRecorderFor needs the declared capabilities.usage', () => {
     const write = async () => {};
     assert.equal(usageRecorderFor({ capabilities: {} }), undefined);
     assert.equal(usageRecorderFor({ capabilities: { usage: false }, recordUsage: write }), undefined);
