@@ -9,7 +9,7 @@ const RECONNECT_MAX_MS = 5_000;
  * stalled or dropping network raises no error (it only waits), so without the check notifications
  * would stop for good; the query's timeout (query_timeout) makes a dead one fail, and it is replaced.
  */
-const PROBE_INTERVAL_MS = 10_000;
+const DEFAULT_PROBE_INTERVAL_MS = 10_000;
 
 export interface NotifierOptions {
   /** The NOTIFY channel (one per schema). */
@@ -23,6 +23,8 @@ export interface NotifierOptions {
   /** Called for every message from another handle, and for this handle's own "to all" messages
    * (`own` true: the change was made here, so it is not remote). */
   onMessage: (message: WireMessage, own: boolean) => void;
+  /** Time between liveness checks of the LISTEN connection. Default 10 s. */
+  probeIntervalMs?: number;
 }
 
 /**
@@ -136,7 +138,7 @@ export class Notifier {
     this.probeTimer = setInterval(() => {
       if (this.client !== client) return;
       client.query('SELECT 1').catch(() => this.lost(client));
-    }, PROBE_INTERVAL_MS);
+    }, this.options.probeIntervalMs ?? DEFAULT_PROBE_INTERVAL_MS);
     this.probeTimer.unref();
   }
 
