@@ -494,7 +494,7 @@ describe('postgres adapter', { skip }, () => {
       const plan = await admin(async (c) => {
         await c.query('BEGIN');
         try {
-          const { rows } = await c.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${sql}`, [Date.now(), ids, ['noop'], 30_000, 'w']);
+          const { rows } = await c.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${sql}`, [Date.now(), ids, ['noop'], 30_000, 'w', null]);
           return planNodes(rows[0]['QUERY PLAN']);
         } finally {
           await c.query('ROLLBACK');
@@ -532,8 +532,8 @@ describe('postgres adapter', { skip }, () => {
         await client.query('BEGIN');
         try {
           const prepared = `probe_${name}`;
-          await client.query(`PREPARE ${prepared}(bigint, ${queueType}, text[], int, bigint, text) AS ${statement.text}`);
-          const args = `NULL, ${queueArg}, ARRAY['noop'], 50, 30000, 'w'`;
+          await client.query(`PREPARE ${prepared}(bigint, ${queueType}, text[], int, bigint, text, text) AS ${statement.text}`);
+          const args = `NULL, ${queueArg}, ARRAY['noop'], 50, 30000, 'w', NULL`;
           for (let i = 0; i < 8; i++) await client.query(`EXECUTE ${prepared}(${args})`);
           const { rows } = await client.query(`EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE ${prepared}(${args})`);
           const nodes = planNodes(rows[0]['QUERY PLAN']);
@@ -565,8 +565,8 @@ describe('postgres adapter', { skip }, () => {
       // Inside one transaction each claim form turns synchronous_commit off for that transaction.
       await admin(async (c) => {
         for (const [statement, args] of [
-          [statements.claimOneQueue, [null, 'default', null, 1, 30_000, 'w']],
-          [statements.claim, [null, ['default'], null, 1, 30_000, 'w']],
+          [statements.claimOneQueue, [null, 'default', null, 1, 30_000, 'w', null]],
+          [statements.claim, [null, ['default'], null, 1, 30_000, 'w', null]],
         ] as const) {
           await c.query('BEGIN');
           try {

@@ -132,8 +132,9 @@ describe('sqlite adapter', () => {
   });
 
   test('a claim limit is written into SQL only as a positive integer', () => {
-    assert.match(claimOneSql(false, 7), /LIMIT 7\b/);
-    for (const bad of [0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY]) assert.throws(() => claimOneSql(true, bad), RangeError);
+    assert.match(claimOneSql({ typed: false, tenanted: false }, 7), /LIMIT 7\b/);
+    for (const bad of [0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY])
+      assert.throws(() => claimOneSql({ typed: true, tenanted: false }, bad), RangeError);
   });
 
   test('migrations are recorded in user_version and idempotent on reopen', async () => {

@@ -354,6 +354,7 @@ export class PostgresBackend implements Backend {
         params.limit,
         params.leaseMs,
         params.workerId,
+        params.tenant ?? null,
       ]),
     );
     return rows.map(rowToClaimedJob).sort(compareClaimOrder);
@@ -363,7 +364,13 @@ export class PostgresBackend implements Backend {
     if (params.ids.length === 0) return [];
     if (params.types !== undefined && params.types.length === 0) return [];
     const { rows } = await this.guard(() =>
-      this.query<JobRow>(this.sql.claimIds, [[...new Set(params.ids)], params.types ?? null, params.leaseMs, params.workerId]),
+      this.query<JobRow>(this.sql.claimIds, [
+        [...new Set(params.ids)],
+        params.types ?? null,
+        params.leaseMs,
+        params.workerId,
+        params.tenant ?? null,
+      ]),
     );
     return rows.map(rowToClaimedJob).sort(compareClaimOrder);
   }

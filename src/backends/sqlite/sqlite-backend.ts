@@ -63,7 +63,15 @@ import {
   toInsertArgs,
   toNullableJsonText,
 } from './row-mapping.js';
-import { type ClaimCandidate, type ClaimOneParams, claimOneSql, prepareStatements, type Statements } from './statements.js';
+import {
+  type ClaimCandidate,
+  type ClaimOneParams,
+  type ClaimShape,
+  claimOneSql,
+  claimShapeKey,
+  prepareStatements,
+  type Statements,
+} from './statements.js';
 import { closedError, translateError } from './translate-error.js';
 
 export type { SqliteSynchronous } from './connection.js';
@@ -209,7 +217,8 @@ export class SqliteBackend implements Backend {
     if (params.types !== undefined && params.types.length === 0) return [];
     const ids = JSON.stringify(params.ids);
     const types = params.types === undefined ? null : JSON.stringify(params.types);
-    return this.lease(params, (stamp) => this.stmts.claimIds.all({ ids, types, ...stamp }));
+    const tenant = params.tenant ?? null;
+    return this.lease(params, (stamp) => this.stmts.claimIds.all({ ids, types, tenant, ...stamp }));
   }
 
   /**
@@ -231,23 +240,22 @@ export class SqliteBackend implements Backend {
     const paused = this.stmts.pausedQueues.all();
     const queues = [...new Set(params.queues)].filter((queue) => !paused.includes(queue));
     if (queues.length === 0) return [];
-    const types = params.types === undefined ? undefined : JSON.stringify(params.types);
+    // Only the filters a claim has are bound: each shape is its own statement (see ClaimShape).
+    const filters: { types?: string; tenant?: string } = {};
+    if (params.types !== undefined) filters.types = JSON.stringify(params.types);
+    if (params.tenant !== undefined) filters.tenant = params.tenant;
+    const shape: ClaimShape = { typed: params.types !== undefined, tenanted: params.tenant !== undefined };
 
     if (queues.length === 1) {
       const queue = queues[0]!;
       this.stmts.promoteOne.run({ queue, now });
-      const statement = this.claimOneStatement(types !== undefined, params.limit);
-      const base = { queue, now, leaseExpiresAt, workerId };
-      return statement.all(types === undefined ? base : { ...base, types });
+      return this.claimOneStatement(shape, params.limit).all({ queue, now, leaseExpiresAt, workerId, ...filters });
     }
 
     this.stmts.promoteMany.run({ queues: JSON.stringify(queues), now });
     const candidates: ClaimCandidate[] = [];
-    for (const queue of queues) {
-      const base = { queue, now, limit: params.limit };
-      const top = types === undefined ? this.stmts.candidates.all(base) : this.stmts.candidatesTyped.all({ ...base, types });
-      candidates.push(...top);
-    }
+    const candidatesOf = this.stmts.candidates[claimShapeKey(shape)]!;
+    for (const queue of queues) candidates.push(...candidatesOf.all({ queue, now, limit: params.limit, ...filters }));
     if (candidates.length === 0) return [];
     candidates.sort((a, b) => b.priority - a.priority || a.run_at - b.run_at || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     const rowids = JSON.stringify(candidates.slice(0, params.limit).map((c) => c.rid));
@@ -634,13 +642,13 @@ export class SqliteBackend implements Backend {
   }
 
   /** The one-queue claim with `limit` written in (see claimOneSql), prepared once per limit. */
-  private claimOneStatement(typed: boolean, limit: number): Database.Statement<[ClaimOneParams], ClaimedRow> {
-    const key = `${typed ? 't' : 'a'}${limit}`;
+  private claimOneStatement(shape: ClaimShape, limit: number): Database.Statement<[ClaimOneParams], ClaimedRow> {
+    const key = `${claimShapeKey(shape)}${limit}`;
     let statement = this.claimStatements.get(key);
     if (!statement) {
       // A worker asks for 1..concurrency; bound the cache for callers that ask for anything.
       if (this.claimStatements.size >= CLAIM_STATEMENTS_MAX) this.claimStatements.clear();
-      statement = this.db.prepare<[ClaimOneParams], ClaimedRow>(claimOneSql(typed, limit)).raw();
+      statement = this.db.prepare<[ClaimOneParams], ClaimedRow>(claimOneSql(shape, limit)).raw();
       this.claimStatements.set(key, statement);
     }
     return statement;

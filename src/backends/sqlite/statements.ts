@@ -34,6 +34,21 @@ const CLAIM_ORDER = 'ORDER BY priority DESC, run_at, id';
 
 const TYPES_FILTER = 'AND type IN (SELECT value FROM json_each(@types))';
 
+/** A tenant-scoped claim: a separate statement, so the unscoped claim keeps its plain form. */
+const TENANT_FILTER = 'AND tenant = @tenant';
+
+/** The optional filters of a claim, written into its SQL (each shape is its own statement). */
+export interface ClaimShape {
+  /** Filter on `@types` (a JSON array). */
+  typed: boolean;
+  /** Filter on `@tenant`. */
+  tenanted: boolean;
+}
+
+function claimFilters({ typed, tenanted }: ClaimShape): string {
+  return `${typed ? TYPES_FILTER : ''} ${tenanted ? TENANT_FILTER : ''}`;
+}
+
 /** Every attempt-scoped write matches on the current lease token: a stale attempt matches no row. */
 const FENCE = `WHERE id = @id AND lease_token = @leaseToken AND status = 'running'`;
 
@@ -51,13 +66,24 @@ const LEASE_CLEARED = 'lease_token = NULL, lease_expires_at = NULL';
  * 67 µs against 15 µs with a literal (in memory, 3,000 queued jobs; the fixed cost fades at 50 rows),
  * so the backend prepares one statement per limit it meets (see SqliteBackend.claimOneStatement).
  */
-export function claimOneSql(typed: boolean, limit: number): string {
+export function claimOneSql(shape: ClaimShape, limit: number): string {
   if (!Number.isSafeInteger(limit) || limit <= 0) throw new RangeError(`claim limit must be a positive integer, got ${limit}`);
   return `UPDATE jobs SET ${CLAIM_SET}
        WHERE rowid IN (SELECT rowid FROM jobs INDEXED BY jobs_claim
-                       WHERE status = 'queued' AND queue = @queue AND run_at <= @now ${typed ? TYPES_FILTER : ''}
+                       WHERE status = 'queued' AND queue = @queue AND run_at <= @now ${claimFilters(shape)}
                        ${CLAIM_ORDER} LIMIT ${limit})
        ${CLAIM_RETURNING}`;
+}
+
+/** Several queues: the top `@limit` claimable jobs of one queue (index-served), merged by the caller. */
+function candidatesSql(shape: ClaimShape): string {
+  return `SELECT rowid AS rid, priority, run_at, id FROM jobs INDEXED BY jobs_claim
+       WHERE status = 'queued' AND queue = @queue AND run_at <= @now ${claimFilters(shape)} ${CLAIM_ORDER} LIMIT @limit`;
+}
+
+/** Key of a claim shape in a statement cache. */
+export function claimShapeKey({ typed, tenanted }: ClaimShape): string {
+  return `${typed ? 't' : 'a'}${tenanted ? 'n' : ''}`;
 }
 
 export interface ClaimCandidate {
@@ -96,13 +122,8 @@ export function prepareStatements(db: Database.Database): Statements {
     ),
     // Several queues: the top `limit` of each queue (index-served), merged in JS, then leased by rowid.
     // An `IN (queues…) ORDER BY` would sort every waiting job of those queues on each claim.
-    candidates: db.prepare<[{ queue: string; now: number; limit: number }], ClaimCandidate>(
-      `SELECT rowid AS rid, priority, run_at, id FROM jobs INDEXED BY jobs_claim
-       WHERE status = 'queued' AND queue = @queue AND run_at <= @now ${CLAIM_ORDER} LIMIT @limit`,
-    ),
-    candidatesTyped: db.prepare<[{ queue: string; now: number; limit: number; types: string }], ClaimCandidate>(
-      `SELECT rowid AS rid, priority, run_at, id FROM jobs INDEXED BY jobs_claim
-       WHERE status = 'queued' AND queue = @queue AND run_at <= @now ${TYPES_FILTER} ${CLAIM_ORDER} LIMIT @limit`,
+    candidates: Object.fromEntries(
+      CLAIM_SHAPES.map((shape) => [claimShapeKey(shape), db.prepare<[CandidateParams], ClaimCandidate>(candidatesSql(shape))]),
     ),
     claimRowids: db
       .prepare<[{ rowids: string; now: number; leaseExpiresAt: number; workerId: string }], ClaimedRow>(
@@ -120,6 +141,7 @@ export function prepareStatements(db: Database.Database): Statements {
          AND (status = 'queued' OR (status = 'scheduled' AND run_at <= @now))
          AND queue NOT IN (SELECT name FROM queues WHERE paused = 1)
          AND (@types IS NULL OR type IN (SELECT value FROM json_each(@types)))
+         AND (@tenant IS NULL OR tenant = @tenant)
        ${CLAIM_RETURNING}`,
       )
       .raw(),
@@ -203,8 +225,8 @@ export interface Statements {
   pausedQueues: Database.Statement<[], string>;
   promoteOne: Database.Statement<[{ queue: string; now: number }], void>;
   promoteMany: Database.Statement<[{ queues: string; now: number }], void>;
-  candidates: Database.Statement<[{ queue: string; now: number; limit: number }], ClaimCandidate>;
-  candidatesTyped: Database.Statement<[{ queue: string; now: number; limit: number; types: string }], ClaimCandidate>;
+  /** By claimShapeKey. */
+  candidates: Record<string, Database.Statement<[CandidateParams], ClaimCandidate>>;
   claimRowids: Database.Statement<[{ rowids: string; now: number; leaseExpiresAt: number; workerId: string }], ClaimedRow>;
   claimIds: Database.Statement<[ClaimIdsStatementParams], ClaimedRow>;
   heartbeat: Database.Statement<[{ id: string; leaseToken: string; leaseExpiresAt: number }], void>;
@@ -223,18 +245,40 @@ export interface Statements {
   ping: Database.Statement<[], number>;
 }
 
-/** Parameters of a claimOneSql statement (`types`: a JSON array, for the typed form only). */
-export interface ClaimOneParams {
+const CLAIM_SHAPES: ClaimShape[] = [
+  { typed: false, tenanted: false },
+  { typed: true, tenanted: false },
+  { typed: false, tenanted: true },
+  { typed: true, tenanted: true },
+];
+
+/** The optional filter values of a claim statement, present only in the shapes that use them. */
+interface ClaimFilterParams {
+  /** A JSON array of types (typed shapes). */
+  types?: string;
+  /** Tenanted shapes. */
+  tenant?: string;
+}
+
+/** Parameters of a claimOneSql statement. */
+export interface ClaimOneParams extends ClaimFilterParams {
   queue: string;
   now: number;
   leaseExpiresAt: number;
   workerId: string;
-  types?: string;
+}
+
+/** Parameters of a candidates statement. */
+export interface CandidateParams extends ClaimFilterParams {
+  queue: string;
+  now: number;
+  limit: number;
 }
 
 interface ClaimIdsStatementParams {
   ids: string;
   types: string | null;
+  tenant: string | null;
   now: number;
   leaseExpiresAt: number;
   workerId: string;
