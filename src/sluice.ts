@@ -1,11 +1,19 @@
 import { type OpenBackendOptions, openBackend } from './backends/open-backend.js';
-import { type Backend, type EnqueueResult, type ListParams, type ListResult, type RedriveParams, withCapability } from './core/backend.js';
+import {
+  type Backend,
+  type EnqueueResult,
+  type ListParams,
+  type ListResult,
+  type RedriveParams,
+  withCapability,
+} from './core/backend.js';
 import { ErrorCodes, NotFoundError, SluiceError, ValidationError } from './core/errors.js';
 import { rejectMismatches } from './core/idempotency-mismatch.js';
 import { isTerminal, type Job, type JobStatus, type QueueStats } from './core/job.js';
 import { LIMITS } from './core/job-spec.js';
 import { type JobSpec, type NewJob, toNewJob } from './core/new-job.js';
 import { EnqueueCoalescer } from './enqueue-coalescer.js';
+import { Maintenance, type MaintenanceOptions } from './worker/maintenance.js';
 import { Worker, type WorkerOptions } from './worker/worker.js';
 
 export interface EnqueueOptions {
@@ -52,6 +60,14 @@ export interface ScopeOptions {
   tenant?: string | undefined;
 }
 
+export interface SluiceOptions {
+  /**
+   * The lease reaper and retention sweeper that the first `worker()` starts (see Maintenance).
+   * `false`: a worker starts none (another process runs them, or `startMaintenance()` later).
+   */
+  maintenance?: MaintenanceOptions | false | undefined;
+}
+
 /**
  * The library facade: one object to enqueue, inspect, and run workers on a backend.
  * The HTTP server and the CLI are built on it; it knows no HTTP and no CLI.
@@ -59,20 +75,24 @@ export interface ScopeOptions {
 export class Sluice {
   private readonly workers = new Set<Worker>();
   private closed = false;
+  private maintenanceService: Maintenance | undefined;
 
   /** Single-job enqueues that arrive together share one backend write, per queue (see EnqueueCoalescer). */
   private readonly singles = new Map<string, EnqueueCoalescer>();
 
-  private constructor(readonly backend: Backend) {}
+  private constructor(
+    readonly backend: Backend,
+    private readonly options: SluiceOptions,
+  ) {}
 
   /** Opens the backend named by `url` (default `sqlite:./data/sluice.db`). */
-  static async connect(url?: string, options: OpenBackendOptions = {}): Promise<Sluice> {
-    return new Sluice(await openBackend(url, options));
+  static async connect(url?: string, options: OpenBackendOptions & SluiceOptions = {}): Promise<Sluice> {
+    return new Sluice(await openBackend(url, options), { maintenance: options.maintenance });
   }
 
   /** Wraps an already open backend (tests, custom adapters). */
-  static fromBackend(backend: Backend): Sluice {
-    return new Sluice(backend);
+  static fromBackend(backend: Backend, options: SluiceOptions = {}): Sluice {
+    return new Sluice(backend, options);
   }
 
   /** Validates and stores one job; resolves once it is durable. */
@@ -248,19 +268,51 @@ export class Sluice {
     });
   }
 
-  /** Creates a worker on this backend (not started: call `start()`). */
+  /**
+   * Creates a worker on this backend (not started: call `start()`). The first one also starts this
+   * Sluice's maintenance (lease reaper, retention sweeper) unless the options say `maintenance: false`:
+   * without a reaper somewhere, the jobs of a worker that died would stay `running` for ever.
+   */
   worker(options: WorkerOptions): Worker {
     if (this.closed) throw new SluiceError(ErrorCodes.shuttingDown, 'this Sluice is closed');
     const worker = new Worker(this.backend, options);
     this.workers.add(worker);
+    if (this.maintenanceService === undefined && this.options.maintenance !== false) this.startMaintenance();
     return worker;
   }
 
-  /** Stops this instance's workers gracefully, then closes the backend. Idempotent. */
+  /**
+   * Starts this Sluice's maintenance, for a process that runs it without a worker (an API-only
+   * server). `options` default to those given to connect / fromBackend. One per Sluice: a later call
+   * returns the same service (started again if it was stopped); giving options once it exists is a
+   * SLUICE_CONFIG error, as they would be ignored.
+   */
+  startMaintenance(options?: MaintenanceOptions): Maintenance {
+    if (this.closed) throw new SluiceError(ErrorCodes.shuttingDown, 'this Sluice is closed');
+    if (this.maintenanceService !== undefined) {
+      if (options !== undefined) {
+        throw new SluiceError(ErrorCodes.config, 'maintenance is already configured on this Sluice', {
+          field: 'maintenance',
+        });
+      }
+      return this.maintenanceService.start();
+    }
+    const configured = this.options.maintenance === false ? undefined : this.options.maintenance;
+    this.maintenanceService = new Maintenance(this.backend, options ?? configured ?? {});
+    return this.maintenanceService.start();
+  }
+
+  /** This Sluice's maintenance once started (by the first worker or startMaintenance); stop() stops it. */
+  get maintenance(): Maintenance | undefined {
+    return this.maintenanceService;
+  }
+
+  /** Stops this instance's workers gracefully, then its maintenance, then closes the backend. Idempotent. */
   async close(options: { graceMs?: number } = {}): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     await Promise.all([...this.workers].map((w) => w.stop(options)));
+    await this.maintenanceService?.stop();
     await this.backend.close();
   }
 }

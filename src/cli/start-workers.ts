@@ -6,12 +6,24 @@ import { logWorkerEvents } from '../observability/worker-logging.js';
 import { openProviderPool } from '../providers/open-provider-pool.js';
 import { usageRecorderFor } from '../providers/usage-recorder.js';
 import type { Sluice } from '../sluice.js';
-import { startLeaseReaper } from '../worker/lease-reaper.js';
-import { startRetentionSweeper } from '../worker/retention-sweeper.js';
+import type { MaintenanceOptions } from '../worker/maintenance.js';
+
+/** The maintenance settings of SLUICE_REAPER_INTERVAL_MS and SLUICE_*RETENTION*_MS. */
+export function maintenanceOptionsFrom(config: Config, logger: Logger): MaintenanceOptions {
+  return {
+    reaper: { intervalMs: config.SLUICE_REAPER_INTERVAL_MS },
+    retention: {
+      intervalMs: config.SLUICE_RETENTION_INTERVAL_MS,
+      finishedOlderThanMs: config.SLUICE_RETENTION_MS,
+      failedOlderThanMs: config.SLUICE_FAILED_RETENTION_MS,
+    },
+    logger: logger.child({ component: 'maintenance' }),
+  };
+}
 
 /**
- * Starts what every Sluice process runs beside its main duty: the lease reaper and the retention
- * sweeper (both idempotent, so any number of processes may run them), and, when concurrency > 0,
+ * Starts what every Sluice process runs beside its main duty: the Sluice's maintenance (lease reaper
+ * and retention sweeper, both idempotent, so any number of processes may run them), and, when concurrency > 0,
  * a worker with the built-in handlers. Returns a graceful stop.
  */
 export async function startWorkers(
@@ -24,12 +36,9 @@ export async function startWorkers(
   // through the backend when it keeps rate budgets. Opened first: a bad setting must not leave timers
   // running that keep the process from exiting.
   const providers = concurrency > 0 ? openProviderPool(config.SLUICE_PROVIDERS, { backend: sluice.backend }) : undefined;
-  const stopReaper = startLeaseReaper(sluice.backend, { intervalMs: config.SLUICE_REAPER_INTERVAL_MS });
-  const stopSweeper = startRetentionSweeper(sluice.backend, {
-    intervalMs: config.SLUICE_RETENTION_INTERVAL_MS,
-    finishedOlderThanMs: config.SLUICE_RETENTION_MS,
-    failedOlderThanMs: config.SLUICE_FAILED_RETENTION_MS,
-  });
+  // The library's own path: the worker made below finds it started and starts no second one. Started
+  // also with --workers 0, so that an API-only server still puts back the jobs of dead workers.
+  const maintenance = sluice.startMaintenance(maintenanceOptionsFrom(config, logger));
   // Token and cost accounting: provider calls are written to the backend in batches (GET /v1/usage).
   const usage = providers
     ? usageRecorderFor(sluice.backend, {
@@ -64,8 +73,7 @@ export async function startWorkers(
   return async () => {
     await worker?.stop({ graceMs: config.SLUICE_SHUTDOWN_GRACE_MS });
     await usage?.close();
-    stopReaper();
-    stopSweeper();
+    await maintenance.stop();
     await closeBuiltinHandlers();
   };
 }
