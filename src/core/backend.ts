@@ -67,6 +67,9 @@ export interface BackendCapabilities {
   claimById?: boolean;
   /** The usage ledger (`recordUsage` and `usage`: token and cost accounting). Absent = false. */
   usage?: boolean;
+  /** `claim` and `claimIds` honour `tenant` (a remote worker of one tenant). Absent = false: such
+   * a backend must not be given to a tenant-scoped worker. */
+  tenantClaims?: boolean;
   /**
    * Claims follow the priority / runAt order exactly, across calls and handles. Absent = true.
    * False for a broker transport (RabbitMQ): its priorities are coarse buckets and delivery order

@@ -34,11 +34,14 @@ export interface Ctx {
   priorityBucket: (priority: number) => number;
 }
 
+/** A capability flag a case may need. */
+type RequiredFlag = OptionalCapability | 'tenantClaims';
+
 /** What a case needs beyond the required roles. */
 export interface CaseOptions {
   /** An optional role the case exercises: on a backend that does not declare it the case is
    * skipped, with the reason in the report (never a silent pass). */
-  requires?: OptionalCapability | undefined;
+  requires?: RequiredFlag | readonly RequiredFlag[] | undefined;
 }
 
 /** A `test` whose body gets a fresh backend and a fake clock, cleaned up whatever the outcome. */
@@ -50,9 +53,10 @@ export function backendTest(
       const clock = new FakeClock();
       const under = await factory({ clock });
       try {
-        const { requires } = options;
-        if (requires !== undefined && under.backend.capabilities[requires] !== true) {
-          t.skip(`the ${under.backend.name} backend does not declare capabilities.${requires}`);
+        const requires: readonly RequiredFlag[] = options.requires === undefined ? [] : [options.requires].flat();
+        const missing = requires.find((flag) => under.backend.capabilities[flag] !== true);
+        if (missing !== undefined) {
+          t.skip(`the ${under.backend.name} backend does not declare capabilities.${missing}`);
           return;
         }
         await body({

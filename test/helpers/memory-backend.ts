@@ -75,6 +75,7 @@ export class MemoryBackend implements Backend {
     crossProcessEvents: false,
     multiMachine: false,
     claimById: true,
+    tenantClaims: true,
     rateBudgets: true,
     usage: true,
     outputText: true,

@@ -119,6 +119,7 @@ export class PostgresBackend implements Backend {
     crossProcessEvents: true,
     multiMachine: true,
     claimById: true,
+    tenantClaims: true,
     rateBudgets: true,
     usage: true,
     outputText: true,

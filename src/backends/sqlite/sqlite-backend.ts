@@ -133,6 +133,7 @@ export class SqliteBackend implements Backend {
     crossProcessEvents: false,
     multiMachine: false,
     claimById: true,
+    tenantClaims: true,
     rateBudgets: true,
     usage: true,
     synchronousWrites: true,

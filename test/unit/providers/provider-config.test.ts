@@ -76,7 +76,10 @@ describe('openProviderPool', () => {
     assert.equal(local?.sharedBudgets, false);
     assert.deepEqual(local?.pool.models, ['m']);
     const shared = openProviderPool(JSON.stringify([ok]), {
-      backend: { capabilities: { rateBudgets: true }, updateRateBudget: async () => ({ granted: true, waitMs: 0, factor: 1, blockedUntil: 0 }) },
+      backend: {
+        capabilities: { rateBudgets: true },
+        updateRateBudget: async () => ({ granted: true, waitMs: 0, factor: 1, blockedUntil: 0 }),
+      },
     });
     assert.equal(shared?.sharedBudgets, true);
   });

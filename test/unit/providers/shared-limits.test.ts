@@ -99,7 +99,10 @@ describe('rate budgets kept in the backend', () => {
     assert.equal((await limiter.tryAcquire(0)).granted, true);
     assert.equal((await limiter.tryAcquire(0)).granted, false);
     assert.equal(backendRateLimitStore({ capabilities: {} }), undefined);
-    assert.equal(backendRateLimitStore({ capabilities: { rateBudgets: false }, updateRateBudget: backend.updateRateBudget }), undefined);
+    assert.equal(
+      backendRateLimitStore({ capabilities: { rateBudgets: false }, updateRateBudget: backend.updateRateBudget }),
+      undefined,
+    );
     assert.ok(new MemoryRateLimitStore());
     await backend.close();
   });
