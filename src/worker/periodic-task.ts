@@ -27,10 +27,12 @@ export function startPeriodicTask(task: () => Promise<void>, options: PeriodicTa
     timer = undefined;
     current = runOnce().then(() => {
       if (stopped) return;
-      timer = setTimeout(tick, options.intervalMs);
+      // Unref'd: background upkeep never keeps a process alive on its own (its workers, server
+      // or caller do); a program that stopped its workers can exit without closing the Sluice.
+      timer = setTimeout(tick, options.intervalMs).unref();
     });
   };
-  timer = setTimeout(tick, 0);
+  timer = setTimeout(tick, 0).unref();
 
   return async () => {
     stopped = true;
