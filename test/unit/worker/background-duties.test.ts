@@ -7,10 +7,17 @@ import { deferred, type Harness, makeHarness } from './harness.js';
 
 describe('background duties', () => {
   let h: Harness;
+  // The duties' timers are unref'd so they never keep a process alive; these tests wait on nothing
+  // else, so they hold the event loop open themselves while a duty runs.
+  let keepAlive: NodeJS.Timeout;
   beforeEach(() => {
     h = makeHarness();
+    keepAlive = setInterval(() => {}, 60_000);
   });
-  afterEach(() => h.cleanup());
+  afterEach(async () => {
+    clearInterval(keepAlive);
+    await h.cleanup();
+  });
 
   test('the lease reaper puts back jobs whose lease expired', async () => {
     const [job] = await h.enqueue({});
