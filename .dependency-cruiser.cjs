@@ -2,7 +2,7 @@
  * The layer arrows of DESIGN.md. Dependencies point down only:
  *   cli -> server, config, sluice (composition root)
  *   server -> sluice facade, core, observability, handlers (type names)
- *   sluice -> backends/open-backend, worker, core
+ *   sluice -> backends/open-backend, worker, maintenance, core
  *   backends/<one> -> core;  worker, handlers, providers, observability, config, client -> core
  *   handlers -> models (offline CPU models) -> core
  *   core -> zod, uuid
@@ -34,9 +34,9 @@ module.exports = {
     },
     {
       name: 'lower-layers-stay-low',
-      comment: 'worker, handlers, models, providers, observability, config and client never import the layers above them',
+      comment: 'worker, maintenance, handlers, models, providers, observability, config and client never import the layers above them',
       severity: 'error',
-      from: { path: '^src/(worker|handlers|models|providers|observability|config|client)/' },
+      from: { path: '^src/(worker|maintenance|handlers|models|providers|observability|config|client)/' },
       to: { path: '^src/(server|cli|backends)/|^src/sluice\\.ts$|^src/index\\.ts$' },
     },
     {

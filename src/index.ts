@@ -10,6 +10,6 @@ export {
   Maintenance,
   type MaintenanceOptions,
   type RetentionSettings,
-} from './worker/maintenance.js';
+} from './maintenance/maintenance.js';
 export type { WorkerOptions } from './worker/worker.js';
 export { Worker } from './worker/worker.js';

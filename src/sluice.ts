@@ -13,7 +13,7 @@ import { isTerminal, type Job, type JobStatus, type QueueStats } from './core/jo
 import { LIMITS } from './core/job-spec.js';
 import { type JobSpec, type NewJob, toNewJob } from './core/new-job.js';
 import { EnqueueCoalescer } from './enqueue-coalescer.js';
-import { Maintenance, type MaintenanceOptions } from './worker/maintenance.js';
+import { Maintenance, type MaintenanceOptions } from './maintenance/maintenance.js';
 import { Worker, type WorkerOptions } from './worker/worker.js';
 
 export interface EnqueueOptions {

@@ -6,7 +6,7 @@ import { logWorkerEvents } from '../observability/worker-logging.js';
 import { openProviderPool } from '../providers/open-provider-pool.js';
 import { usageRecorderFor } from '../providers/usage-recorder.js';
 import type { Sluice } from '../sluice.js';
-import type { MaintenanceOptions } from '../worker/maintenance.js';
+import type { MaintenanceOptions } from '../maintenance/maintenance.js';
 
 /** The maintenance settings of SLUICE_REAPER_INTERVAL_MS and SLUICE_*RETENTION*_MS. */
 export function maintenanceOptionsFrom(config: Config, logger: Logger): MaintenanceOptions {

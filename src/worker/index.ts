@@ -1,7 +1,5 @@
 export * from './abort-reasons.js';
 export * from './handler.js';
-export * from './lease-reaper.js';
-export * from './retention-sweeper.js';
 export * from './worker.js';
 export * from './worker-events.js';
 export * from './worker-options.js';

@@ -8,7 +8,7 @@ import { ReclaimedWatch } from '../../src/backends/rabbitmq/reclaimed-watch.js';
 import { workQueueName } from '../../src/backends/rabbitmq/topology.js';
 import { openSqliteBackend } from '../../src/backends/sqlite/sqlite-backend.js';
 import { toNewJob } from '../../src/core/new-job.js';
-import { startLeaseReaper } from '../../src/worker/lease-reaper.js';
+import { startLeaseReaper } from '../../src/maintenance/lease-reaper.js';
 import { Worker } from '../../src/worker/worker.js';
 import { serviceSkipReason } from '../helpers/require-service.js';
 import { makeTempDir } from '../helpers/temp-dir.js';

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, type TestContext, test } from 'node:test';
 import type { PurgeParams, ReclaimResult } from '../../../src/core/backend.js';
-import { MAINTENANCE_DEFAULTS, Maintenance } from '../../../src/worker/maintenance.js';
-import { deferred, type Harness, makeHarness } from './harness.js';
+import { MAINTENANCE_DEFAULTS, Maintenance } from '../../../src/maintenance/maintenance.js';
+import { deferred, type Harness, makeHarness } from '../worker/harness.js';
 
 /** Lets the promise continuations of a pass (and the timer it sets for the next) run. */
 const settle = () => new Promise<void>((resolve) => setImmediate(resolve));

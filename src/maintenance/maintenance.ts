@@ -2,7 +2,7 @@ import type { MaintenanceStore, ReclaimResult } from '../core/backend.js';
 import { startLeaseReaper } from './lease-reaper.js';
 import type { StopPeriodicTask } from './periodic-task.js';
 import { startRetentionSweeper } from './retention-sweeper.js';
-import type { WorkerLogger } from './worker-options.js';
+import type { WorkerLogger } from '../worker/worker-options.js';
 
 const DAY = 24 * 60 * 60_000;
 

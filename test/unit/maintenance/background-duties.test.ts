@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import type { ReclaimResult } from '../../../src/core/backend.js';
-import { startLeaseReaper } from '../../../src/worker/lease-reaper.js';
-import { startRetentionSweeper } from '../../../src/worker/retention-sweeper.js';
-import { deferred, type Harness, makeHarness } from './harness.js';
+import { startLeaseReaper } from '../../../src/maintenance/lease-reaper.js';
+import { startRetentionSweeper } from '../../../src/maintenance/retention-sweeper.js';
+import { deferred, type Harness, makeHarness } from '../worker/harness.js';
 
 describe('background duties', () => {
   let h: Harness;

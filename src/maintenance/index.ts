@@ -1,0 +1,3 @@
+export * from './lease-reaper.js';
+export * from './maintenance.js';
+export * from './retention-sweeper.js';
