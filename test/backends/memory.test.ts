@@ -1,4 +1,7 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
 import { runConformance } from '../conformance/index.js';
+import { FakeClock } from '../helpers/fake-clock.js';
 import { MemoryBackend } from '../helpers/memory-backend.js';
 
 // The unit tests' fake backend passes the same suite as the real adapters, so what the worker's
@@ -6,4 +9,21 @@ import { MemoryBackend } from '../helpers/memory-backend.js';
 runConformance('memory (test fake)', async ({ clock }) => {
   const backend = new MemoryBackend({ clock });
   return { backend, openAnother: async () => backend, cleanup: () => backend.close() };
+});
+
+test('the memory fake declares exactly its capabilities (a flipped flag is a red test)', async () => {
+  const backend = new MemoryBackend({ clock: new FakeClock() });
+  try {
+    assert.deepEqual(backend.capabilities, {
+      crossProcessEvents: false,
+      multiMachine: false,
+      claimById: true,
+      tenantClaims: true,
+      rateBudgets: true,
+      usage: true,
+      outputText: true,
+    });
+  } finally {
+    await backend.close();
+  }
 });

@@ -83,6 +83,23 @@ describe('postgres adapter', { skip }, () => {
     for (const name of schemas) await dropSchema(name);
   });
 
+  test('declares exactly its capabilities (a flipped flag is a red test)', async () => {
+    const backend = await openPostgresBackend({ url: PG_URL, schema: schema() });
+    try {
+      assert.deepEqual(backend.capabilities, {
+        crossProcessEvents: true,
+        multiMachine: true,
+        claimById: true,
+        tenantClaims: true,
+        rateBudgets: true,
+        usage: true,
+        outputText: true,
+      });
+    } finally {
+      await backend.close();
+    }
+  });
+
   test('migrations are recorded, idempotent, and safe when several processes open at once', async () => {
     const s = schema();
     const opened = await Promise.all(Array.from({ length: 4 }, () => openPostgresBackend({ url: `${PG_URL}?schema=${s}` })));

@@ -215,6 +215,33 @@ describe('rabbitmq adapter', { skip }, () => {
     }
   });
 
+  // The transport's flags are its own (no claim by id, coarse order) and its store's (the ledgers,
+  // output text, whether writes settle in the caller's turn): pinned over each kind of store.
+  const transportFlags = {
+    claimById: false,
+    strictOrder: false,
+    rateBudgets: true,
+    outputText: true,
+    usage: true,
+  };
+  const pinned: ReadonlyArray<readonly [StoreKind, string | undefined, Record<string, boolean>]> = [
+    ['sqlite', undefined, { crossProcessEvents: false, multiMachine: false, ...transportFlags, synchronousWrites: true }],
+    ['redis', redisSkip, { crossProcessEvents: true, multiMachine: true, ...transportFlags, synchronousWrites: false }],
+    ['postgres', pgSkip, { crossProcessEvents: true, multiMachine: true, ...transportFlags, synchronousWrites: false }],
+  ];
+  for (const [store, storeSkip, expected] of pinned) {
+    test(`declares exactly its capabilities over a ${store} store (a flipped flag is a red test)`, {
+      skip: storeSkip ?? false,
+    }, async () => {
+      const r = await rig({ store });
+      try {
+        assert.deepEqual(r.backend.capabilities, expected);
+      } finally {
+        await r.cleanup();
+      }
+    });
+  }
+
   test('a redelivered message for a job that already ended is acked and dropped, not run again', async () => {
     const r = await rig();
     try {

@@ -255,6 +255,25 @@ describe('redis adapter on Redis Cluster', { skip }, () => {
     }
   });
 
+  test('declares exactly its capabilities on a cluster (a flipped flag is a red test)', async () => {
+    const c = cluster!;
+    const prefix = spreadPrefix(c);
+    const backend = await RedisBackend.open({ url: c.url, prefix, warn: quiet });
+    try {
+      assert.deepEqual(backend.capabilities, {
+        crossProcessEvents: true,
+        multiMachine: true,
+        claimById: true,
+        rateBudgets: true,
+        usage: true,
+        outputText: true,
+      });
+    } finally {
+      await backend.close();
+      await dropPrefix(c, prefix);
+    }
+  });
+
   test('the persistence check runs on every master', async () => {
     const c = cluster!;
     const warnings: string[] = [];

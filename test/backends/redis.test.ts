@@ -93,6 +93,19 @@ describe('redis adapter', { skip }, () => {
     }
   }
 
+  test('declares exactly its capabilities (a flipped flag is a red test)', async () => {
+    await withBackend(async ({ backend }) => {
+      assert.deepEqual(backend.capabilities, {
+        crossProcessEvents: true,
+        multiMachine: true,
+        claimById: true,
+        rateBudgets: true,
+        usage: true,
+        outputText: true,
+      });
+    });
+  });
+
   test('every key of one queue carries the same hash tag', async () => {
     await withBackend(async ({ backend, prefix, redis, clock }) => {
       const [a, b] = await backend.enqueue({

@@ -184,9 +184,24 @@ describe('sqlite adapter', () => {
     try {
       const [result] = await backend.enqueue({ jobs: [toNewJob({ type: 'noop' })] });
       assert.equal((await backend.get({ id: result!.job.id }))?.status, 'queued');
-      assert.equal(backend.capabilities.crossProcessEvents, false);
-      assert.equal(backend.capabilities.multiMachine, false);
-      assert.equal(backend.capabilities.synchronousWrites, true);
+    } finally {
+      await backend.close();
+    }
+  });
+
+  test('declares exactly its capabilities (a flipped flag is a red test)', async () => {
+    const backend = await openSqliteBackend({ path: ':memory:' });
+    try {
+      assert.deepEqual(backend.capabilities, {
+        crossProcessEvents: false,
+        multiMachine: false,
+        claimById: true,
+        tenantClaims: true,
+        rateBudgets: true,
+        usage: true,
+        synchronousWrites: true,
+        outputText: true,
+      });
     } finally {
       await backend.close();
     }

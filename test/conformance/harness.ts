@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Backend, ClaimParams, LeaseRef, OptionalCapability } from '../../src/core/backend.js';
+import {
+  type Backend,
+  type CapabilityRoles,
+  type ClaimParams,
+  type LeaseRef,
+  type OptionalCapability,
+  withCapability,
+} from '../../src/core/backend.js';
 import type { SluiceEventMap, SluiceEventName } from '../../src/core/events.js';
 import type { ClaimedJob, Job } from '../../src/core/job.js';
 import type { JobSpec } from '../../src/core/job-spec.js';
@@ -42,6 +49,22 @@ export interface CaseOptions {
   /** An optional role the case exercises: on a backend that does not declare it the case is
    * skipped, with the reason in the report (never a silent pass). */
   requires?: RequiredFlag | readonly RequiredFlag[] | undefined;
+  /** The case checks how a backend behaves without these roles: on a backend that declares one of
+   * them it is skipped, with the reason in the report. */
+  lacks?: RequiredFlag | readonly RequiredFlag[] | undefined;
+}
+
+/** Why a case does not run on `backend`, or undefined when it does. */
+function skipReason(backend: Backend, options: CaseOptions): string | undefined {
+  const missing = flags(options.requires).find((flag) => backend.capabilities[flag] !== true);
+  if (missing !== undefined) return `the ${backend.name} backend does not declare capabilities.${missing}`;
+  const present = flags(options.lacks).find((flag) => backend.capabilities[flag] === true);
+  if (present !== undefined) return `the ${backend.name} backend declares capabilities.${present}`;
+  return undefined;
+}
+
+function flags(option: CaseOptions['requires']): readonly RequiredFlag[] {
+  return option === undefined ? [] : [option].flat();
 }
 
 /** A `test` whose body gets a fresh backend and a fake clock, cleaned up whatever the outcome. */
@@ -53,10 +76,9 @@ export function backendTest(
       const clock = new FakeClock();
       const under = await factory({ clock });
       try {
-        const requires: readonly RequiredFlag[] = options.requires === undefined ? [] : [options.requires].flat();
-        const missing = requires.find((flag) => under.backend.capabilities[flag] !== true);
-        if (missing !== undefined) {
-          t.skip(`the ${under.backend.name} backend does not declare capabilities.${missing}`);
+        const reason = skipReason(under.backend, options);
+        if (reason !== undefined) {
+          t.skip(reason);
           return;
         }
         await body({
@@ -73,6 +95,13 @@ export function backendTest(
 }
 
 export const LEASE_MS = 30_000;
+
+/** The optional role a `requires` case exercises; fails the case when the declared role is missing. */
+export function role<C extends OptionalCapability>(backend: Backend, capability: C): CapabilityRoles[C] {
+  const found = withCapability(backend, capability);
+  assert.ok(found, `the ${backend.name} backend does not declare capabilities.${capability}`);
+  return found;
+}
 
 /** A valid NewJob; the spec defaults to a `noop` job in the default queue. */
 export function newJob(spec: Partial<JobSpec> = {}, options: NewJobOptions = {}): NewJob {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe } from 'node:test';
 import type { Backend } from '../../src/core/backend.js';
 import type { ListedJob } from '../../src/core/listed-job.js';
-import { type BackendFactory, backendTest, claimOne, enqueue, leaseOf, mustGet, newJob } from './harness.js';
+import { type BackendFactory, backendTest, claimOne, enqueue, leaseOf, mustGet, newJob, role } from './harness.js';
 
 const INPUT = { prompt: 'Grüße, 世界 — a multi-byte input', numbers: [1, 2, 3] };
 const OUTPUT = { text: 'déjà vu', value: '4'.repeat(2000) };
@@ -87,24 +87,33 @@ export function readOutputSuite(factory: BackendFactory): void {
   describe('read output', () => {
     const it = backendTest(factory);
 
-    it('reads the stored output text and the status, scoped to the tenant', async ({ backend }) => {
-      if (!backend.capabilities.outputText) {
+    it(
+      'a backend without capabilities.outputText has no readOutput',
+      async ({ backend }) => {
         assert.equal(backend.readOutput, undefined, 'declared as absent, so absent');
-        return;
-      }
-      const readOutput = backend.readOutput!.bind(backend);
-      const { done, waiting } = await finishedAndWaiting(backend);
-      const stored = await readOutput({ id: done });
-      assert.equal(stored?.status, 'succeeded');
-      assert.deepEqual(JSON.parse(stored?.outputJson ?? 'null'), OUTPUT);
-      assert.equal(Buffer.byteLength(stored?.outputJson ?? ''), bytesOf(OUTPUT), 'the text as stored');
-      assert.deepEqual(await readOutput({ id: waiting }), { status: 'queued' }, 'no output yet');
-      assert.equal(await readOutput({ id: '01890000-0000-7000-8000-000000000000' }), null);
+      },
+      { lacks: 'outputText' },
+    );
 
-      const [mine] = await backend.enqueue({ jobs: [newJob({}, { tenant: 'acme' })] });
-      assert.deepEqual(await readOutput({ id: mine!.job.id, tenant: 'acme' }), { status: 'queued' });
-      assert.equal(await readOutput({ id: mine!.job.id, tenant: 'globex' }), null, "another tenant's job is not found");
-      assert.equal(await readOutput({ id: done, tenant: 'acme' }), null);
-    });
+    it(
+      'reads the stored output text and the status, scoped to the tenant',
+      async ({ backend }) => {
+        const reader = role(backend, 'outputText');
+        const readOutput = reader.readOutput.bind(reader);
+        const { done, waiting } = await finishedAndWaiting(backend);
+        const stored = await readOutput({ id: done });
+        assert.equal(stored?.status, 'succeeded');
+        assert.deepEqual(JSON.parse(stored?.outputJson ?? 'null'), OUTPUT);
+        assert.equal(Buffer.byteLength(stored?.outputJson ?? ''), bytesOf(OUTPUT), 'the text as stored');
+        assert.deepEqual(await readOutput({ id: waiting }), { status: 'queued' }, 'no output yet');
+        assert.equal(await readOutput({ id: '01890000-0000-7000-8000-000000000000' }), null);
+
+        const [mine] = await backend.enqueue({ jobs: [newJob({}, { tenant: 'acme' })] });
+        assert.deepEqual(await readOutput({ id: mine!.job.id, tenant: 'acme' }), { status: 'queued' });
+        assert.equal(await readOutput({ id: mine!.job.id, tenant: 'globex' }), null, "another tenant's job is not found");
+        assert.equal(await readOutput({ id: done, tenant: 'acme' }), null);
+      },
+      { requires: 'outputText' },
+    );
   });
 }

@@ -5,6 +5,9 @@ import { startLeaseReaper } from '../../../src/maintenance/lease-reaper.js';
 import { startRetentionSweeper } from '../../../src/maintenance/retention-sweeper.js';
 import { deferred, type Harness, makeHarness } from '../worker/harness.js';
 
+/** Lets the promise continuations of a pass (and the timer it sets for the next) run. */
+const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 describe('background duties', () => {
   let h: Harness;
   // The duties' timers are unref'd so they never keep a process alive; these tests wait on nothing
@@ -35,22 +38,31 @@ describe('background duties', () => {
     }
   });
 
-  test('the lease reaper keeps going after a failed pass', async (t) => {
+  test('the lease reaper keeps going after a failed pass, and a stopped one never runs again', async (t) => {
+    // Mocked timers: time moves only by tick(), so "not again" is checked past several intervals.
+    t.mock.timers.enable({ apis: ['setTimeout'] });
     const reclaim = t.mock.method(h.backend, 'reclaimExpired');
     reclaim.mock.mockImplementationOnce(async () => {
       throw new Error('database is locked');
     });
-    const failedOnce = deferred<unknown>();
-    const stop = startLeaseReaper(h.backend, { intervalMs: 5, onError: failedOnce.resolve });
+    const errors: unknown[] = [];
+    const stop = startLeaseReaper(h.backend, { intervalMs: 5, onError: (error) => errors.push(error) });
     try {
-      await failedOnce.promise;
-      while (reclaim.mock.callCount() < 3) await new Promise((resolve) => setTimeout(resolve, 5));
+      t.mock.timers.tick(0);
+      await settle();
+      assert.equal(reclaim.mock.callCount(), 1);
+      assert.equal(errors.length, 1, 'the failed pass is reported');
+      for (const pass of [2, 3]) {
+        t.mock.timers.tick(5);
+        await settle();
+        assert.equal(reclaim.mock.callCount(), pass, 'the reaper keeps its schedule after a failed pass');
+      }
     } finally {
       await stop();
     }
-    const calls = reclaim.mock.callCount();
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    assert.equal(reclaim.mock.callCount(), calls, 'stopped reaper ran again');
+    t.mock.timers.tick(50);
+    await settle();
+    assert.equal(reclaim.mock.callCount(), 3, 'stopped reaper ran again');
   });
 
   test('the retention sweeper deletes finished jobs past their retention', async () => {

@@ -19,7 +19,9 @@ function sink() {
 }
 
 describe('UsageRecorder', () => {
-  test('writes a full batch at once and the rest after the interval', async () => {
+  test('writes a full batch at once and the rest after the interval', async (t) => {
+    // Mocked timers: the interval passes only by tick().
+    t.mock.timers.enable({ apis: ['setTimeout'] });
     const s = sink();
     const recorder = new UsageRecorder(s.write, { maxBatch: 3, flushIntervalMs: 20 });
     for (let i = 0; i < 3; i++) recorder.record(entry(`j${i}`));
@@ -31,7 +33,11 @@ describe('UsageRecorder', () => {
     recorder.record(entry('j3'));
     await new Promise((resolve) => setImmediate(resolve));
     assert.equal(s.batches.length, 1, 'one entry waits for the interval');
-    await new Promise((resolve) => setTimeout(resolve, 60));
+    t.mock.timers.tick(19);
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(s.batches.length, 1, 'still waiting just before the interval ends');
+    t.mock.timers.tick(1);
+    await new Promise((resolve) => setImmediate(resolve));
     assert.deepEqual(
       s.batches.map((b) => b.map((e) => e.jobId)),
       [['j0', 'j1', 'j2'], ['j3']],

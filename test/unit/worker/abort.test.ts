@@ -81,7 +81,9 @@ describe('Worker aborts', () => {
     const event = await lost;
     assert.equal(event.reason.code, ErrorCodes.cancelled);
     assert.equal((reason as { code?: string }).code, ErrorCodes.cancelled);
-    await new Promise((resolve) => setImmediate(resolve));
+    // stop() resolves once every attempt has ended and every write is made: the handler's late
+    // result had its chance to be written.
+    await worker.stop();
     assert.equal(complete.mock.callCount(), 0);
     assert.equal(fail.mock.callCount(), 0);
     assert.equal((await h.job(job!.id)).status, 'cancelled');
@@ -115,7 +117,8 @@ describe('Worker aborts', () => {
     assert.equal((reason as { code?: string }).code, ErrorCodes.leaseLost);
     const lastBeat = await heartbeat.mock.calls.at(-1)?.result;
     assert.deepEqual(lastBeat, { lost: [job!.id] });
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    // stop() resolves once every attempt has ended and every write is made.
+    await worker.stop();
     assert.equal(complete.mock.callCount(), 0);
     assert.equal(fail.mock.callCount(), 0);
     const stored = await h.job(job!.id);

@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, test } from 'node:test';
 import type { ClaimParams } from '../../../src/core/backend.js';
 import { ErrorCodes, SluiceError } from '../../../src/core/errors.js';
 import type { HandlerContext } from '../../../src/worker/handler.js';
-import { collect, deferred, type Harness, makeHarness } from './harness.js';
+import { collect, deferred, type Harness, makeHarness, watchClaims } from './harness.js';
 
 describe('Worker claim loop', () => {
   let h: Harness;
@@ -127,11 +127,13 @@ describe('Worker claim loop', () => {
     assert.equal(done.id, job?.id);
   });
 
-  test('finds work that no event announced with the idle poll (a delayed job coming due)', async () => {
+  test('finds work that no event announced with the idle poll (a delayed job coming due)', async (t) => {
+    const claims = watchClaims(t, h.backend);
     const [job] = await h.enqueue({ delayMs: 5_000 });
     const worker = h.worker({ handlers: { echo: () => 'late' } });
     await worker.start();
-    await new Promise((resolve) => setTimeout(resolve, 30));
+    // The claim at start and one poll after it: the job is not due, so neither takes it.
+    await claims.reached(worker.id, 2);
     assert.equal((await h.job(job!.id)).status, 'scheduled');
     const succeeded = worker.once('job:succeeded');
     h.clock.advance(5_000);
@@ -139,12 +141,14 @@ describe('Worker claim loop', () => {
     assert.equal((await h.job(job!.id)).output, 'late');
   });
 
-  test('does not claim from a paused queue, and wakes when it is resumed', async () => {
+  test('does not claim from a paused queue, and wakes when it is resumed', async (t) => {
+    const claims = watchClaims(t, h.backend);
     await h.backend.pauseQueue({ queue: 'default', paused: true });
     const [job] = await h.enqueue({});
     const worker = h.worker({ pollIntervalMs: 60_000, handlers: { echo: () => 'ok' } });
     await worker.start();
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    // The claim at start looked at the paused queue (no poll follows within the test).
+    await claims.reached(worker.id, 1);
     assert.equal((await h.job(job!.id)).status, 'queued');
     const succeeded = worker.once('job:succeeded');
     await h.backend.pauseQueue({ queue: 'default', paused: false });

@@ -1,3 +1,5 @@
+import type { TestContext } from 'node:test';
+import type { ClaimParams } from '../../../src/core/backend.js';
 import type { Job } from '../../../src/core/job.js';
 import type { JobSpec } from '../../../src/core/job-spec.js';
 import { toNewJob } from '../../../src/core/new-job.js';
@@ -89,4 +91,42 @@ export function collect<K extends keyof WorkerEventMap>(
       }
     });
   });
+}
+
+/** The claims each worker has made on a backend, and a wait for the next ones (instead of a sleep). */
+export interface ClaimWatch {
+  /** Claims by `workerId` the backend has answered so far. */
+  count(workerId: string): number;
+  /** Resolves once the backend has answered `count` claims by `workerId` (at once if it has). */
+  reached(workerId: string, count: number): Promise<void>;
+}
+
+/**
+ * Wraps `backend.claim` (through `t.mock`, undone after the test) to count answered claims per
+ * worker. A worker that has made a claim has looked for work: a test that asserts a job was not
+ * taken waits for that look rather than for a guessed number of milliseconds.
+ */
+export function watchClaims(t: TestContext, backend: MemoryBackend): ClaimWatch {
+  const answered = new Map<string, number>();
+  const waiters = new Set<{ workerId: string; count: number; resolve: () => void }>();
+  const claim = backend.claim.bind(backend);
+  t.mock.method(backend, 'claim', async (params: ClaimParams) => {
+    try {
+      return await claim(params);
+    } finally {
+      const n = (answered.get(params.workerId) ?? 0) + 1;
+      answered.set(params.workerId, n);
+      for (const waiter of waiters) {
+        if (waiter.workerId !== params.workerId || n < waiter.count) continue;
+        waiters.delete(waiter);
+        waiter.resolve();
+      }
+    }
+  });
+  const count = (workerId: string) => answered.get(workerId) ?? 0;
+  return {
+    count,
+    reached: (workerId, target) =>
+      count(workerId) >= target ? Promise.resolve() : new Promise((resolve) => waiters.add({ workerId, count: target, resolve })),
+  };
 }

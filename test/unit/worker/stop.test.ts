@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import { ErrorCodes } from '../../../src/core/errors.js';
 import type { HandlerContext } from '../../../src/worker/handler.js';
-import { aborted, collect, deferred, type Harness, makeHarness } from './harness.js';
+import { aborted, collect, deferred, type Harness, makeHarness, watchClaims } from './harness.js';
 
 /** Timers and immediates alive in this process (what would keep it from exiting). */
 function liveTimers(): number {
@@ -18,7 +18,7 @@ describe('Worker stop', () => {
 
   test('lets in-flight jobs finish within the grace period and claims nothing more', async (t) => {
     const [job] = await h.enqueue({});
-    const claim = t.mock.method(h.backend, 'claim');
+    const claims = watchClaims(t, h.backend);
     const worker = h.worker({
       handlers: {
         echo: async () => {
@@ -30,17 +30,23 @@ describe('Worker stop', () => {
     const started = worker.once('job:started');
     await worker.start();
     await started;
-    const claimsBeforeStop = claim.mock.callCount();
+    const claimsBeforeStop = claims.count(worker.id);
     await worker.stop({ graceMs: 2_000 });
 
     assert.equal(worker.state, 'stopped');
     const stored = await h.job(job!.id);
     assert.equal(stored.status, 'succeeded');
     assert.equal(stored.output, 'finished in time');
+    // A second worker with the same poll interval hears the same enqueue, runs the job and polls
+    // again: by then the stopped one had both chances to claim (the event and its poll timer).
+    const other = h.worker({ handlers: { echo: () => 'taken by the other worker' } });
+    const ran = other.once('job:succeeded');
+    await other.start();
+    await claims.reached(other.id, 1);
     const [late] = await h.enqueue({});
-    await new Promise((resolve) => setTimeout(resolve, 30));
-    assert.equal(claim.mock.callCount(), claimsBeforeStop);
-    assert.equal((await h.job(late!.id)).status, 'queued');
+    await claims.reached(other.id, 4);
+    assert.equal(claims.count(worker.id), claimsBeforeStop, 'the stopping or stopped worker claimed again');
+    assert.equal((await ran).job.id, late!.id);
   });
 
   test('aborts (reason: shutdown) and releases a job that outlives the grace period', async () => {
