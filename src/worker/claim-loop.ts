@@ -15,7 +15,7 @@ export interface ClaimLoopParts {
   store: Pick<WorkerJobStore, 'claim'>;
   options: Pick<
     ResolvedWorkerOptions,
-    'queues' | 'handlers' | 'concurrency' | 'prefetch' | 'leaseMs' | 'pollIntervalMs' | 'workerId'
+    'queues' | 'handlers' | 'tenant' | 'concurrency' | 'prefetch' | 'leaseMs' | 'pollIntervalMs' | 'workerId'
   >;
   slots: Slots;
   line: PrefetchLine;
@@ -91,6 +91,7 @@ export class ClaimLoop {
           const jobs = await store.claim({
             queues: options.queues,
             types: group.types,
+            tenant: options.tenant,
             limit,
             leaseMs: options.leaseMs,
             workerId: options.workerId,

@@ -11,6 +11,7 @@ import { Outcomes } from './outcomes.js';
 import { PrefetchLine } from './prefetch-line.js';
 import { Shutdown } from './shutdown.js';
 import { Slots } from './slots.js';
+import { requireTenantClaims, type TenantClaimsDeclaration } from './tenant-binding.js';
 import { type EventListener, TypedEmitter } from './typed-emitter.js';
 import type { WorkerErrorPhase, WorkerEventMap } from './worker-events.js';
 import { type ResolvedWorkerOptions, resolveWorkerOptions, type WorkerOptions } from './worker-options.js';
@@ -25,8 +26,11 @@ export interface StopOptions {
   graceMs?: number;
 }
 
-/** What a worker needs of a backend: the worker's job store and the change events. */
-export type WorkerBackend = WorkerJobStore & Pick<Backend, 'events'>;
+/**
+ * What a worker needs of a backend: the worker's job store and the change events; for a worker
+ * bound to a tenant, the `tenantClaims` declaration too.
+ */
+export type WorkerBackend = WorkerJobStore & Pick<Backend, 'events'> & TenantClaimsDeclaration;
 
 /**
  * Claims jobs from a Backend and runs their handlers. Each duty has its own part:
@@ -68,6 +72,8 @@ export class Worker {
   constructor(backend: WorkerBackend, options: WorkerOptions) {
     this.backend = backend;
     this.options = resolveWorkerOptions(options);
+    // Refused when made, not when started: a worker that could claim other tenants' jobs must not exist.
+    requireTenantClaims(backend, this.options.tenant);
     this.id = this.options.workerId;
     const reportError = (error: unknown, during: WorkerErrorPhase) => this.reportError(error, during);
     const isRunning = () => this.currentState === 'running';
