@@ -272,6 +272,8 @@ export class Sluice {
    * Creates a worker on this backend (not started: call `start()`). The first one also starts this
    * Sluice's maintenance (lease reaper, retention sweeper) unless the options say `maintenance: false`:
    * without a reaper somewhere, the jobs of a worker that died would stay `running` for ever.
+   * A worker bound to a `tenant` on a backend without `capabilities.tenantClaims` is a SLUICE_CONFIG
+   * error thrown here, before any maintenance starts.
    */
   worker(options: WorkerOptions): Worker {
     if (this.closed) throw new SluiceError(ErrorCodes.shuttingDown, 'this Sluice is closed');

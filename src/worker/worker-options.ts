@@ -17,6 +17,12 @@ export interface WorkerOptions {
   queues?: string[] | undefined;
   /** Handlers by job type; only these types are claimed. */
   handlers: HandlerMap;
+  /**
+   * Claim only this tenant's jobs (a worker run for one tenant never sees another's). Needs a
+   * backend that declares `capabilities.tenantClaims`: on any other the worker is refused when it
+   * is made, as it would claim every tenant's jobs. Default: none, every tenant's jobs.
+   */
+  tenant?: string | undefined;
   /** Handlers running at once. Default 4. */
   concurrency?: number | undefined;
   /**
@@ -50,6 +56,7 @@ export interface WorkerOptions {
 export interface ResolvedWorkerOptions {
   queues: string[];
   handlers: ReadonlyMap<string, HandlerDefinition<never, unknown>>;
+  tenant: string | undefined;
   concurrency: number;
   prefetch: number;
   leaseMs: number;
@@ -71,6 +78,7 @@ export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOpti
   const resolved: ResolvedWorkerOptions = {
     queues: options.queues ?? [DEFAULT_QUEUE],
     handlers: new Map(Object.entries(options.handlers).map(([type, handler]) => [type, toDefinition(handler)])),
+    tenant: options.tenant,
     concurrency: options.concurrency ?? 4,
     prefetch: options.prefetch ?? 0,
     leaseMs,
@@ -85,6 +93,9 @@ export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOpti
   };
   if (resolved.queues.length === 0) throw configError('queues', 'give at least one queue');
   if (resolved.handlers.size === 0) throw configError('handlers', 'give at least one handler');
+  if (resolved.tenant !== undefined && (typeof resolved.tenant !== 'string' || resolved.tenant === '')) {
+    throw configError('tenant', 'must be a non-empty string');
+  }
   for (const [type, definition] of resolved.handlers) {
     if (definition.concurrency !== undefined) requirePositiveInteger(`handlers.${type}.concurrency`, definition.concurrency);
     if (definition.timeoutMs !== undefined) requirePositiveInteger(`handlers.${type}.timeoutMs`, definition.timeoutMs);
