@@ -31,6 +31,7 @@ import { type ClaimedJob, compareClaimOrder, emptyCounts, isTerminal, type Job, 
 import { includes, type ListedJob, type ListInclude } from '../../src/core/listed-job.js';
 import type { NewJob } from '../../src/core/new-job.js';
 import { applyRateBudget, type RateBudgetResult, type RateBudgetState } from '../../src/core/rate-budget.js';
+import { isLeaseExpired, LEASE_EXPIRED_ERROR, reclaimOutcome } from '../../src/core/reclaim-policy.js';
 import {
   type RecordUsageParams,
   type UsageEntry,
@@ -412,7 +413,7 @@ export class MemoryBackend implements Backend {
   async reclaimExpired(params: { limit?: number } = {}): Promise<ReclaimResult> {
     const now = this.begin();
     const expired = [...this.jobs.values()]
-      .filter((stored) => stored.job.status === 'running' && stored.lease !== undefined && stored.lease.expiresAt <= now)
+      .filter((stored) => stored.job.status === 'running' && stored.lease !== undefined && isLeaseExpired(stored.lease, now))
       .sort((a, b) => (a.lease?.expiresAt ?? 0) - (b.lease?.expiresAt ?? 0) || compareStrings(a.job.id, b.job.id))
       .slice(0, params.limit ?? Number.POSITIVE_INFINITY);
     const result: ReclaimResult = { requeued: 0, failed: 0 };
@@ -421,8 +422,8 @@ export class MemoryBackend implements Backend {
       delete stored.lease;
       const job = stored.job;
       job.updatedAt = now;
-      job.error = { code: ErrorCodes.leaseExpired, message: `lease expired on attempt ${job.attempts}` };
-      if (job.attempts >= job.maxAttempts) {
+      job.error = { ...LEASE_EXPIRED_ERROR };
+      if (reclaimOutcome(job) === 'failed') {
         job.status = 'failed';
         job.finishedAt = now;
         result.failed += 1;

@@ -35,18 +35,11 @@ import {
 } from '../../core/errors.js';
 import { SluiceEvents } from '../../core/events.js';
 import { rejectMismatches } from '../../core/idempotency-mismatch.js';
-import {
-  type ClaimedJob,
-  compareClaimOrder,
-  emptyCounts,
-  type Job,
-  type JobError,
-  type JobStatus,
-  type QueueStats,
-} from '../../core/job.js';
+import { type ClaimedJob, compareClaimOrder, emptyCounts, type Job, type JobStatus, type QueueStats } from '../../core/job.js';
 import { includes } from '../../core/listed-job.js';
 import type { NewJob } from '../../core/new-job.js';
 import { applyRateBudget, type RateBudgetResult, type RateBudgetState } from '../../core/rate-budget.js';
+import { LEASE_EXPIRED_ERROR_JSON } from '../../core/reclaim-policy.js';
 import {
   type RecordUsageParams,
   type UsageEntry,
@@ -93,11 +86,6 @@ export interface PostgresBackendOptions {
 
 type Queryable = Pick<pg.ClientBase, 'query'>;
 type Row = JobRow & { sluice_now: number };
-
-const LEASE_EXPIRED_ERROR: JobError = {
-  code: ErrorCodes.leaseExpired,
-  message: 'the lease expired before the attempt finished (worker crashed, stalled or lost contact)',
-};
 
 /**
  * The Backend port on PostgreSQL (node-postgres pool).
@@ -571,7 +559,7 @@ export class PostgresBackend implements Backend {
 
   async reclaimExpired(params: { limit?: number } = {}): Promise<ReclaimResult> {
     const { rows } = await this.guard(() =>
-      this.query<JobRow>(this.sql.reclaim, [params.limit ?? null, JSON.stringify(LEASE_EXPIRED_ERROR)]),
+      this.query<JobRow>(this.sql.reclaim, [params.limit ?? null, LEASE_EXPIRED_ERROR_JSON]),
     );
     let requeued = 0;
     const wire: WireEvent[] = [];

@@ -1,3 +1,4 @@
+import { reclaimSetSql } from '../sql/reclaim-set.js';
 import { MAX_PAYLOAD_BYTES } from './notify-payload.js';
 import { batchParam, NOW, quoteIdent, schemaTag } from './sql.js';
 
@@ -269,13 +270,11 @@ export function buildStatements(schema: string) {
       `INSERT INTO ${queues} (name, paused, updated_at) VALUES ($2, $3, ${NOW})
        ON CONFLICT (name) DO UPDATE SET paused = excluded.paused, updated_at = excluded.updated_at`,
     ),
-    /** Expired leases back to `queued`, or `failed` on the last attempt. $2 limit (NULL: all), $3 error. */
+    /** Expired leases back to `queued`, or `failed` on the last attempt (core's reclaimOutcome). $2 limit
+     * (NULL: all), $3 error (LEASE_EXPIRED_ERROR_JSON). */
     reclaim: named(
       'reclaim',
-      `UPDATE ${jobs} AS j SET
-         status = CASE WHEN j.attempts < j.max_attempts THEN 'queued' ELSE 'failed' END,
-         finished_at = CASE WHEN j.attempts < j.max_attempts THEN NULL ELSE ${NOW} END,
-         error = $3::json, updated_at = ${NOW}, ${LEASE_CLEARED}
+      `UPDATE ${jobs} AS j SET ${reclaimSetSql({ column: 'j.', now: NOW, error: '$3::json' })}, ${LEASE_CLEARED}
        WHERE j.id IN (SELECT x.id FROM ${jobs} x WHERE x.status = 'running' AND x.lease_expires_at <= ${NOW}
                       ORDER BY x.lease_expires_at LIMIT $2 FOR UPDATE SKIP LOCKED)
        RETURNING j.*`,

@@ -23,20 +23,13 @@ import type {
 } from '../../core/backend.js';
 import { type Clock, systemClock } from '../../core/clock.js';
 import { repeatOf } from '../../core/enqueue-repeat.js';
-import { ConflictError, ErrorCodes, LeaseLostError, NotFoundError, ValidationError } from '../../core/errors.js';
+import { ConflictError, LeaseLostError, NotFoundError, ValidationError } from '../../core/errors.js';
 import { SluiceEvents } from '../../core/events.js';
 import { rejectMismatches } from '../../core/idempotency-mismatch.js';
-import {
-  type ClaimedJob,
-  compareClaimOrder,
-  emptyCounts,
-  type Job,
-  type JobError,
-  type JobStatus,
-  type QueueStats,
-} from '../../core/job.js';
+import { type ClaimedJob, compareClaimOrder, emptyCounts, type Job, type JobStatus, type QueueStats } from '../../core/job.js';
 import { includes } from '../../core/listed-job.js';
 import { applyRateBudget, type RateBudgetResult, type RateBudgetState } from '../../core/rate-budget.js';
+import { LEASE_EXPIRED_ERROR_JSON } from '../../core/reclaim-policy.js';
 import {
   type RecordUsageParams,
   type UsageEntry,
@@ -102,11 +95,6 @@ const SYNCHRONOUS_NAMES: Record<number, SqliteSettings['synchronous']> = { 0: 'o
 
 /** SQLite's "no limit". */
 const NO_LIMIT = -1;
-
-const LEASE_EXPIRED_ERROR: JobError = {
-  code: ErrorCodes.leaseExpired,
-  message: 'the lease expired before the attempt finished (worker crashed, stalled or lost contact)',
-};
 
 type Emit = () => void;
 
@@ -475,7 +463,7 @@ export class SqliteBackend implements Backend {
       this.stmts.reclaim.all({
         now: this.clock.now(),
         limit: params.limit ?? NO_LIMIT,
-        error: JSON.stringify(LEASE_EXPIRED_ERROR),
+        error: LEASE_EXPIRED_ERROR_JSON,
       }),
     );
     let requeued = 0;

@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { reclaimSetSql } from '../sql/reclaim-set.js';
 import type { ClaimedRow, CompletedRow, JobInsertArgs, JobRow } from './row-mapping.js';
 
 /**
@@ -198,10 +199,7 @@ export function prepareStatements(db: Database.Database): Statements {
        ON CONFLICT (name) DO UPDATE SET paused = excluded.paused, updated_at = excluded.updated_at`,
     ),
     reclaim: db.prepare<[{ now: number; limit: number; error: string }], JobRow>(
-      `UPDATE jobs SET
-         status = CASE WHEN attempts < max_attempts THEN 'queued' ELSE 'failed' END,
-         finished_at = CASE WHEN attempts < max_attempts THEN NULL ELSE @now END,
-         error = @error, updated_at = @now, ${LEASE_CLEARED}
+      `UPDATE jobs SET ${reclaimSetSql({ now: '@now', error: '@error' })}, ${LEASE_CLEARED}
        WHERE rowid IN (SELECT rowid FROM jobs INDEXED BY jobs_lease WHERE status = 'running' AND lease_expires_at <= @now
                        ORDER BY lease_expires_at LIMIT @limit)
        RETURNING *`,
