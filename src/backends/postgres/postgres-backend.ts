@@ -35,9 +35,10 @@ import {
 } from '../../core/errors.js';
 import { SluiceEvents } from '../../core/events.js';
 import { rejectMismatches } from '../../core/idempotency-mismatch.js';
-import { type ClaimedJob, compareClaimOrder, emptyCounts, type Job, type JobStatus, type QueueStats } from '../../core/job.js';
+import { type ClaimedJob, compareClaimOrder, type Job, type JobStatus, type QueueStats } from '../../core/job.js';
 import { includes } from '../../core/listed-job.js';
 import type { NewJob } from '../../core/new-job.js';
+import { assembleQueueStats, type QueueFlagRow, type StatusCountRow } from '../../core/queue-stats.js';
 import { applyRateBudget, type RateBudgetResult, type RateBudgetState } from '../../core/rate-budget.js';
 import { LEASE_EXPIRED_ERROR_JSON } from '../../core/reclaim-policy.js';
 import {
@@ -602,52 +603,24 @@ export class PostgresBackend implements Backend {
     // One statement, one snapshot: counts per (queue, status) and the pause flags. Due scheduled
     // jobs (claimed straight from `scheduled`) count as queued.
     const text = `
-      SELECT queue AS name, status, count(*)::int AS n,
+      SELECT queue, status, count(*)::int AS count,
              (count(*) FILTER (WHERE status = 'scheduled' AND run_at <= ${NOW}))::int AS due,
-             min(run_at) FILTER (WHERE status = 'queued' OR (status = 'scheduled' AND run_at <= ${NOW})) AS oldest,
+             min(run_at) FILTER (WHERE status = 'queued' OR (status = 'scheduled' AND run_at <= ${NOW})) AS "oldestRunAt",
              NULL::boolean AS paused, ${NOW} AS sluice_now
       FROM ${this.sql.jobs} ${whereClause(where)} GROUP BY queue, status
       UNION ALL
       SELECT name, NULL, 0, 0, NULL, paused, ${NOW} FROM ${this.sql.queues} ${flagsWhere}`;
-    type StatRow = {
-      name: string;
-      status: JobStatus | null;
-      n: number;
-      due: number;
-      oldest: number | null;
-      paused: boolean | null;
-      sluice_now: number;
-    };
+    // A row without a status is a queue's pause flag.
+    type StatRow = Omit<StatusCountRow, 'status'> & { status: JobStatus | null; paused: boolean | null; sluice_now: number };
     const { rows } = await this.guard(() => this.raw<StatRow>(text, args));
-    const byName = new Map<string, QueueStats>();
-    const entry = (name: string): QueueStats => {
-      let stats = byName.get(name);
-      if (!stats) {
-        stats = { name, paused: false, counts: emptyCounts(), oldestQueuedAgeMs: 0 };
-        byName.set(name, stats);
-      }
-      return stats;
-    };
-    if (params.queue !== undefined) entry(params.queue);
-    const oldest = new Map<string, number>();
-    let now = this.clock?.now() ?? Date.now();
+    const counts: StatusCountRow[] = [];
+    const flags: QueueFlagRow[] = [];
     for (const row of rows) {
-      now = row.sluice_now;
-      const stats = entry(row.name);
-      if (row.status === null) {
-        stats.paused = row.paused === true;
-        continue;
-      }
-      if (row.status === 'scheduled') {
-        stats.counts.scheduled += row.n - row.due;
-        stats.counts.queued += row.due;
-      } else {
-        stats.counts[row.status] += row.n;
-      }
-      if (row.oldest !== null) oldest.set(row.name, Math.min(oldest.get(row.name) ?? row.oldest, row.oldest));
+      if (row.status === null) flags.push({ queue: row.queue, paused: row.paused === true });
+      else counts.push(row as StatusCountRow);
     }
-    for (const [name, runAt] of oldest) entry(name).oldestQueuedAgeMs = Math.max(0, now - runAt);
-    return [...byName.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const now = rows[0]?.sluice_now ?? this.clock?.now() ?? Date.now();
+    return assembleQueueStats({ counts, flags, now, queue: params.queue });
   }
 
   async ping(): Promise<void> {

@@ -26,8 +26,9 @@ import { repeatOf } from '../../core/enqueue-repeat.js';
 import { ConflictError, LeaseLostError, NotFoundError, ValidationError } from '../../core/errors.js';
 import { SluiceEvents } from '../../core/events.js';
 import { rejectMismatches } from '../../core/idempotency-mismatch.js';
-import { type ClaimedJob, compareClaimOrder, emptyCounts, type Job, type JobStatus, type QueueStats } from '../../core/job.js';
+import { type ClaimedJob, compareClaimOrder, type Job, type QueueStats } from '../../core/job.js';
 import { includes } from '../../core/listed-job.js';
+import { assembleQueueStats, type StatusCountRow } from '../../core/queue-stats.js';
 import { applyRateBudget, type RateBudgetResult, type RateBudgetState } from '../../core/rate-budget.js';
 import { LEASE_EXPIRED_ERROR_JSON } from '../../core/reclaim-policy.js';
 import {
@@ -495,55 +496,36 @@ export class SqliteBackend implements Backend {
     // One query per state index (each job is in exactly one): no index over every job is needed, so
     // transitions stay cheap. Due scheduled jobs (promoted lazily by claims) count as queued.
     const filter = (state: string) => whereClause([state, ...where]);
-    const queuedSql = `SELECT queue, count(*) AS n, min(run_at) AS oldest FROM jobs INDEXED BY jobs_claim
-      ${filter("status = 'queued'")} GROUP BY queue`;
-    const scheduledSql = `SELECT queue, count(*) AS n, sum(run_at <= @now) AS due, min(run_at) AS oldest
-      FROM jobs INDEXED BY jobs_scheduled ${filter("status = 'scheduled'")} GROUP BY queue`;
-    const runningSql = `SELECT queue, count(*) AS n FROM jobs INDEXED BY jobs_lease ${filter("status = 'running'")} GROUP BY queue`;
-    const finishedSql = `SELECT queue, status, count(*) AS n FROM jobs INDEXED BY jobs_finished
+    const queuedSql = `SELECT queue, 'queued' AS status, count(*) AS count, min(run_at) AS oldestRunAt
+      FROM jobs INDEXED BY jobs_claim ${filter("status = 'queued'")} GROUP BY queue`;
+    const scheduledSql = `SELECT queue, 'scheduled' AS status, count(*) AS count, sum(run_at <= @now) AS due,
+      min(run_at) AS oldestRunAt FROM jobs INDEXED BY jobs_scheduled ${filter("status = 'scheduled'")} GROUP BY queue`;
+    const runningSql = `SELECT queue, 'running' AS status, count(*) AS count FROM jobs INDEXED BY jobs_lease
+      ${filter("status = 'running'")} GROUP BY queue`;
+    const finishedSql = `SELECT queue, status, count(*) AS count FROM jobs INDEXED BY jobs_finished
       ${filter('finished_at IS NOT NULL')} GROUP BY queue, status`;
-    const queuesSql = `SELECT name, paused FROM queues ${params.queue === undefined ? '' : 'WHERE name = @queue'}`;
+    const queuesSql = `SELECT name AS queue, paused FROM queues ${params.queue === undefined ? '' : 'WHERE name = @queue'}`;
     const now = this.clock.now();
-    type Count = { queue: string; n: number };
     // One read transaction, so counts, lag and flags are a consistent snapshot.
-    const snapshot = this.guard(() =>
+    const { counts, flags } = this.guard(() =>
       this.read(() => ({
-        queued: this.statement<Count & { oldest: number }>(queuedSql).all(args),
-        scheduled: this.statement<Count & { due: number; oldest: number }>(scheduledSql).all({ ...args, now }),
-        running: this.statement<Count>(runningSql).all(args),
-        finished: this.statement<Count & { status: JobStatus }>(finishedSql).all(args),
-        flags: this.statement<{ name: string; paused: number }>(queuesSql).all(
+        counts: [
+          ...this.statement<StatusCountRow>(queuedSql).all(args),
+          ...this.statement<StatusCountRow>(scheduledSql).all({ ...args, now }),
+          ...this.statement<StatusCountRow>(runningSql).all(args),
+          ...this.statement<StatusCountRow>(finishedSql).all(args),
+        ],
+        flags: this.statement<{ queue: string; paused: number }>(queuesSql).all(
           params.queue === undefined ? {} : { queue: params.queue },
         ),
       })),
     );
-    const byName = new Map<string, QueueStats>();
-    const entry = (name: string): QueueStats => {
-      let stats = byName.get(name);
-      if (!stats) {
-        stats = { name, paused: false, counts: emptyCounts(), oldestQueuedAgeMs: 0 };
-        byName.set(name, stats);
-      }
-      return stats;
-    };
-    const oldestQueued = new Map<string, number>();
-    if (params.queue !== undefined) entry(params.queue);
-    for (const flag of snapshot.flags) entry(flag.name).paused = flag.paused === 1;
-    for (const row of snapshot.queued) {
-      entry(row.queue).counts.queued = row.n;
-      oldestQueued.set(row.queue, row.oldest);
-    }
-    for (const row of snapshot.scheduled) {
-      const stats = entry(row.queue);
-      stats.counts.scheduled = row.n - row.due;
-      stats.counts.queued += row.due;
-      // When any is due, the smallest runAt is a due one.
-      if (row.due > 0) oldestQueued.set(row.queue, Math.min(oldestQueued.get(row.queue) ?? row.oldest, row.oldest));
-    }
-    for (const row of snapshot.running) entry(row.queue).counts.running = row.n;
-    for (const row of snapshot.finished) entry(row.queue).counts[row.status] = row.n;
-    for (const [queue, runAt] of oldestQueued) entry(queue).oldestQueuedAgeMs = Math.max(0, now - runAt);
-    return [...byName.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    return assembleQueueStats({
+      counts,
+      flags: flags.map((flag) => ({ queue: flag.queue, paused: flag.paused === 1 })),
+      now,
+      queue: params.queue,
+    });
   }
 
   async ping(): Promise<void> {
