@@ -23,6 +23,7 @@ import type {
   UpdateRateBudgetParams,
 } from '../../core/backend.js';
 import type { Clock } from '../../core/clock.js';
+import { CommitEvents } from '../../core/commit-events.js';
 import { repeatOf } from '../../core/enqueue-repeat.js';
 import {
   ConflictError,
@@ -35,7 +36,7 @@ import {
 } from '../../core/errors.js';
 import { SluiceEvents } from '../../core/events.js';
 import { rejectMismatches } from '../../core/idempotency-mismatch.js';
-import { type ClaimedJob, compareClaimOrder, type Job, type JobStatus, type QueueStats } from '../../core/job.js';
+import { type ClaimedJob, compareClaimOrder, isTerminal, type Job, type JobStatus, type QueueStats } from '../../core/job.js';
 import { includes } from '../../core/listed-job.js';
 import type { NewJob } from '../../core/new-job.js';
 import { assembleQueueStats, type QueueFlagRow, type StatusCountRow } from '../../core/queue-stats.js';
@@ -408,20 +409,15 @@ export class PostgresBackend implements Backend {
       ]),
     );
     const done = new Map(rows.map((row) => [row.id, row]));
-    const wire: WireEvent[] = [];
+    const events = new CommitEvents();
     const outcomes = items.map((item): SettleOutcome => {
       const row = done.get(item.id);
       if (!row) return { id: item.id, result: 'lease_lost' };
-      if (row.status === 'failed') {
-        this.events.emit('job:finished', { job: rowToJob(row) });
-        wire.push(['f', row.id]);
-      } else {
-        this.events.emit('job:requeued', { id: row.id, queue: row.queue });
-        wire.push(['r', row.id, row.queue]);
-      }
+      events.settled(row, () => rowToJob(row));
       return { id: item.id, result: 'ok' };
     });
-    this.notifier.publish(wire);
+    events.emitTo(this.events);
+    this.notifier.publish(settledWire(rows));
     return outcomes;
   }
 
@@ -463,8 +459,7 @@ export class PostgresBackend implements Backend {
     }
     const job = rowToJob(row);
     const wasRunning = row.prev_status === 'running';
-    if (wasRunning) this.events.emit('job:cancelled', { id });
-    this.events.emit('job:finished', { job });
+    new CommitEvents().cancelled(job, wasRunning).emitTo(this.events);
     this.notifier.publish(
       wasRunning
         ? [
@@ -547,12 +542,9 @@ export class PostgresBackend implements Backend {
                      LIMIT ${arg(params.limit ?? null)}::bigint FOR UPDATE SKIP LOCKED)
       RETURNING j.id, j.queue`;
     const { rows } = await this.guard(() => this.raw<{ id: string; queue: string }>(text, args));
-    const perQueue = new Map<string, number>();
-    for (const { id, queue } of rows) {
-      perQueue.set(queue, (perQueue.get(queue) ?? 0) + 1);
-      this.events.emit('job:requeued', { id, queue });
-    }
-    for (const [queue, count] of perQueue) this.events.emit('jobs:enqueued', { queue, count });
+    const events = new CommitEvents();
+    const perQueue = events.requeuedBatch(rows);
+    events.emitTo(this.events);
     // Other processes only need the wake-up: one entry per queue, not one per job.
     this.notifier.publish([...perQueue].map(([queue, count]): WireEvent => ['e', queue, count]));
     return rows.length;
@@ -562,19 +554,11 @@ export class PostgresBackend implements Backend {
     const { rows } = await this.guard(() =>
       this.query<JobRow>(this.sql.reclaim, [params.limit ?? null, LEASE_EXPIRED_ERROR_JSON]),
     );
-    let requeued = 0;
-    const wire: WireEvent[] = [];
-    for (const row of rows) {
-      if (row.status === 'queued') {
-        requeued++;
-        this.events.emit('job:requeued', { id: row.id, queue: row.queue });
-        wire.push(['r', row.id, row.queue]);
-      } else {
-        this.events.emit('job:finished', { job: rowToJob(row) });
-        wire.push(['f', row.id]);
-      }
-    }
-    this.notifier.publish(wire);
+    const events = new CommitEvents();
+    for (const row of rows) events.settled(row, () => rowToJob(row));
+    events.emitTo(this.events);
+    this.notifier.publish(settledWire(rows));
+    const requeued = rows.filter((row) => row.status === 'queued').length;
     return { requeued, failed: rows.length - requeued };
   }
 
@@ -813,6 +797,11 @@ export class PostgresBackend implements Backend {
 /** Opens the PostgreSQL backend (see PostgresBackendOptions). */
 export async function openPostgresBackend(options: PostgresBackendOptions): Promise<Backend> {
   return PostgresBackend.open(options);
+}
+
+/** What other processes hear of rows a write moved on its own decision: ended, or back to waiting. */
+function settledWire(rows: readonly JobRow[]): WireEvent[] {
+  return rows.map((row): WireEvent => (isTerminal(row.status as JobStatus) ? ['f', row.id] : ['r', row.id, row.queue]));
 }
 
 /** One `jobs:enqueued` wire entry per queue, counting the jobs actually created. */

@@ -22,6 +22,7 @@ import type {
   UpdateRateBudgetParams,
 } from '../../core/backend.js';
 import { type Clock, systemClock } from '../../core/clock.js';
+import { CommitEvents } from '../../core/commit-events.js';
 import { repeatOf } from '../../core/enqueue-repeat.js';
 import { ConflictError, LeaseLostError, NotFoundError, ValidationError } from '../../core/errors.js';
 import { SluiceEvents } from '../../core/events.js';
@@ -97,8 +98,6 @@ const SYNCHRONOUS_NAMES: Record<number, SqliteSettings['synchronous']> = { 0: 'o
 /** SQLite's "no limit". */
 const NO_LIMIT = -1;
 
-type Emit = () => void;
-
 /** Claim statements kept prepared (one per type filter and limit asked for). */
 const CLAIM_STATEMENTS_MAX = 512;
 
@@ -166,10 +165,10 @@ export class SqliteBackend implements Backend {
     if (connection !== undefined) {
       throw new ValidationError('the SQLite backend cannot enqueue inside a caller transaction (use PostgreSQL)', 'connection');
     }
-    const { results, created } = this.write(() => {
+    const created = new Map<string, number>();
+    const results = this.write(() => {
       const now = this.clock.now();
       const results: EnqueueResult[] = [];
-      const created = new Map<string, number>();
       for (const newJob of jobs) {
         if (newJob.idempotencyKey !== undefined) {
           // Also finds a job inserted earlier in this same batch.
@@ -190,9 +189,11 @@ export class SqliteBackend implements Backend {
       }
       // Thrown inside the transaction: it rolls back, so none of the batch is stored.
       if (mismatch === 'reject') rejectMismatches(jobs, results);
-      return { results, created };
+      return results;
     });
-    for (const [queue, count] of created) this.events.emit('jobs:enqueued', { queue, count });
+    const events = new CommitEvents();
+    for (const [queue, count] of created) events.enqueued(queue, count);
+    events.emitTo(this.events);
     return results;
   }
 
@@ -317,7 +318,7 @@ export class SqliteBackend implements Backend {
 
   async fail({ items }: FailParams): Promise<SettleOutcome[]> {
     if (items.length === 0) return [];
-    const emits: Emit[] = [];
+    const events = new CommitEvents();
     const outcomes = this.write(() => {
       const now = this.clock.now();
       return items.map((item): SettleOutcome => {
@@ -326,32 +327,32 @@ export class SqliteBackend implements Backend {
           const runAt = now + Math.max(0, item.delayMs);
           const row = this.stmts.retry.get({ ...base, runAt, status: runAt > now ? 'scheduled' : 'queued' });
           if (!row) return { id: item.id, result: 'lease_lost' };
-          emits.push(() => this.events.emit('job:requeued', { id: item.id, queue: row.queue }));
+          events.requeued(item.id, row.queue);
           return { id: item.id, result: 'ok' };
         }
         const row = this.stmts.failFinal.get(base);
         if (!row) return { id: item.id, result: 'lease_lost' };
-        emits.push(() => this.events.emit('job:finished', { job: rowToJob(row) }));
+        events.finished(rowToJob(row));
         return { id: item.id, result: 'ok' };
       });
     });
-    for (const emit of emits) emit();
+    events.emitTo(this.events);
     return outcomes;
   }
 
   async release({ items }: ReleaseParams): Promise<SettleOutcome[]> {
     if (items.length === 0) return [];
-    const requeued: Array<{ id: string; queue: string }> = [];
+    const events = new CommitEvents();
     const outcomes = this.write(() => {
       const now = this.clock.now();
       return items.map((item): SettleOutcome => {
         const row = this.stmts.release.get({ id: item.id, leaseToken: item.leaseToken, now });
         if (!row) return { id: item.id, result: 'lease_lost' };
-        requeued.push({ id: item.id, queue: row.queue });
+        events.requeued(item.id, row.queue);
         return { id: item.id, result: 'ok' };
       });
     });
-    for (const payload of requeued) this.events.emit('job:requeued', payload);
+    events.emitTo(this.events);
     return outcomes;
   }
 
@@ -376,8 +377,7 @@ export class SqliteBackend implements Backend {
       if (!row) throw new ConflictError(`job ${id} already ${current.status}; only waiting or running jobs can be cancelled`);
       return { job: rowToJob(row), wasRunning: current.status === 'running' };
     });
-    if (wasRunning) this.events.emit('job:cancelled', { id });
-    this.events.emit('job:finished', { job });
+    new CommitEvents().cancelled(job, wasRunning).emitTo(this.events);
     return job;
   }
 
@@ -450,12 +450,9 @@ export class SqliteBackend implements Backend {
       WHERE rowid IN (SELECT rowid FROM jobs ${whereClause(where)} ORDER BY id LIMIT @limit)
       RETURNING id, queue`;
     const moved = this.write(() => this.statement<{ id: string; queue: string }>(sql).all({ ...args, now: this.clock.now() }));
-    const perQueue = new Map<string, number>();
-    for (const { id, queue } of moved) {
-      perQueue.set(queue, (perQueue.get(queue) ?? 0) + 1);
-      this.events.emit('job:requeued', { id, queue });
-    }
-    for (const [queue, count] of perQueue) this.events.emit('jobs:enqueued', { queue, count });
+    const events = new CommitEvents();
+    events.requeuedBatch(moved);
+    events.emitTo(this.events);
     return moved.length;
   }
 
@@ -467,15 +464,10 @@ export class SqliteBackend implements Backend {
         error: LEASE_EXPIRED_ERROR_JSON,
       }),
     );
-    let requeued = 0;
-    for (const row of rows) {
-      if (row.status === 'queued') {
-        requeued++;
-        this.events.emit('job:requeued', { id: row.id, queue: row.queue });
-      } else {
-        this.events.emit('job:finished', { job: rowToJob(row) });
-      }
-    }
+    const events = new CommitEvents();
+    for (const row of rows) events.settled(row, () => rowToJob(row));
+    events.emitTo(this.events);
+    const requeued = rows.filter((row) => row.status === 'queued').length;
     return { requeued, failed: rows.length - requeued };
   }
 
