@@ -28,7 +28,6 @@ import { ConflictError, LeaseLostError, NotFoundError, ValidationError } from '.
 import { SluiceEvents } from '../../core/events.js';
 import { rejectMismatches } from '../../core/idempotency-mismatch.js';
 import { type ClaimedJob, compareClaimOrder, type Job, type QueueStats } from '../../core/job.js';
-import { includes } from '../../core/listed-job.js';
 import { assembleQueueStats, type StatusCountRow } from '../../core/queue-stats.js';
 import { applyRateBudget, type RateBudgetResult, type RateBudgetState } from '../../core/rate-budget.js';
 import { LEASE_EXPIRED_ERROR_JSON } from '../../core/reclaim-policy.js';
@@ -40,14 +39,9 @@ import {
   type UsageTotals,
   usageTotalsFromGroups,
 } from '../../core/usage.js';
-import { effectiveStatus, type ListedRow, listColumns, rowToListedJob } from '../sql/job-row.js';
-
-/** What readOutput reads: no other column, and the output as its stored text. */
-const OUTPUT_SQL = 'SELECT status, run_at, tenant, output FROM jobs WHERE id = @id';
-type OutputRow = { status: string; run_at: number; tenant: string | null; output: string | null };
+import { effectiveStatus, type ListedRow, rowToListedJob } from '../sql/job-row.js';
 
 import { openConnection, type SqliteSynchronous } from './connection.js';
-import { equalityFilters } from './equality-filters.js';
 import {
   type ClaimedRow,
   type ClaimStamp,
@@ -58,6 +52,9 @@ import {
   toInsertArgs,
   toNullableJsonText,
 } from './row-mapping.js';
+import * as admin from './sql/admin.js';
+import { NO_LIMIT } from './sql/common.js';
+import * as ledger from './sql/ledger.js';
 import {
   type ClaimCandidate,
   type ClaimOneParams,
@@ -94,9 +91,6 @@ export interface SqliteSettings {
 }
 
 const SYNCHRONOUS_NAMES: Record<number, SqliteSettings['synchronous']> = { 0: 'off', 1: 'normal', 2: 'full', 3: 'extra' };
-
-/** SQLite's "no limit". */
-const NO_LIMIT = -1;
 
 /** Claim statements kept prepared (one per type filter and limit asked for). */
 const CLAIM_STATEMENTS_MAX = 512;
@@ -387,7 +381,7 @@ export class SqliteBackend implements Backend {
   }
 
   async readOutput({ id, tenant }: { id: string; tenant?: string | undefined }): Promise<StoredOutput | null> {
-    const row = this.guard(() => this.statement<OutputRow>(OUTPUT_SQL).get({ id }));
+    const row = this.guard(() => this.statement<admin.OutputRow>(admin.OUTPUT).get({ id }));
     if (!row || !visibleTo(row, tenant)) return null;
     const stored: StoredOutput = { status: effectiveStatus(row, this.clock.now()) };
     if (row.output !== null) stored.outputJson = row.output;
@@ -396,30 +390,7 @@ export class SqliteBackend implements Backend {
 
   async list(params: ListParams): Promise<ListResult> {
     const now = this.clock.now();
-    const { where, args } = equalityFilters({ queue: params.queue, type: params.type, tenant: params.tenant });
-    args.limit = Math.max(0, params.limit) + 1;
-    if (params.status !== undefined) {
-      // Statuses as readers see them: due scheduled jobs are queued (see effectiveStatus).
-      if (params.status === 'queued') {
-        where.push("(status = 'queued' OR (status = 'scheduled' AND run_at <= @now))");
-        args.now = now;
-      } else if (params.status === 'scheduled') {
-        where.push("status = 'scheduled' AND run_at > @now");
-        args.now = now;
-      } else {
-        where.push('status = @status');
-        args.status = params.status;
-      }
-    }
-    if (params.cursor !== undefined) {
-      where.push('id < @cursor');
-      args.cursor = params.cursor;
-    }
-    const columns = listColumns(
-      { input: includes(params.include, 'input'), output: includes(params.include, 'output') },
-      (column) => `octet_length(${column})`,
-    );
-    const sql = `SELECT ${columns} FROM jobs ${whereClause(where)} ORDER BY id DESC LIMIT @limit`;
+    const { sql, args } = admin.listSql(params, now);
     const rows = this.guard(() => this.statement<ListedRow>(sql).all(args));
     const more = rows.length > params.limit;
     const jobs = (more ? rows.slice(0, params.limit) : rows).map((row) => rowToListedJob(row, now));
@@ -433,22 +404,9 @@ export class SqliteBackend implements Backend {
   }
 
   async redrive(params: RedriveParams): Promise<number> {
-    const { where, args } = equalityFilters({ queue: params.queue, type: params.type, tenant: params.tenant });
-    where.unshift("status = 'failed'");
-    args.limit = params.limit ?? NO_LIMIT;
-    if (params.ids !== undefined) {
-      if (params.ids.length === 0) return 0;
-      where.push('id IN (SELECT value FROM json_each(@ids))');
-      args.ids = JSON.stringify(params.ids);
-    }
-    // The new maxAttempts / timeoutMs, when given, replace what made the jobs fail.
-    args.maxAttempts = params.maxAttempts ?? null;
-    args.timeoutMs = params.timeoutMs ?? null;
-    const sql = `UPDATE jobs SET status = 'queued', attempts = 0, error = NULL, output = NULL, progress = NULL,
-        run_at = @now, started_at = NULL, finished_at = NULL, worker_id = NULL, updated_at = @now,
-        max_attempts = coalesce(@maxAttempts, max_attempts), timeout_ms = coalesce(@timeoutMs, timeout_ms)
-      WHERE rowid IN (SELECT rowid FROM jobs ${whereClause(where)} ORDER BY id LIMIT @limit)
-      RETURNING id, queue`;
+    const query = admin.redriveSql(params);
+    if (query === undefined) return 0;
+    const { sql, args } = query;
     const moved = this.write(() => this.statement<{ id: string; queue: string }>(sql).all({ ...args, now: this.clock.now() }));
     const events = new CommitEvents();
     events.requeuedBatch(moved);
@@ -484,30 +442,18 @@ export class SqliteBackend implements Backend {
   }
 
   async stats(params: { queue?: string | undefined; tenant?: string | undefined } = {}): Promise<QueueStats[]> {
-    const { where, args } = equalityFilters({ queue: params.queue, tenant: params.tenant });
-    // One query per state index (each job is in exactly one): no index over every job is needed, so
-    // transitions stay cheap. Due scheduled jobs (promoted lazily by claims) count as queued.
-    const filter = (state: string) => whereClause([state, ...where]);
-    const queuedSql = `SELECT queue, 'queued' AS status, count(*) AS count, min(run_at) AS oldestRunAt
-      FROM jobs INDEXED BY jobs_claim ${filter("status = 'queued'")} GROUP BY queue`;
-    const scheduledSql = `SELECT queue, 'scheduled' AS status, count(*) AS count, sum(run_at <= @now) AS due,
-      min(run_at) AS oldestRunAt FROM jobs INDEXED BY jobs_scheduled ${filter("status = 'scheduled'")} GROUP BY queue`;
-    const runningSql = `SELECT queue, 'running' AS status, count(*) AS count FROM jobs INDEXED BY jobs_lease
-      ${filter("status = 'running'")} GROUP BY queue`;
-    const finishedSql = `SELECT queue, status, count(*) AS count FROM jobs INDEXED BY jobs_finished
-      ${filter('finished_at IS NOT NULL')} GROUP BY queue, status`;
-    const queuesSql = `SELECT name AS queue, paused FROM queues ${params.queue === undefined ? '' : 'WHERE name = @queue'}`;
+    const { counts: sql, flags: flagsSql, args } = admin.statsSql(params);
     const now = this.clock.now();
     // One read transaction, so counts, lag and flags are a consistent snapshot.
     const { counts, flags } = this.guard(() =>
       this.read(() => ({
         counts: [
-          ...this.statement<StatusCountRow>(queuedSql).all(args),
-          ...this.statement<StatusCountRow>(scheduledSql).all({ ...args, now }),
-          ...this.statement<StatusCountRow>(runningSql).all(args),
-          ...this.statement<StatusCountRow>(finishedSql).all(args),
+          ...this.statement<StatusCountRow>(sql.queued).all(args),
+          ...this.statement<StatusCountRow>(sql.scheduled).all({ ...args, now }),
+          ...this.statement<StatusCountRow>(sql.running).all(args),
+          ...this.statement<StatusCountRow>(sql.finished).all(args),
         ],
-        flags: this.statement<{ queue: string; paused: number }>(queuesSql).all(
+        flags: this.statement<{ queue: string; paused: number }>(flagsSql).all(
           params.queue === undefined ? {} : { queue: params.queue },
         ),
       })),
@@ -546,12 +492,9 @@ export class SqliteBackend implements Backend {
   async updateRateBudget({ scope, action }: UpdateRateBudgetParams): Promise<RateBudgetResult> {
     return this.write(() => {
       const now = this.clock.now();
-      const row = this.statement<{ state: string }>('SELECT state FROM rate_budgets WHERE scope = @scope').get({ scope });
+      const row = this.statement<{ state: string }>(ledger.RATE_BUDGET_STATE).get({ scope });
       const { state, result } = applyRateBudget(row ? (JSON.parse(row.state) as RateBudgetState) : undefined, action, now);
-      this.statement(
-        `INSERT INTO rate_budgets (scope, state, updated_at) VALUES (@scope, @state, @now)
-         ON CONFLICT (scope) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at`,
-      ).run({ scope, state: JSON.stringify(state), now });
+      this.statement(ledger.RATE_BUDGET_UPSERT).run({ scope, state: JSON.stringify(state), now });
       return result;
     });
   }
@@ -560,10 +503,7 @@ export class SqliteBackend implements Backend {
   async recordUsage({ entries }: RecordUsageParams): Promise<void> {
     if (entries.length === 0) return;
     this.write(() => {
-      const insert = this.statement(
-        `INSERT INTO usage (at, job_id, queue, tenant, type, provider, model, input_tokens, output_tokens, cost_usd)
-         VALUES (@at, @jobId, @queue, @tenant, @type, @provider, @model, @inputTokens, @outputTokens, @costUsd)`,
-      );
+      const insert = this.statement(ledger.USAGE_INSERT);
       const now = this.clock.now();
       for (const entry of entries) insert.run(usageRow(entry, now));
     });
@@ -571,17 +511,7 @@ export class SqliteBackend implements Backend {
 
   /** Sums usage in SQL, grouped by (queue, tenant, provider, model); core folds the groups. */
   async usage(params: UsageParams): Promise<UsageTotals> {
-    const { where, args } = equalityFilters({ queue: params.queue, tenant: params.tenant });
-    if (params.since !== undefined) {
-      where.push('at >= @since');
-      args.since = params.since;
-    }
-    if (params.until !== undefined) {
-      where.push('at < @until');
-      args.until = params.until;
-    }
-    const sql = `SELECT queue, tenant, provider, model, sum(input_tokens) AS inputTokens, sum(output_tokens) AS outputTokens,
-      total(cost_usd) AS costUsd, count(*) AS calls FROM usage ${whereClause(where)} GROUP BY queue, tenant, provider, model`;
+    const { sql, args } = ledger.usageSql(params);
     const groups = this.guard(() => this.statement<UsageGroup>(sql).all(args));
     return usageTotalsFromGroups(groups, params);
   }
@@ -656,8 +586,4 @@ function usageRow(entry: UsageEntry, now: number): Record<string, unknown> {
 
 function visibleTo(row: Pick<JobRow, 'tenant'>, tenant: string | undefined): boolean {
   return tenant === undefined || row.tenant === tenant;
-}
-
-function whereClause(conditions: string[]): string {
-  return conditions.length === 0 ? '' : `WHERE ${conditions.join(' AND ')}`;
 }
