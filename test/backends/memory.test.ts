@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { runConformance } from '../conformance/index.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 import { MemoryBackend } from '../helpers/memory-backend.js';
+import { assertReclaimFollowsPolicy } from '../helpers/reclaim-policy-check.js';
 
 // The unit tests' fake backend passes the same suite as the real adapters, so what the worker's
 // unit tests prove against it holds against them too. Its "other handles" share one store.
@@ -26,4 +27,10 @@ test('the memory fake declares exactly its capabilities (a flipped flag is a red
   } finally {
     await backend.close();
   }
+});
+
+test('memory fake: reclaim decides every case as core reclaim policy does', async () => {
+  const clock = new FakeClock();
+  const backend = new MemoryBackend({ clock });
+  await assertReclaimFollowsPolicy(backend, clock);
 });

@@ -13,6 +13,8 @@ import { toNewJob } from '../../src/core/new-job.js';
 import { Sluice } from '../../src/sluice.js';
 import { nextEvent } from '../conformance/harness.js';
 import { runConformance } from '../conformance/index.js';
+import { FakeClock } from '../helpers/fake-clock.js';
+import { assertReclaimFollowsPolicy } from '../helpers/reclaim-policy-check.js';
 import { serviceSkipReason } from '../helpers/require-service.js';
 
 const PG_URL = process.env.SLUICE_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -95,6 +97,16 @@ describe('postgres adapter', { skip }, () => {
         usage: true,
         outputText: true,
       });
+    } finally {
+      await backend.close();
+    }
+  });
+
+  test('reclaim decides every case as core reclaim policy does, in one statement', async () => {
+    const clock = new FakeClock();
+    const backend = await openPostgresBackend({ url: PG_URL, schema: schema(), clock, poolSize: 2 });
+    try {
+      await assertReclaimFollowsPolicy(backend, clock);
     } finally {
       await backend.close();
     }

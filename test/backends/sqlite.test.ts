@@ -13,6 +13,7 @@ import { ErrorCodes } from '../../src/core/errors.js';
 import { toNewJob } from '../../src/core/new-job.js';
 import { runConformance } from '../conformance/index.js';
 import { FakeClock } from '../helpers/fake-clock.js';
+import { assertReclaimFollowsPolicy } from '../helpers/reclaim-policy-check.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 
 runConformance('sqlite', async ({ clock }) => {
@@ -44,6 +45,16 @@ describe('sqlite adapter', () => {
     tmp = makeTempDir('sluice-sqlite-only-');
   });
   after(() => tmp.cleanup());
+
+  test('reclaim decides every case as core reclaim policy does, in one statement', async () => {
+    const clock = new FakeClock();
+    const backend = await openSqliteBackend({ path: freshPath(), clock });
+    try {
+      await assertReclaimFollowsPolicy(backend, clock);
+    } finally {
+      await backend.close();
+    }
+  });
 
   test('a completion hands job:finished the output it wrote, alone or in a batch, large or empty', async () => {
     const backend = await openSqliteBackend({ path: freshPath(), clock: new FakeClock() });

@@ -22,15 +22,17 @@ import type {
   UpdateRateBudgetParams,
 } from '../../src/core/backend.js';
 import type { Clock } from '../../src/core/clock.js';
+import { CommitEvents } from '../../src/core/commit-events.js';
 import { repeatOf } from '../../src/core/enqueue-repeat.js';
 import { ConflictError, ErrorCodes, LeaseLostError, NotFoundError, SluiceError } from '../../src/core/errors.js';
-import { type SluiceEventMap, type SluiceEventName, SluiceEvents } from '../../src/core/events.js';
+import { SluiceEvents } from '../../src/core/events.js';
 import { idempotencyMismatchError, isMismatch, mismatchField } from '../../src/core/idempotency-mismatch.js';
 import { newLeaseToken } from '../../src/core/ids.js';
 import { type ClaimedJob, compareClaimOrder, emptyCounts, isTerminal, type Job, type QueueStats } from '../../src/core/job.js';
 import { includes, type ListedJob, type ListInclude } from '../../src/core/listed-job.js';
 import type { NewJob } from '../../src/core/new-job.js';
 import { applyRateBudget, type RateBudgetResult, type RateBudgetState } from '../../src/core/rate-budget.js';
+import { isLeaseExpired, LEASE_EXPIRED_ERROR, reclaimOutcome } from '../../src/core/reclaim-policy.js';
 import {
   type RecordUsageParams,
   type UsageEntry,
@@ -53,9 +55,6 @@ interface StoredJob {
   requestHash?: string;
   lease?: Lease;
 }
-
-/** An event waiting to be emitted once the operation that caused it has finished its changes. */
-type PendingEvent = { [K in SluiceEventName]: { name: K; payload: SluiceEventMap[K] } }[SluiceEventName];
 
 /**
  * The fake backend of the unit tests: every operation of the Backend port, in memory, exactly as
@@ -144,7 +143,9 @@ export class MemoryBackend implements Backend {
       createdPerQueue.set(job.queue, (createdPerQueue.get(job.queue) ?? 0) + 1);
       results.push({ job: copyJob(job), created: true });
     }
-    this.emitAll([...createdPerQueue].map(([queue, count]) => ({ name: 'jobs:enqueued', payload: { queue, count } })));
+    const events = new CommitEvents();
+    for (const [queue, count] of createdPerQueue) events.enqueued(queue, count);
+    events.emitTo(this.events);
     return results;
   }
 
@@ -230,7 +231,7 @@ export class MemoryBackend implements Backend {
 
   async complete(params: CompleteParams): Promise<SettleOutcome[]> {
     const now = this.begin();
-    const events: PendingEvent[] = [];
+    const events = new CommitEvents();
     const outcomes = params.items.map((item): SettleOutcome => {
       const stored = this.held(item);
       if (!stored) return { id: item.id, result: 'lease_lost' };
@@ -250,16 +251,16 @@ export class MemoryBackend implements Backend {
       }
       job.finishedAt = now;
       job.updatedAt = now;
-      events.push({ name: 'job:finished', payload: { job: copyJob(job) } });
+      events.finished(copyJob(job));
       return tooLarge ? { id: item.id, result: 'failed', error: tooLarge } : { id: item.id, result: 'ok' };
     });
-    this.emitAll(events);
+    events.emitTo(this.events);
     return outcomes;
   }
 
   async fail(params: FailParams): Promise<SettleOutcome[]> {
     const now = this.begin();
-    const events: PendingEvent[] = [];
+    const events = new CommitEvents();
     const outcomes = params.items.map((item): SettleOutcome => {
       const stored = this.held(item);
       if (!stored) return { id: item.id, result: 'lease_lost' };
@@ -270,21 +271,21 @@ export class MemoryBackend implements Backend {
       if (item.outcome === 'retry') {
         job.runAt = now + Math.max(0, item.delayMs);
         job.status = job.runAt > now ? 'scheduled' : 'queued';
-        events.push({ name: 'job:requeued', payload: { id: job.id, queue: job.queue } });
+        events.requeued(job.id, job.queue);
       } else {
         job.status = 'failed';
         job.finishedAt = now;
-        events.push({ name: 'job:finished', payload: { job: copyJob(job) } });
+        events.finished(copyJob(job));
       }
       return { id: item.id, result: 'ok' };
     });
-    this.emitAll(events);
+    events.emitTo(this.events);
     return outcomes;
   }
 
   async release(params: ReleaseParams): Promise<SettleOutcome[]> {
     const now = this.begin();
-    const events: PendingEvent[] = [];
+    const events = new CommitEvents();
     const outcomes = params.items.map((item): SettleOutcome => {
       const stored = this.held(item);
       if (!stored) return { id: item.id, result: 'lease_lost' };
@@ -294,10 +295,10 @@ export class MemoryBackend implements Backend {
       job.status = 'queued';
       job.attempts = Math.max(0, job.attempts - 1);
       job.updatedAt = now;
-      events.push({ name: 'job:requeued', payload: { id: job.id, queue: job.queue } });
+      events.requeued(job.id, job.queue);
       return { id: item.id, result: 'ok' };
     });
-    this.emitAll(events);
+    events.emitTo(this.events);
     return outcomes;
   }
 
@@ -307,7 +308,7 @@ export class MemoryBackend implements Backend {
     if (!stored) throw new LeaseLostError(params.id);
     stored.job.progress = structuredClone(params.progress);
     stored.job.updatedAt = now;
-    this.emitAll([{ name: 'job:progress', payload: { id: params.id, progress: structuredClone(params.progress) } }]);
+    new CommitEvents().add('job:progress', { id: params.id, progress: structuredClone(params.progress) }).emitTo(this.events);
   }
 
   async cancel(params: { id: string; tenant?: string | undefined }): Promise<Job> {
@@ -322,10 +323,7 @@ export class MemoryBackend implements Backend {
     job.status = 'cancelled';
     job.finishedAt = now;
     job.updatedAt = now;
-    const events: PendingEvent[] = [];
-    if (wasRunning) events.push({ name: 'job:cancelled', payload: { id: job.id } });
-    events.push({ name: 'job:finished', payload: { job: copyJob(job) } });
-    this.emitAll(events);
+    new CommitEvents().cancelled(copyJob(job), wasRunning).emitTo(this.events);
     return copyJob(job);
   }
 
@@ -371,7 +369,7 @@ export class MemoryBackend implements Backend {
     this.flaggedQueues.add(params.queue);
     if (params.paused) this.pausedQueues.add(params.queue);
     else this.pausedQueues.delete(params.queue);
-    this.emitAll([{ name: 'queue:paused', payload: { queue: params.queue, paused: params.paused } }]);
+    new CommitEvents().add('queue:paused', { queue: params.queue, paused: params.paused }).emitTo(this.events);
   }
 
   async redrive(params: RedriveParams): Promise<number> {
@@ -389,7 +387,6 @@ export class MemoryBackend implements Backend {
       )
       .sort((a, b) => compareStrings(a.id, b.id))
       .slice(0, params.limit ?? Number.POSITIVE_INFINITY);
-    const perQueue = new Map<string, number>();
     for (const job of chosen) {
       // A fresh start: no attempts, no error, due now.
       job.status = 'queued';
@@ -400,41 +397,39 @@ export class MemoryBackend implements Backend {
       if (params.timeoutMs !== undefined) job.timeoutMs = params.timeoutMs;
       delete job.error;
       delete job.finishedAt;
-      perQueue.set(job.queue, (perQueue.get(job.queue) ?? 0) + 1);
     }
-    this.emitAll([
-      ...chosen.map((job): PendingEvent => ({ name: 'job:requeued', payload: { id: job.id, queue: job.queue } })),
-      ...[...perQueue].map(([queue, count]): PendingEvent => ({ name: 'jobs:enqueued', payload: { queue, count } })),
-    ]);
+    const events = new CommitEvents();
+    events.requeuedBatch(chosen);
+    events.emitTo(this.events);
     return chosen.length;
   }
 
   async reclaimExpired(params: { limit?: number } = {}): Promise<ReclaimResult> {
     const now = this.begin();
     const expired = [...this.jobs.values()]
-      .filter((stored) => stored.job.status === 'running' && stored.lease !== undefined && stored.lease.expiresAt <= now)
+      .filter((stored) => stored.job.status === 'running' && stored.lease !== undefined && isLeaseExpired(stored.lease, now))
       .sort((a, b) => (a.lease?.expiresAt ?? 0) - (b.lease?.expiresAt ?? 0) || compareStrings(a.job.id, b.job.id))
       .slice(0, params.limit ?? Number.POSITIVE_INFINITY);
     const result: ReclaimResult = { requeued: 0, failed: 0 };
-    const events: PendingEvent[] = [];
+    const events = new CommitEvents();
     for (const stored of expired) {
       delete stored.lease;
       const job = stored.job;
       job.updatedAt = now;
-      job.error = { code: ErrorCodes.leaseExpired, message: `lease expired on attempt ${job.attempts}` };
-      if (job.attempts >= job.maxAttempts) {
+      job.error = { ...LEASE_EXPIRED_ERROR };
+      if (reclaimOutcome(job) === 'failed') {
         job.status = 'failed';
         job.finishedAt = now;
         result.failed += 1;
-        events.push({ name: 'job:finished', payload: { job: copyJob(job) } });
+        events.finished(copyJob(job));
       } else {
         // The attempt counts (a claim already added it); runAt keeps its place in the claim order.
         job.status = 'queued';
         result.requeued += 1;
-        events.push({ name: 'job:requeued', payload: { id: job.id, queue: job.queue } });
+        events.requeued(job.id, job.queue);
       }
     }
-    this.emitAll(events);
+    events.emitTo(this.events);
     return result;
   }
 
@@ -554,10 +549,6 @@ export class MemoryBackend implements Backend {
     const stored = this.jobs.get(id);
     if (!stored || (tenant !== undefined && stored.job.tenant !== tenant)) return undefined;
     return stored;
-  }
-
-  private emitAll(events: PendingEvent[]): void {
-    for (const event of events) this.events.emit(event.name, event.payload as never);
   }
 }
 

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { ErrorCodes, SluiceError } from '../../core/errors.js';
-import { DEFAULT_SCHEMA, validateSchemaName } from './sql.js';
+import { DEFAULT_SCHEMA, validateSchemaName } from './sql/common.js';
 
 /** OIDs of the types whose default parsing does not suit the adapter. */
 const INT8_OID = 20;

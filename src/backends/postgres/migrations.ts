@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { ErrorCodes, SluiceError } from '../../core/errors.js';
-import { quoteIdent } from './sql.js';
+import { quoteIdent } from './sql/common.js';
 
 /**
  * Versioned migrations, applied in order. `{S}` stands for the quoted schema. Append new ones; never

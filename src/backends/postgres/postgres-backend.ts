@@ -23,6 +23,7 @@ import type {
   UpdateRateBudgetParams,
 } from '../../core/backend.js';
 import type { Clock } from '../../core/clock.js';
+import { CommitEvents } from '../../core/commit-events.js';
 import { repeatOf } from '../../core/enqueue-repeat.js';
 import {
   ConflictError,
@@ -35,27 +36,19 @@ import {
 } from '../../core/errors.js';
 import { SluiceEvents } from '../../core/events.js';
 import { rejectMismatches } from '../../core/idempotency-mismatch.js';
-import {
-  type ClaimedJob,
-  compareClaimOrder,
-  emptyCounts,
-  type Job,
-  type JobError,
-  type JobStatus,
-  type QueueStats,
-} from '../../core/job.js';
-import { includes } from '../../core/listed-job.js';
+import { type ClaimedJob, compareClaimOrder, isTerminal, type Job, type JobStatus, type QueueStats } from '../../core/job.js';
 import type { NewJob } from '../../core/new-job.js';
+import { assembleQueueStats, type QueueFlagRow, type StatusCountRow } from '../../core/queue-stats.js';
 import { applyRateBudget, type RateBudgetResult, type RateBudgetState } from '../../core/rate-budget.js';
+import { LEASE_EXPIRED_ERROR_JSON } from '../../core/reclaim-policy.js';
 import {
   type RecordUsageParams,
-  type UsageEntry,
   type UsageGroup,
   type UsageParams,
   type UsageTotals,
   usageTotalsFromGroups,
 } from '../../core/usage.js';
-import { effectiveStatus, type ListedRow, listColumns, rowToListedJob } from '../sql/job-row.js';
+import { effectiveStatus, type ListedRow, rowToListedJob } from '../sql/job-row.js';
 import { type ConnectionSettings, createClient, createPool, PG_TYPES, parsePostgresUrl } from './connection.js';
 import { assertSchemaCurrent, migrate } from './migrations.js';
 import { Notifier } from './notifier.js';
@@ -69,7 +62,9 @@ import {
   toInsertColumns,
   toNullableJsonText,
 } from './row-mapping.js';
-import { channelName, NOW, quoteIdent, whereClause } from './sql.js';
+import { listQuery, type OutputRow, readOutputQuery, redriveQuery, statsQuery } from './sql/admin.js';
+import { channelName, type SchemaSql, schemaSql } from './sql/common.js';
+import { ledgerSql, recordUsageQuery, usageQuery } from './sql/ledger.js';
 import { buildStatements, type Statement, type Statements } from './statements.js';
 import { closedError, translateError } from './translate-error.js';
 
@@ -93,11 +88,6 @@ export interface PostgresBackendOptions {
 
 type Queryable = Pick<pg.ClientBase, 'query'>;
 type Row = JobRow & { sluice_now: number };
-
-const LEASE_EXPIRED_ERROR: JobError = {
-  code: ErrorCodes.leaseExpired,
-  message: 'the lease expired before the attempt finished (worker crashed, stalled or lost contact)',
-};
 
 /**
  * The Backend port on PostgreSQL (node-postgres pool).
@@ -131,6 +121,9 @@ export class PostgresBackend implements Backend {
   private readonly pool: pg.Pool;
   private readonly clock: Clock | undefined;
   private readonly sql: Statements;
+  /** The schema's tables, for the queries built per call (sql/admin.ts, sql/ledger.ts). */
+  private readonly t: SchemaSql;
+  private readonly ledger: ReturnType<typeof ledgerSql>;
   private readonly notifier: Notifier;
   /** NOTIFY channel and this handle's origin tag, for the enqueue that notifies in its own statement. */
   private readonly channel: string;
@@ -142,6 +135,8 @@ export class PostgresBackend implements Backend {
     this.schema = schema;
     this.clock = clock;
     this.sql = buildStatements(schema);
+    this.t = schemaSql(schema);
+    this.ledger = ledgerSql(this.t);
     this.channel = channelName(schema);
     this.notifier = new Notifier({
       channel: this.channel,
@@ -419,20 +414,15 @@ export class PostgresBackend implements Backend {
       ]),
     );
     const done = new Map(rows.map((row) => [row.id, row]));
-    const wire: WireEvent[] = [];
+    const events = new CommitEvents();
     const outcomes = items.map((item): SettleOutcome => {
       const row = done.get(item.id);
       if (!row) return { id: item.id, result: 'lease_lost' };
-      if (row.status === 'failed') {
-        this.events.emit('job:finished', { job: rowToJob(row) });
-        wire.push(['f', row.id]);
-      } else {
-        this.events.emit('job:requeued', { id: row.id, queue: row.queue });
-        wire.push(['r', row.id, row.queue]);
-      }
+      events.settled(row, () => rowToJob(row));
       return { id: item.id, result: 'ok' };
     });
-    this.notifier.publish(wire);
+    events.emitTo(this.events);
+    this.notifier.publish(settledWire(rows));
     return outcomes;
   }
 
@@ -474,8 +464,7 @@ export class PostgresBackend implements Backend {
     }
     const job = rowToJob(row);
     const wasRunning = row.prev_status === 'running';
-    if (wasRunning) this.events.emit('job:cancelled', { id });
-    this.events.emit('job:finished', { job });
+    new CommitEvents().cancelled(job, wasRunning).emitTo(this.events);
     this.notifier.publish(
       wasRunning
         ? [
@@ -494,9 +483,8 @@ export class PostgresBackend implements Backend {
   }
 
   async readOutput({ id, tenant }: { id: string; tenant?: string | undefined }): Promise<StoredOutput | null> {
-    const text = `SELECT status, run_at, tenant, output::text AS output, ${NOW} AS sluice_now FROM ${this.sql.jobs} WHERE id = $2`;
-    type OutputRow = { status: string; run_at: number; tenant: string | null; output: string | null; sluice_now: number };
-    const { rows } = await this.guard(() => this.raw<OutputRow>(text, [this.nowParam(), id]));
+    const { text, values } = readOutputQuery(this.t, this.nowParam(), id);
+    const { rows } = await this.guard(() => this.raw<OutputRow>(text, values));
     const row = rows[0];
     if (!row || (tenant !== undefined && row.tenant !== tenant)) return null;
     const stored: StoredOutput = { status: effectiveStatus(row, row.sluice_now) };
@@ -505,29 +493,9 @@ export class PostgresBackend implements Backend {
   }
 
   async list(params: ListParams): Promise<ListResult> {
-    const args: unknown[] = [this.nowParam()];
-    const arg = (value: unknown): string => `$${args.push(value)}`;
-    const where: string[] = [];
-    if (params.queue !== undefined) where.push(`j.queue = ${arg(params.queue)}`);
-    if (params.type !== undefined) where.push(`j.type = ${arg(params.type)}`);
-    if (params.tenant !== undefined) where.push(`j.tenant = ${arg(params.tenant)}`);
-    if (params.status !== undefined) {
-      // Statuses as readers see them: due scheduled jobs are queued (see effectiveStatus).
-      if (params.status === 'queued') where.push(`(j.status = 'queued' OR (j.status = 'scheduled' AND j.run_at <= ${NOW}))`);
-      else if (params.status === 'scheduled') where.push(`j.status = 'scheduled' AND j.run_at > ${NOW}`);
-      else where.push(`j.status = ${arg(params.status)}`);
-    }
-    if (params.cursor !== undefined) where.push(`j.id < ${arg(params.cursor)}`);
+    const { text, values } = listQuery(this.t, this.nowParam(), params);
+    const { rows } = await this.guard(() => this.raw<ListedRow & { sluice_now: number }>(text, values));
     const limit = Math.max(0, params.limit);
-    // json stores the text as given, so its octet_length is the size of what a full read would send.
-    const columns = listColumns(
-      { input: includes(params.include, 'input'), output: includes(params.include, 'output') },
-      (column) => `octet_length(${column}::text)`,
-      'j.',
-    );
-    const text = `SELECT ${columns}, ${NOW} AS sluice_now FROM ${this.sql.jobs} j ${whereClause(where)}
-      ORDER BY j.id DESC LIMIT ${arg(limit + 1)}`;
-    const { rows } = await this.guard(() => this.raw<ListedRow & { sluice_now: number }>(text, args));
     const more = rows.length > limit;
     const jobs = (more ? rows.slice(0, limit) : rows).map((row) => rowToListedJob(row, row.sluice_now));
     const last = jobs[jobs.length - 1];
@@ -542,28 +510,11 @@ export class PostgresBackend implements Backend {
 
   async redrive(params: RedriveParams): Promise<number> {
     if (params.ids !== undefined && params.ids.length === 0) return 0;
-    const args: unknown[] = [this.nowParam()];
-    const arg = (value: unknown): string => `$${args.push(value)}`;
-    const where = ["x.status = 'failed'"];
-    if (params.queue !== undefined) where.push(`x.queue = ${arg(params.queue)}`);
-    if (params.type !== undefined) where.push(`x.type = ${arg(params.type)}`);
-    if (params.tenant !== undefined) where.push(`x.tenant = ${arg(params.tenant)}`);
-    if (params.ids !== undefined) where.push(`x.id = ANY(${arg(params.ids)}::text[])`);
-    // The new maxAttempts / timeoutMs, when given, replace what made the jobs fail.
-    const text = `UPDATE ${this.sql.jobs} AS j SET status = 'queued', attempts = 0, error = NULL, output = NULL, progress = NULL,
-        run_at = ${NOW}, started_at = NULL, finished_at = NULL, worker_id = NULL, updated_at = ${NOW},
-        max_attempts = coalesce(${arg(params.maxAttempts ?? null)}::int, j.max_attempts),
-        timeout_ms = coalesce(${arg(params.timeoutMs ?? null)}::bigint, j.timeout_ms)
-      WHERE j.id IN (SELECT x.id FROM ${this.sql.jobs} x ${whereClause(where)} ORDER BY x.id
-                     LIMIT ${arg(params.limit ?? null)}::bigint FOR UPDATE SKIP LOCKED)
-      RETURNING j.id, j.queue`;
-    const { rows } = await this.guard(() => this.raw<{ id: string; queue: string }>(text, args));
-    const perQueue = new Map<string, number>();
-    for (const { id, queue } of rows) {
-      perQueue.set(queue, (perQueue.get(queue) ?? 0) + 1);
-      this.events.emit('job:requeued', { id, queue });
-    }
-    for (const [queue, count] of perQueue) this.events.emit('jobs:enqueued', { queue, count });
+    const { text, values } = redriveQuery(this.t, this.nowParam(), params);
+    const { rows } = await this.guard(() => this.raw<{ id: string; queue: string }>(text, values));
+    const events = new CommitEvents();
+    const perQueue = events.requeuedBatch(rows);
+    events.emitTo(this.events);
     // Other processes only need the wake-up: one entry per queue, not one per job.
     this.notifier.publish([...perQueue].map(([queue, count]): WireEvent => ['e', queue, count]));
     return rows.length;
@@ -571,21 +522,13 @@ export class PostgresBackend implements Backend {
 
   async reclaimExpired(params: { limit?: number } = {}): Promise<ReclaimResult> {
     const { rows } = await this.guard(() =>
-      this.query<JobRow>(this.sql.reclaim, [params.limit ?? null, JSON.stringify(LEASE_EXPIRED_ERROR)]),
+      this.query<JobRow>(this.sql.reclaim, [params.limit ?? null, LEASE_EXPIRED_ERROR_JSON]),
     );
-    let requeued = 0;
-    const wire: WireEvent[] = [];
-    for (const row of rows) {
-      if (row.status === 'queued') {
-        requeued++;
-        this.events.emit('job:requeued', { id: row.id, queue: row.queue });
-        wire.push(['r', row.id, row.queue]);
-      } else {
-        this.events.emit('job:finished', { job: rowToJob(row) });
-        wire.push(['f', row.id]);
-      }
-    }
-    this.notifier.publish(wire);
+    const events = new CommitEvents();
+    for (const row of rows) events.settled(row, () => rowToJob(row));
+    events.emitTo(this.events);
+    this.notifier.publish(settledWire(rows));
+    const requeued = rows.filter((row) => row.status === 'queued').length;
     return { requeued, failed: rows.length - requeued };
   }
 
@@ -601,65 +544,18 @@ export class PostgresBackend implements Backend {
   }
 
   async stats(params: { queue?: string | undefined; tenant?: string | undefined } = {}): Promise<QueueStats[]> {
-    const args: unknown[] = [this.nowParam()];
-    const arg = (value: unknown): string => `$${args.push(value)}`;
-    const where: string[] = [];
-    let flagsWhere = '';
-    if (params.queue !== undefined) {
-      const q = arg(params.queue);
-      where.push(`queue = ${q}`);
-      flagsWhere = `WHERE name = ${q}`;
-    }
-    if (params.tenant !== undefined) where.push(`tenant = ${arg(params.tenant)}`);
-    // One statement, one snapshot: counts per (queue, status) and the pause flags. Due scheduled
-    // jobs (claimed straight from `scheduled`) count as queued.
-    const text = `
-      SELECT queue AS name, status, count(*)::int AS n,
-             (count(*) FILTER (WHERE status = 'scheduled' AND run_at <= ${NOW}))::int AS due,
-             min(run_at) FILTER (WHERE status = 'queued' OR (status = 'scheduled' AND run_at <= ${NOW})) AS oldest,
-             NULL::boolean AS paused, ${NOW} AS sluice_now
-      FROM ${this.sql.jobs} ${whereClause(where)} GROUP BY queue, status
-      UNION ALL
-      SELECT name, NULL, 0, 0, NULL, paused, ${NOW} FROM ${this.sql.queues} ${flagsWhere}`;
-    type StatRow = {
-      name: string;
-      status: JobStatus | null;
-      n: number;
-      due: number;
-      oldest: number | null;
-      paused: boolean | null;
-      sluice_now: number;
-    };
-    const { rows } = await this.guard(() => this.raw<StatRow>(text, args));
-    const byName = new Map<string, QueueStats>();
-    const entry = (name: string): QueueStats => {
-      let stats = byName.get(name);
-      if (!stats) {
-        stats = { name, paused: false, counts: emptyCounts(), oldestQueuedAgeMs: 0 };
-        byName.set(name, stats);
-      }
-      return stats;
-    };
-    if (params.queue !== undefined) entry(params.queue);
-    const oldest = new Map<string, number>();
-    let now = this.clock?.now() ?? Date.now();
+    const { text, values } = statsQuery(this.t, this.nowParam(), params);
+    // A row without a status is a queue's pause flag.
+    type StatRow = Omit<StatusCountRow, 'status'> & { status: JobStatus | null; paused: boolean | null; sluice_now: number };
+    const { rows } = await this.guard(() => this.raw<StatRow>(text, values));
+    const counts: StatusCountRow[] = [];
+    const flags: QueueFlagRow[] = [];
     for (const row of rows) {
-      now = row.sluice_now;
-      const stats = entry(row.name);
-      if (row.status === null) {
-        stats.paused = row.paused === true;
-        continue;
-      }
-      if (row.status === 'scheduled') {
-        stats.counts.scheduled += row.n - row.due;
-        stats.counts.queued += row.due;
-      } else {
-        stats.counts[row.status] += row.n;
-      }
-      if (row.oldest !== null) oldest.set(row.name, Math.min(oldest.get(row.name) ?? row.oldest, row.oldest));
+      if (row.status === null) flags.push({ queue: row.queue, paused: row.paused === true });
+      else counts.push(row as StatusCountRow);
     }
-    for (const [name, runAt] of oldest) entry(name).oldestQueuedAgeMs = Math.max(0, now - runAt);
-    return [...byName.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const now = rows[0]?.sluice_now ?? this.clock?.now() ?? Date.now();
+    return assembleQueueStats({ counts, flags, now, queue: params.queue });
   }
 
   async ping(): Promise<void> {
@@ -741,17 +637,13 @@ export class PostgresBackend implements Backend {
    * workers on one scope queue up on it. Time is the database's unless a clock is injected.
    */
   async updateRateBudget({ scope, action }: UpdateRateBudgetParams): Promise<RateBudgetResult> {
-    const table = `${quoteIdent(this.schema)}.rate_budgets`;
     return this.guard(async () => {
       const client = await this.pool.connect();
       try {
         await client.query('BEGIN');
-        await client.query(
-          `INSERT INTO ${table} (scope, state, updated_at) VALUES ($2, 'null', ${NOW}) ON CONFLICT (scope) DO NOTHING`,
-          [this.nowParam(), scope],
-        );
+        await client.query(this.ledger.rateBudgetEnsure, [this.nowParam(), scope]);
         const { rows } = await client.query<{ state: RateBudgetState | string | null; now: string | number }>(
-          `SELECT state, ${NOW} AS now FROM ${table} WHERE scope = $2 FOR UPDATE`,
+          this.ledger.rateBudgetLock,
           [this.nowParam(), scope],
         );
         const row = rows[0];
@@ -759,11 +651,7 @@ export class PostgresBackend implements Backend {
         // Our pool leaves json columns as text (parsed where needed); 'null' is a row not yet used.
         const stored = typeof row?.state === 'string' ? (JSON.parse(row.state) as RateBudgetState | null) : (row?.state ?? null);
         const { state, result } = applyRateBudget(stored ?? undefined, action, now);
-        await client.query(`UPDATE ${table} SET state = $3, updated_at = $2 WHERE scope = $1`, [
-          scope,
-          now,
-          JSON.stringify(state),
-        ]);
+        await client.query(this.ledger.rateBudgetWrite, [scope, now, JSON.stringify(state)]);
         await client.query('COMMIT');
         client.release();
         return result;
@@ -778,42 +666,14 @@ export class PostgresBackend implements Backend {
   /** Appends usage entries in one INSERT (arrays joined with unnest); `at` defaults to the database's clock. */
   async recordUsage({ entries }: RecordUsageParams): Promise<void> {
     if (entries.length === 0) return;
-    const column = <T>(pick: (entry: UsageEntry) => T): T[] => entries.map(pick);
-    const text = `INSERT INTO ${quoteIdent(this.schema)}.usage
-        (at, job_id, queue, tenant, type, provider, model, input_tokens, output_tokens, cost_usd)
-      SELECT coalesce(b.at, ${NOW}), b.job_id, b.queue, b.tenant, b.type, b.provider, b.model, b.input_tokens, b.output_tokens, b.cost_usd
-      FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::bigint[], $10::bigint[],
-                  $11::float8[]) AS b(at, job_id, queue, tenant, type, provider, model, input_tokens, output_tokens, cost_usd)`;
-    await this.guard(() =>
-      this.raw(text, [
-        this.nowParam(),
-        column((e) => (e.at === undefined ? null : Math.round(e.at))),
-        column((e) => e.jobId),
-        column((e) => e.queue),
-        column((e) => e.tenant ?? null),
-        column((e) => e.type),
-        column((e) => e.provider),
-        column((e) => e.model),
-        column((e) => Math.round(e.inputTokens)),
-        column((e) => Math.round(e.outputTokens)),
-        column((e) => e.costUsd ?? null),
-      ]),
-    );
+    const { text, values } = recordUsageQuery(this.t, this.nowParam(), entries);
+    await this.guard(() => this.raw(text, values));
   }
 
   /** Sums usage in SQL, grouped by (queue, tenant, provider, model); core folds the groups. */
   async usage(params: UsageParams): Promise<UsageTotals> {
-    const args: unknown[] = [];
-    const arg = (value: unknown): string => `$${args.push(value)}`;
-    const where: string[] = [];
-    if (params.queue !== undefined) where.push(`queue = ${arg(params.queue)}`);
-    if (params.tenant !== undefined) where.push(`tenant = ${arg(params.tenant)}`);
-    if (params.since !== undefined) where.push(`at >= ${arg(params.since)}::bigint`);
-    if (params.until !== undefined) where.push(`at < ${arg(params.until)}::bigint`);
-    const text = `SELECT queue, tenant, provider, model, sum(input_tokens)::float8 AS "inputTokens",
-        sum(output_tokens)::float8 AS "outputTokens", coalesce(sum(cost_usd), 0)::float8 AS "costUsd", count(*)::int AS calls
-      FROM ${quoteIdent(this.schema)}.usage ${whereClause(where)} GROUP BY queue, tenant, provider, model`;
-    const { rows } = await this.guard(() => this.raw<UsageGroup>(text, args));
+    const { text, values } = usageQuery(this.t, params);
+    const { rows } = await this.guard(() => this.raw<UsageGroup>(text, values));
     return usageTotalsFromGroups(rows, params);
   }
 
@@ -852,6 +712,11 @@ export class PostgresBackend implements Backend {
 /** Opens the PostgreSQL backend (see PostgresBackendOptions). */
 export async function openPostgresBackend(options: PostgresBackendOptions): Promise<Backend> {
   return PostgresBackend.open(options);
+}
+
+/** What other processes hear of rows a write moved on its own decision: ended, or back to waiting. */
+function settledWire(rows: readonly JobRow[]): WireEvent[] {
+  return rows.map((row): WireEvent => (isTerminal(row.status as JobStatus) ? ['f', row.id] : ['r', row.id, row.queue]));
 }
 
 /** One `jobs:enqueued` wire entry per queue, counting the jobs actually created. */

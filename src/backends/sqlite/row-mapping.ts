@@ -19,7 +19,7 @@ type SpecColumns = [
 ];
 
 /**
- * Positional parameters of the INSERT statement, in column order (see statements.ts `insert`).
+ * Positional parameters of the INSERT statement, in column order (see sql/job-intake.ts `INSERT`).
  * Positional binding: better-sqlite3 looks each named parameter up on the object, which cost more
  * than the row's own write on the bulk-enqueue path.
  */

@@ -22,21 +22,15 @@ import type {
   UpdateRateBudgetParams,
 } from '../../core/backend.js';
 import { type Clock, systemClock } from '../../core/clock.js';
+import { CommitEvents } from '../../core/commit-events.js';
 import { repeatOf } from '../../core/enqueue-repeat.js';
-import { ConflictError, ErrorCodes, LeaseLostError, NotFoundError, ValidationError } from '../../core/errors.js';
+import { ConflictError, LeaseLostError, NotFoundError, ValidationError } from '../../core/errors.js';
 import { SluiceEvents } from '../../core/events.js';
 import { rejectMismatches } from '../../core/idempotency-mismatch.js';
-import {
-  type ClaimedJob,
-  compareClaimOrder,
-  emptyCounts,
-  type Job,
-  type JobError,
-  type JobStatus,
-  type QueueStats,
-} from '../../core/job.js';
-import { includes } from '../../core/listed-job.js';
+import { type ClaimedJob, compareClaimOrder, type Job, type QueueStats } from '../../core/job.js';
+import { assembleQueueStats, type StatusCountRow } from '../../core/queue-stats.js';
 import { applyRateBudget, type RateBudgetResult, type RateBudgetState } from '../../core/rate-budget.js';
+import { LEASE_EXPIRED_ERROR_JSON } from '../../core/reclaim-policy.js';
 import {
   type RecordUsageParams,
   type UsageEntry,
@@ -45,14 +39,9 @@ import {
   type UsageTotals,
   usageTotalsFromGroups,
 } from '../../core/usage.js';
-import { effectiveStatus, type ListedRow, listColumns, rowToListedJob } from '../sql/job-row.js';
-
-/** What readOutput reads: no other column, and the output as its stored text. */
-const OUTPUT_SQL = 'SELECT status, run_at, tenant, output FROM jobs WHERE id = @id';
-type OutputRow = { status: string; run_at: number; tenant: string | null; output: string | null };
+import { effectiveStatus, type ListedRow, rowToListedJob } from '../sql/job-row.js';
 
 import { openConnection, type SqliteSynchronous } from './connection.js';
-import { equalityFilters } from './equality-filters.js';
 import {
   type ClaimedRow,
   type ClaimStamp,
@@ -63,6 +52,9 @@ import {
   toInsertArgs,
   toNullableJsonText,
 } from './row-mapping.js';
+import * as admin from './sql/admin.js';
+import { NO_LIMIT } from './sql/common.js';
+import * as ledger from './sql/ledger.js';
 import {
   type ClaimCandidate,
   type ClaimOneParams,
@@ -99,16 +91,6 @@ export interface SqliteSettings {
 }
 
 const SYNCHRONOUS_NAMES: Record<number, SqliteSettings['synchronous']> = { 0: 'off', 1: 'normal', 2: 'full', 3: 'extra' };
-
-/** SQLite's "no limit". */
-const NO_LIMIT = -1;
-
-const LEASE_EXPIRED_ERROR: JobError = {
-  code: ErrorCodes.leaseExpired,
-  message: 'the lease expired before the attempt finished (worker crashed, stalled or lost contact)',
-};
-
-type Emit = () => void;
 
 /** Claim statements kept prepared (one per type filter and limit asked for). */
 const CLAIM_STATEMENTS_MAX = 512;
@@ -177,10 +159,10 @@ export class SqliteBackend implements Backend {
     if (connection !== undefined) {
       throw new ValidationError('the SQLite backend cannot enqueue inside a caller transaction (use PostgreSQL)', 'connection');
     }
-    const { results, created } = this.write(() => {
+    const created = new Map<string, number>();
+    const results = this.write(() => {
       const now = this.clock.now();
       const results: EnqueueResult[] = [];
-      const created = new Map<string, number>();
       for (const newJob of jobs) {
         if (newJob.idempotencyKey !== undefined) {
           // Also finds a job inserted earlier in this same batch.
@@ -201,9 +183,11 @@ export class SqliteBackend implements Backend {
       }
       // Thrown inside the transaction: it rolls back, so none of the batch is stored.
       if (mismatch === 'reject') rejectMismatches(jobs, results);
-      return { results, created };
+      return results;
     });
-    for (const [queue, count] of created) this.events.emit('jobs:enqueued', { queue, count });
+    const events = new CommitEvents();
+    for (const [queue, count] of created) events.enqueued(queue, count);
+    events.emitTo(this.events);
     return results;
   }
 
@@ -328,7 +312,7 @@ export class SqliteBackend implements Backend {
 
   async fail({ items }: FailParams): Promise<SettleOutcome[]> {
     if (items.length === 0) return [];
-    const emits: Emit[] = [];
+    const events = new CommitEvents();
     const outcomes = this.write(() => {
       const now = this.clock.now();
       return items.map((item): SettleOutcome => {
@@ -337,32 +321,32 @@ export class SqliteBackend implements Backend {
           const runAt = now + Math.max(0, item.delayMs);
           const row = this.stmts.retry.get({ ...base, runAt, status: runAt > now ? 'scheduled' : 'queued' });
           if (!row) return { id: item.id, result: 'lease_lost' };
-          emits.push(() => this.events.emit('job:requeued', { id: item.id, queue: row.queue }));
+          events.requeued(item.id, row.queue);
           return { id: item.id, result: 'ok' };
         }
         const row = this.stmts.failFinal.get(base);
         if (!row) return { id: item.id, result: 'lease_lost' };
-        emits.push(() => this.events.emit('job:finished', { job: rowToJob(row) }));
+        events.finished(rowToJob(row));
         return { id: item.id, result: 'ok' };
       });
     });
-    for (const emit of emits) emit();
+    events.emitTo(this.events);
     return outcomes;
   }
 
   async release({ items }: ReleaseParams): Promise<SettleOutcome[]> {
     if (items.length === 0) return [];
-    const requeued: Array<{ id: string; queue: string }> = [];
+    const events = new CommitEvents();
     const outcomes = this.write(() => {
       const now = this.clock.now();
       return items.map((item): SettleOutcome => {
         const row = this.stmts.release.get({ id: item.id, leaseToken: item.leaseToken, now });
         if (!row) return { id: item.id, result: 'lease_lost' };
-        requeued.push({ id: item.id, queue: row.queue });
+        events.requeued(item.id, row.queue);
         return { id: item.id, result: 'ok' };
       });
     });
-    for (const payload of requeued) this.events.emit('job:requeued', payload);
+    events.emitTo(this.events);
     return outcomes;
   }
 
@@ -387,8 +371,7 @@ export class SqliteBackend implements Backend {
       if (!row) throw new ConflictError(`job ${id} already ${current.status}; only waiting or running jobs can be cancelled`);
       return { job: rowToJob(row), wasRunning: current.status === 'running' };
     });
-    if (wasRunning) this.events.emit('job:cancelled', { id });
-    this.events.emit('job:finished', { job });
+    new CommitEvents().cancelled(job, wasRunning).emitTo(this.events);
     return job;
   }
 
@@ -398,7 +381,7 @@ export class SqliteBackend implements Backend {
   }
 
   async readOutput({ id, tenant }: { id: string; tenant?: string | undefined }): Promise<StoredOutput | null> {
-    const row = this.guard(() => this.statement<OutputRow>(OUTPUT_SQL).get({ id }));
+    const row = this.guard(() => this.statement<admin.OutputRow>(admin.OUTPUT).get({ id }));
     if (!row || !visibleTo(row, tenant)) return null;
     const stored: StoredOutput = { status: effectiveStatus(row, this.clock.now()) };
     if (row.output !== null) stored.outputJson = row.output;
@@ -407,30 +390,7 @@ export class SqliteBackend implements Backend {
 
   async list(params: ListParams): Promise<ListResult> {
     const now = this.clock.now();
-    const { where, args } = equalityFilters({ queue: params.queue, type: params.type, tenant: params.tenant });
-    args.limit = Math.max(0, params.limit) + 1;
-    if (params.status !== undefined) {
-      // Statuses as readers see them: due scheduled jobs are queued (see effectiveStatus).
-      if (params.status === 'queued') {
-        where.push("(status = 'queued' OR (status = 'scheduled' AND run_at <= @now))");
-        args.now = now;
-      } else if (params.status === 'scheduled') {
-        where.push("status = 'scheduled' AND run_at > @now");
-        args.now = now;
-      } else {
-        where.push('status = @status');
-        args.status = params.status;
-      }
-    }
-    if (params.cursor !== undefined) {
-      where.push('id < @cursor');
-      args.cursor = params.cursor;
-    }
-    const columns = listColumns(
-      { input: includes(params.include, 'input'), output: includes(params.include, 'output') },
-      (column) => `octet_length(${column})`,
-    );
-    const sql = `SELECT ${columns} FROM jobs ${whereClause(where)} ORDER BY id DESC LIMIT @limit`;
+    const { sql, args } = admin.listSql(params, now);
     const rows = this.guard(() => this.statement<ListedRow>(sql).all(args));
     const more = rows.length > params.limit;
     const jobs = (more ? rows.slice(0, params.limit) : rows).map((row) => rowToListedJob(row, now));
@@ -444,29 +404,13 @@ export class SqliteBackend implements Backend {
   }
 
   async redrive(params: RedriveParams): Promise<number> {
-    const { where, args } = equalityFilters({ queue: params.queue, type: params.type, tenant: params.tenant });
-    where.unshift("status = 'failed'");
-    args.limit = params.limit ?? NO_LIMIT;
-    if (params.ids !== undefined) {
-      if (params.ids.length === 0) return 0;
-      where.push('id IN (SELECT value FROM json_each(@ids))');
-      args.ids = JSON.stringify(params.ids);
-    }
-    // The new maxAttempts / timeoutMs, when given, replace what made the jobs fail.
-    args.maxAttempts = params.maxAttempts ?? null;
-    args.timeoutMs = params.timeoutMs ?? null;
-    const sql = `UPDATE jobs SET status = 'queued', attempts = 0, error = NULL, output = NULL, progress = NULL,
-        run_at = @now, started_at = NULL, finished_at = NULL, worker_id = NULL, updated_at = @now,
-        max_attempts = coalesce(@maxAttempts, max_attempts), timeout_ms = coalesce(@timeoutMs, timeout_ms)
-      WHERE rowid IN (SELECT rowid FROM jobs ${whereClause(where)} ORDER BY id LIMIT @limit)
-      RETURNING id, queue`;
+    const query = admin.redriveSql(params);
+    if (query === undefined) return 0;
+    const { sql, args } = query;
     const moved = this.write(() => this.statement<{ id: string; queue: string }>(sql).all({ ...args, now: this.clock.now() }));
-    const perQueue = new Map<string, number>();
-    for (const { id, queue } of moved) {
-      perQueue.set(queue, (perQueue.get(queue) ?? 0) + 1);
-      this.events.emit('job:requeued', { id, queue });
-    }
-    for (const [queue, count] of perQueue) this.events.emit('jobs:enqueued', { queue, count });
+    const events = new CommitEvents();
+    events.requeuedBatch(moved);
+    events.emitTo(this.events);
     return moved.length;
   }
 
@@ -475,18 +419,13 @@ export class SqliteBackend implements Backend {
       this.stmts.reclaim.all({
         now: this.clock.now(),
         limit: params.limit ?? NO_LIMIT,
-        error: JSON.stringify(LEASE_EXPIRED_ERROR),
+        error: LEASE_EXPIRED_ERROR_JSON,
       }),
     );
-    let requeued = 0;
-    for (const row of rows) {
-      if (row.status === 'queued') {
-        requeued++;
-        this.events.emit('job:requeued', { id: row.id, queue: row.queue });
-      } else {
-        this.events.emit('job:finished', { job: rowToJob(row) });
-      }
-    }
+    const events = new CommitEvents();
+    for (const row of rows) events.settled(row, () => rowToJob(row));
+    events.emitTo(this.events);
+    const requeued = rows.filter((row) => row.status === 'queued').length;
     return { requeued, failed: rows.length - requeued };
   }
 
@@ -503,59 +442,28 @@ export class SqliteBackend implements Backend {
   }
 
   async stats(params: { queue?: string | undefined; tenant?: string | undefined } = {}): Promise<QueueStats[]> {
-    const { where, args } = equalityFilters({ queue: params.queue, tenant: params.tenant });
-    // One query per state index (each job is in exactly one): no index over every job is needed, so
-    // transitions stay cheap. Due scheduled jobs (promoted lazily by claims) count as queued.
-    const filter = (state: string) => whereClause([state, ...where]);
-    const queuedSql = `SELECT queue, count(*) AS n, min(run_at) AS oldest FROM jobs INDEXED BY jobs_claim
-      ${filter("status = 'queued'")} GROUP BY queue`;
-    const scheduledSql = `SELECT queue, count(*) AS n, sum(run_at <= @now) AS due, min(run_at) AS oldest
-      FROM jobs INDEXED BY jobs_scheduled ${filter("status = 'scheduled'")} GROUP BY queue`;
-    const runningSql = `SELECT queue, count(*) AS n FROM jobs INDEXED BY jobs_lease ${filter("status = 'running'")} GROUP BY queue`;
-    const finishedSql = `SELECT queue, status, count(*) AS n FROM jobs INDEXED BY jobs_finished
-      ${filter('finished_at IS NOT NULL')} GROUP BY queue, status`;
-    const queuesSql = `SELECT name, paused FROM queues ${params.queue === undefined ? '' : 'WHERE name = @queue'}`;
+    const { counts: sql, flags: flagsSql, args } = admin.statsSql(params);
     const now = this.clock.now();
-    type Count = { queue: string; n: number };
     // One read transaction, so counts, lag and flags are a consistent snapshot.
-    const snapshot = this.guard(() =>
+    const { counts, flags } = this.guard(() =>
       this.read(() => ({
-        queued: this.statement<Count & { oldest: number }>(queuedSql).all(args),
-        scheduled: this.statement<Count & { due: number; oldest: number }>(scheduledSql).all({ ...args, now }),
-        running: this.statement<Count>(runningSql).all(args),
-        finished: this.statement<Count & { status: JobStatus }>(finishedSql).all(args),
-        flags: this.statement<{ name: string; paused: number }>(queuesSql).all(
+        counts: [
+          ...this.statement<StatusCountRow>(sql.queued).all(args),
+          ...this.statement<StatusCountRow>(sql.scheduled).all({ ...args, now }),
+          ...this.statement<StatusCountRow>(sql.running).all(args),
+          ...this.statement<StatusCountRow>(sql.finished).all(args),
+        ],
+        flags: this.statement<{ queue: string; paused: number }>(flagsSql).all(
           params.queue === undefined ? {} : { queue: params.queue },
         ),
       })),
     );
-    const byName = new Map<string, QueueStats>();
-    const entry = (name: string): QueueStats => {
-      let stats = byName.get(name);
-      if (!stats) {
-        stats = { name, paused: false, counts: emptyCounts(), oldestQueuedAgeMs: 0 };
-        byName.set(name, stats);
-      }
-      return stats;
-    };
-    const oldestQueued = new Map<string, number>();
-    if (params.queue !== undefined) entry(params.queue);
-    for (const flag of snapshot.flags) entry(flag.name).paused = flag.paused === 1;
-    for (const row of snapshot.queued) {
-      entry(row.queue).counts.queued = row.n;
-      oldestQueued.set(row.queue, row.oldest);
-    }
-    for (const row of snapshot.scheduled) {
-      const stats = entry(row.queue);
-      stats.counts.scheduled = row.n - row.due;
-      stats.counts.queued += row.due;
-      // When any is due, the smallest runAt is a due one.
-      if (row.due > 0) oldestQueued.set(row.queue, Math.min(oldestQueued.get(row.queue) ?? row.oldest, row.oldest));
-    }
-    for (const row of snapshot.running) entry(row.queue).counts.running = row.n;
-    for (const row of snapshot.finished) entry(row.queue).counts[row.status] = row.n;
-    for (const [queue, runAt] of oldestQueued) entry(queue).oldestQueuedAgeMs = Math.max(0, now - runAt);
-    return [...byName.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    return assembleQueueStats({
+      counts,
+      flags: flags.map((flag) => ({ queue: flag.queue, paused: flag.paused === 1 })),
+      now,
+      queue: params.queue,
+    });
   }
 
   async ping(): Promise<void> {
@@ -584,12 +492,9 @@ export class SqliteBackend implements Backend {
   async updateRateBudget({ scope, action }: UpdateRateBudgetParams): Promise<RateBudgetResult> {
     return this.write(() => {
       const now = this.clock.now();
-      const row = this.statement<{ state: string }>('SELECT state FROM rate_budgets WHERE scope = @scope').get({ scope });
+      const row = this.statement<{ state: string }>(ledger.RATE_BUDGET_STATE).get({ scope });
       const { state, result } = applyRateBudget(row ? (JSON.parse(row.state) as RateBudgetState) : undefined, action, now);
-      this.statement(
-        `INSERT INTO rate_budgets (scope, state, updated_at) VALUES (@scope, @state, @now)
-         ON CONFLICT (scope) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at`,
-      ).run({ scope, state: JSON.stringify(state), now });
+      this.statement(ledger.RATE_BUDGET_UPSERT).run({ scope, state: JSON.stringify(state), now });
       return result;
     });
   }
@@ -598,10 +503,7 @@ export class SqliteBackend implements Backend {
   async recordUsage({ entries }: RecordUsageParams): Promise<void> {
     if (entries.length === 0) return;
     this.write(() => {
-      const insert = this.statement(
-        `INSERT INTO usage (at, job_id, queue, tenant, type, provider, model, input_tokens, output_tokens, cost_usd)
-         VALUES (@at, @jobId, @queue, @tenant, @type, @provider, @model, @inputTokens, @outputTokens, @costUsd)`,
-      );
+      const insert = this.statement(ledger.USAGE_INSERT);
       const now = this.clock.now();
       for (const entry of entries) insert.run(usageRow(entry, now));
     });
@@ -609,17 +511,7 @@ export class SqliteBackend implements Backend {
 
   /** Sums usage in SQL, grouped by (queue, tenant, provider, model); core folds the groups. */
   async usage(params: UsageParams): Promise<UsageTotals> {
-    const { where, args } = equalityFilters({ queue: params.queue, tenant: params.tenant });
-    if (params.since !== undefined) {
-      where.push('at >= @since');
-      args.since = params.since;
-    }
-    if (params.until !== undefined) {
-      where.push('at < @until');
-      args.until = params.until;
-    }
-    const sql = `SELECT queue, tenant, provider, model, sum(input_tokens) AS inputTokens, sum(output_tokens) AS outputTokens,
-      total(cost_usd) AS costUsd, count(*) AS calls FROM usage ${whereClause(where)} GROUP BY queue, tenant, provider, model`;
+    const { sql, args } = ledger.usageSql(params);
     const groups = this.guard(() => this.statement<UsageGroup>(sql).all(args));
     return usageTotalsFromGroups(groups, params);
   }
@@ -694,8 +586,4 @@ function usageRow(entry: UsageEntry, now: number): Record<string, unknown> {
 
 function visibleTo(row: Pick<JobRow, 'tenant'>, tenant: string | undefined): boolean {
   return tenant === undefined || row.tenant === tenant;
-}
-
-function whereClause(conditions: string[]): string {
-  return conditions.length === 0 ? '' : `WHERE ${conditions.join(' AND ')}`;
 }

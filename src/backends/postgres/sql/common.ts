@@ -1,4 +1,5 @@
-import { ErrorCodes, SluiceError } from '../../core/errors.js';
+import { ErrorCodes, SluiceError } from '../../../core/errors.js';
+import { MAX_PAYLOAD_BYTES } from '../notify-payload.js';
 
 /**
  * SQL building blocks shared by the statements, the migrations and the backend.
@@ -68,3 +69,52 @@ export function schemaTag(schema: string): string {
 export function whereClause(conditions: string[]): string {
   return conditions.length === 0 ? '' : `WHERE ${conditions.join(' AND ')}`;
 }
+
+/** A named (prepared once per connection) statement. */
+export interface Statement {
+  name: string;
+  text: string;
+}
+
+/** One schema's tables, and the naming of its prepared statements: what every group of statements is built on. */
+export interface SchemaSql {
+  schema: string;
+  jobs: string;
+  queues: string;
+  rateBudgets: string;
+  usage: string;
+  named(name: string, text: string): Statement;
+}
+
+export function schemaSql(schema: string): SchemaSql {
+  const tag = schemaTag(schema);
+  return {
+    schema,
+    jobs: `${quoteIdent(schema)}.jobs`,
+    queues: `${quoteIdent(schema)}.queues`,
+    rateBudgets: `${quoteIdent(schema)}.rate_budgets`,
+    usage: `${quoteIdent(schema)}.usage`,
+    named: (name, text) => ({ name: `sluice_${tag}_${name}`, text }),
+  };
+}
+
+/** Columns a reader gets: the row plus the statement's "now", for due-scheduled-reads-as-queued. */
+export const ROW_AND_NOW = `j.*, ${NOW} AS sluice_now`;
+
+export const LEASE_CLEARED = 'lease_token = NULL, lease_expires_at = NULL';
+
+/** Matches the batch item's token against the current lease: a stale attempt matches no row. */
+export const FENCE = "j.id = l.id AND j.lease_token = l.token AND j.status = 'running'";
+
+/**
+ * The CTEs that send one notify-payload message from inside a write statement: `payload` joins
+ * `entry` (a wire event, as JSON text) over the rows of `from`, `note` sends it unless it is over
+ * MAX_PAYLOAD_BYTES (the statement reports `note.sent IS NOT NULL AS notified`, and the caller
+ * falls back to the notifier). No rows: no message.
+ */
+export const notifyCtes = (entry: string, from: string, channelParam: string, originParam: string) =>
+  `payload AS (
+       SELECT '{"o":' || to_json(${originParam}::text)::text || ',"v":[' || string_agg(${entry}, ',') || ']}' AS p
+       FROM ${from}
+     ),
+     note AS (SELECT pg_notify(${channelParam}::text, p)::text AS sent FROM payload WHERE octet_length(p) <= ${MAX_PAYLOAD_BYTES})`;
