@@ -23,7 +23,7 @@ module.exports = {
       comment: 'open-backend.ts is the only file that names every backend',
       severity: 'error',
       from: { path: '^src/', pathNot: ['^src/backends/'] },
-      to: { path: '^src/backends/(sqlite|postgres|redis|rabbitmq)/' },
+      to: { path: '^src/backends/(sqlite|postgres|redis|rabbitmq|nats)/' },
     },
     {
       name: 'adapters-import-core-only',
