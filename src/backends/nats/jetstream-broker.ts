@@ -310,7 +310,7 @@ export class JetStreamBroker implements Broker<NatsDelivery> {
     const orphans = this.orphans;
     this.orphans = [];
     this.nak(orphans);
-    for (let attempt = 0; !this.closing; attempt++) {
+    while (!this.closing) {
       try {
         await this.events?.connected();
         break;
