@@ -22,21 +22,19 @@ export interface NatsUrl {
   token?: string;
   /** `?prefix=NAME`: the adapter's name prefix (default `sluice`). */
   prefix?: string;
-  /** `tls:` scheme: connect with TLS. */
-  tls: boolean;
 }
 
 /**
- * Parses `nats://[user:pass@]host[:port][,host[:port]…][?prefix=NAME][&token=T]` (`tls://` for TLS).
+ * Parses `nats://[user:pass@]host[:port][,host[:port]…][?prefix=NAME][&token=T]`. TLS is
+ * negotiated by the client when the server asks for it.
  * Unknown query options are refused, so that a typo does not silently connect with defaults.
  */
 export function parseNatsUrl(url: string): NatsUrl {
-  const match = /^(nats|tls):\/\/(?:([^:@/]*)(?::([^@/]*))?@)?([^/?]+)\/?(?:\?(.*))?$/i.exec(url);
+  const match = /^nats:\/\/(?:([^:@/]*)(?::([^@/]*))?@)?([^/?]+)\/?(?:\?(.*))?$/i.exec(url);
   if (!match) throw new Error(`not a nats:// URL: ${redactNatsUrl(url)}`);
-  const [, scheme, user, pass, hosts, query] = match;
+  const [, user, pass, hosts, query] = match;
   const parsed: NatsUrl = {
     servers: hosts!.split(',').map((host) => (host.includes(':') ? host : `${host}:4222`)),
-    tls: scheme!.toLowerCase() === 'tls',
   };
   if (user) parsed.user = decodeURIComponent(user);
   if (pass !== undefined) parsed.pass = decodeURIComponent(pass);
@@ -74,7 +72,6 @@ export function connectionOptions(url: NatsUrl, name: string, backoff: Reconnect
     ...(url.user !== undefined ? { user: url.user } : {}),
     ...(url.pass !== undefined ? { pass: url.pass } : {}),
     ...(url.token !== undefined ? { token: url.token } : {}),
-    ...(url.tls ? { tls: {} } : {}),
     timeout: CONNECT_TIMEOUT_MS,
     reconnect: true,
     maxReconnectAttempts: -1,

@@ -40,15 +40,14 @@ describe('nats names', () => {
 
 describe('nats URL', () => {
   test('servers, credentials, prefix and token', () => {
-    assert.deepEqual(parseNatsUrl('nats://127.0.0.1:4222'), { servers: ['127.0.0.1:4222'], tls: false });
+    assert.deepEqual(parseNatsUrl('nats://127.0.0.1:4222'), { servers: ['127.0.0.1:4222'] });
     assert.deepEqual(parseNatsUrl('nats://u:p%40ss@a:1,b?prefix=x'), {
       servers: ['a:1', 'b:4222'],
       user: 'u',
       pass: 'p@ss',
       prefix: 'x',
-      tls: false,
     });
-    assert.deepEqual(parseNatsUrl('tls://h:4443/?token=t'), { servers: ['h:4443'], token: 't', tls: true });
+    assert.deepEqual(parseNatsUrl('NATS://h:4443/?token=t'), { servers: ['h:4443'], token: 't' });
     assert.throws(() => parseNatsUrl('nats://h?prefx=x'), /unknown nats URL option "prefx"/);
     assert.throws(() => parseNatsUrl('amqp://h'), /not a nats:\/\/ URL/);
     assert.equal(redactNatsUrl('nats://u:secret@h?token=tok&prefix=p'), 'nats://u:***@h?token=***&prefix=p');
