@@ -6,12 +6,14 @@ import { type JetStreamManager, jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { deadStreamName, deadSubject, WORK_CONSUMER, workStreamName, workSubject } from '../../src/backends/nats/names.js';
 import { type NatsBackend, type NatsBackendOptions, openNatsBackend } from '../../src/backends/nats/nats-backend.js';
+import { ACK_WAIT_MS } from '../../src/backends/nats/topology.js';
 import { openBackend } from '../../src/backends/open-backend.js';
 import { openSqliteBackend } from '../../src/backends/sqlite/sqlite-backend.js';
 import type { Backend } from '../../src/core/backend.js';
 import { ErrorCodes } from '../../src/core/errors.js';
 import type { ClaimedJob } from '../../src/core/job.js';
 import { toNewJob } from '../../src/core/new-job.js';
+import { Sluice } from '../../src/sluice.js';
 import { type BackendFactory, runConformance } from '../conformance/index.js';
 import type { FakeClock } from '../helpers/fake-clock.js';
 import { serviceSkipReason } from '../helpers/require-service.js';
@@ -346,6 +348,88 @@ describe('nats adapter', { skip }, () => {
     } finally {
       await r.cleanup();
       await proxy.close();
+    }
+  });
+
+  test('a handle holds at most its prefetch of unacked deliveries per queue: the rest stay in the stream', async () => {
+    const r = await rig({ extra: { relayIntervalMs: 600_000, minPrefetch: 5, releaseIdleMs: 600_000 } });
+    try {
+      const { backend, prefix } = r;
+      await backend.enqueue({ jobs: Array.from({ length: 30 }, () => toNewJob({ type: 'noop' })) });
+      await claimDelivered(backend);
+      // One leased and acked; the window refills to 5 held, the other 24 wait for any handle.
+      const stream = workStreamName(prefix, 'default');
+      await waitUntil(async () => {
+        const info = await withJsm((jsm) => jsm.consumers.info(stream, WORK_CONSUMER));
+        return info.num_ack_pending === 5 && info.num_pending === 24;
+      });
+      const other = await r.open();
+      const claimed = await other.claim({ queues: ['default'], limit: 10, leaseMs: 10_000, workerId: 'w2' });
+      assert.ok(claimed.length > 0, 'a second handle gets what the first does not hold');
+    } finally {
+      await r.cleanup();
+    }
+  });
+
+  test("a full worker's queue is no longer pulled: an idle worker elsewhere runs the next job", {
+    timeout: 20_000,
+  }, async () => {
+    // As for RabbitMQ (docs/rabbitmq.md, "A busy worker lets go"): without the release, the second
+    // job would wait in A's window until A's job ends or its ack deadline passes.
+    const r = await rig({ extra: { releaseIdleMs: 200, relayIntervalMs: 600_000 } });
+    let endFirst!: () => void;
+    const firstMayEnd = new Promise<void>((resolve) => {
+      endFirst = resolve;
+    });
+    const events: string[] = [];
+    let firstRanOnA!: () => void;
+    const onA = new Promise<void>((resolve) => {
+      firstRanOnA = resolve;
+    });
+    let secondRanOnB!: () => void;
+    const onB = new Promise<void>((resolve) => {
+      secondRanOnB = resolve;
+    });
+    const a = Sluice.fromBackend(r.backend).worker({
+      queues: ['default'],
+      concurrency: 1,
+      handlers: {
+        slow: async ({ job }) => {
+          events.push(`A started ${(job.input as { n: string }).n}`);
+          firstRanOnA();
+          await firstMayEnd;
+          return null;
+        },
+      },
+    });
+    const bBackend = await r.open();
+    const b = Sluice.fromBackend(bBackend).worker({
+      queues: ['default'],
+      concurrency: 1,
+      handlers: {
+        slow: ({ job }) => {
+          events.push(`B started ${(job.input as { n: string }).n}`);
+          secondRanOnB();
+          return null;
+        },
+      },
+    });
+    try {
+      await a.start();
+      await r.backend.enqueue({ jobs: [toNewJob({ type: 'slow', input: { n: 'first' } })] });
+      await onA;
+      await r.backend.enqueue({ jobs: [toNewJob({ type: 'slow', input: { n: 'second' } })] });
+      const secondAt = Date.now();
+      await b.start();
+      await onB;
+      assert.deepEqual(events, ['A started first', 'B started second'], 'the second job ran while the first was still running');
+      // The ack deadline would bring it to B too, but only after ACK_WAIT_MS: the release came first.
+      assert.ok(Date.now() - secondAt < ACK_WAIT_MS, `B started it ${Date.now() - secondAt} ms later`);
+    } finally {
+      endFirst();
+      await a.stop();
+      await b.stop();
+      await r.cleanup();
     }
   });
 

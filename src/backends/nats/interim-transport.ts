@@ -28,14 +28,15 @@ import type { ListedJob } from '../../core/listed-job.js';
 import type { RateBudgetResult } from '../../core/rate-budget.js';
 import type { RecordUsageParams, UsageParams, UsageTotals } from '../../core/usage.js';
 import type { Broker, BrokerDelivery, OutgoingJob } from '../transport/broker.js';
+import { IdleRelease } from '../transport/idle-release.js';
+import { ReclaimedWatch } from '../transport/reclaimed-watch.js';
 
 /**
  * INTERIM: the transport over a store, driving a Broker, ported from rabbitmq-backend.ts so that
  * the NATS broker runs before the shared transport (helper/transport, backends/transport/) lands;
  * nats-backend.ts switches to that one and this file goes. It keeps the RabbitMQ transport's
- * rules (store first, outbox relay, fenced claimIds, ack after the lease, dead-letter copies,
- * republish whatever goes back to waiting) but not its busy-worker release or its watch of
- * reclaimed jobs: on NATS a frozen handle's deliveries come back at their ack deadline.
+ * rules: store first, outbox relay, fenced claimIds, ack after the lease, dead-letter copies,
+ * republish whatever goes back to waiting, the busy-worker release and the watch of reclaimed jobs.
  */
 export interface TransportOptions<D extends BrokerDelivery> {
   broker: Broker<D>;
@@ -49,6 +50,8 @@ export interface TransportOptions<D extends BrokerDelivery> {
   claimSettleMs?: number | undefined;
   claimMaxWaitMs?: number | undefined;
   minPrefetch?: number | undefined;
+  releaseIdleMs?: number | undefined;
+  reclaimRecheckMs?: number | undefined;
   warn: (message: string) => void;
 }
 
@@ -88,6 +91,10 @@ export class InterimTransport<D extends BrokerDelivery> implements Backend {
   private readonly paused = new Set<string>();
   private unconfirmed = 0;
   private firstConnection = true;
+  /** Stops consuming a queue whose worker is full (docs/rabbitmq.md, "A busy worker lets go"). */
+  private readonly idleRelease: IdleRelease;
+  /** Jobs reclaimed here, leased by id when their message does not come back in time. */
+  private readonly reclaimed: ReclaimedWatch;
 
   constructor(options: TransportOptions<D>) {
     this.broker = options.broker;
@@ -103,6 +110,11 @@ export class InterimTransport<D extends BrokerDelivery> implements Backend {
       claimMaxWaitMs: options.claimMaxWaitMs ?? 100,
     };
     this.prefetch = Math.max(1, options.minPrefetch ?? 1);
+    const recheckMs = options.reclaimRecheckMs ?? 1000;
+    this.reclaimed = new ReclaimedWatch(recheckMs, recheckMs + this.options.relayMinAgeMs + this.options.relayIntervalMs);
+    this.idleRelease = new IdleRelease(options.releaseIdleMs ?? 1000, (queue) => {
+      if (!this.closed) void this.stopConsuming(queue);
+    });
     this.events = this.store.events;
     this.events.on('queue:paused', ({ queue, paused }) => {
       if (paused) this.paused.add(queue);
@@ -140,6 +152,8 @@ export class InterimTransport<D extends BrokerDelivery> implements Backend {
     await this.broker.connect({
       connected: async () => {
         for (const queue of this.wanted) await this.consume(queue);
+        // A busy handle gets its consumers back too; those no claim asks for let go again.
+        this.idleRelease.consumed(this.wanted);
         if (this.firstConnection) this.firstConnection = false;
         // Workers may have gone idle during the outage: tell them to claim again.
         else for (const queue of this.wanted) this.events.emit('jobs:enqueued', { queue, count: 0, remote: true });
@@ -168,6 +182,18 @@ export class InterimTransport<D extends BrokerDelivery> implements Backend {
     if (params.limit <= 0 || params.queues.length === 0) return [];
     if (params.types !== undefined && params.types.length === 0) return [];
     const queues = [...new Set(params.queues)];
+    this.idleRelease.claimStarted(queues);
+    let satisfied = false;
+    try {
+      const jobs = await this.claimFromDeliveries(queues, params);
+      satisfied = jobs.length >= params.limit;
+      return jobs;
+    } finally {
+      this.idleRelease.claimEnded(queues, satisfied);
+    }
+  }
+
+  private async claimFromDeliveries(queues: string[], params: ClaimParams): Promise<ClaimedJob[]> {
     this.acceptTypes(params.types);
     if (params.limit > this.prefetch) {
       this.prefetch = params.limit;
@@ -178,11 +204,30 @@ export class InterimTransport<D extends BrokerDelivery> implements Backend {
     for (const queue of queues) await this.consume(queue);
 
     const jobs = await this.claimBuffered(queues, params, params.limit);
+    if (jobs.length < params.limit && this.reclaimed.size > 0) {
+      jobs.push(...(await this.claimReclaimed(queues, params, params.limit - jobs.length)));
+    }
     if (jobs.length < params.limit && this.relayDue()) {
       await this.relay(queues);
       jobs.push(...(await this.claimBuffered(queues, params, params.limit - jobs.length, jobs.length === 0)));
     }
     return jobs.sort(compareClaimOrder);
+  }
+
+  /** Leases, straight from the store, jobs reclaimed here whose message has not come back. */
+  private async claimReclaimed(queues: string[], params: ClaimParams, limit: number): Promise<ClaimedJob[]> {
+    const types = params.types === undefined ? undefined : new Set(params.types);
+    const ids = this.reclaimed.takeDue(queues, types, limit, Date.now());
+    if (ids.length === 0) return [];
+    return this.store.claimIds!({ ids, types: params.types, leaseMs: params.leaseMs, workerId: params.workerId });
+  }
+
+  /** Stops consuming a queue and gives its buffered deliveries back (pause, a full worker). */
+  private async stopConsuming(queue: string): Promise<void> {
+    await this.broker.stopConsuming(queue);
+    const mine = this.buffer.filter((d) => d.message.queue === queue);
+    this.buffer = this.buffer.filter((d) => d.message.queue !== queue);
+    this.broker.nack(mine);
   }
 
   private async consume(queue: string): Promise<void> {
@@ -345,10 +390,7 @@ export class InterimTransport<D extends BrokerDelivery> implements Backend {
   async pauseQueue(params: { queue: string; paused: boolean }): Promise<void> {
     await this.store.pauseQueue(params);
     if (params.paused) {
-      await this.broker.stopConsuming(params.queue);
-      const mine = this.buffer.filter((d) => d.message.queue === params.queue);
-      this.buffer = this.buffer.filter((d) => d.message.queue !== params.queue);
-      this.broker.nack(mine);
+      await this.stopConsuming(params.queue);
     } else {
       await this.relay([params.queue], 0, true);
     }
@@ -359,7 +401,9 @@ export class InterimTransport<D extends BrokerDelivery> implements Backend {
   }
 
   async reclaimExpired(params?: { limit?: number }): Promise<ReclaimResult> {
-    return this.deadLettering(() => this.republishing(() => this.store.reclaimExpired(params)), undefined);
+    // A reclaim follows a dead or frozen worker: its republished messages are watched (claimReclaimed).
+    const watch = (jobs: Job[]) => this.reclaimed.add(jobs, Date.now());
+    return this.deadLettering(() => this.republishing(() => this.store.reclaimExpired(params), watch), undefined);
   }
 
   async purgeFinished(params: PurgeParams): Promise<number> {
@@ -382,6 +426,7 @@ export class InterimTransport<D extends BrokerDelivery> implements Backend {
     if (this.closed) return;
     this.closed = true;
     clearTimeout(this.relayTimer);
+    this.idleRelease.close();
     await this.relaying?.catch(() => undefined);
     for (const waiter of [...this.waiters]) waiter(undefined);
     this.buffer = [];
@@ -396,7 +441,7 @@ export class InterimTransport<D extends BrokerDelivery> implements Backend {
 
   // ---- publishing and the relay ------------------------------------------------------------------
 
-  private async republishing<T>(write: () => Promise<T>): Promise<T> {
+  private async republishing<T>(write: () => Promise<T>, onRepublished?: (jobs: Job[]) => void): Promise<T> {
     const ids: string[] = [];
     const off = this.store.events.on('job:requeued', ({ id }) => ids.push(id));
     let result: T;
@@ -407,7 +452,9 @@ export class InterimTransport<D extends BrokerDelivery> implements Backend {
     }
     if (ids.length > 0) {
       const jobs = await Promise.all([...new Set(ids)].map((id) => this.store.get({ id })));
-      await this.publishJobs(jobs.filter((job): job is Job => job?.status === 'queued' || job?.status === 'scheduled'));
+      const waiting = jobs.filter((job): job is Job => job?.status === 'queued' || job?.status === 'scheduled');
+      await this.publishJobs(waiting);
+      onRepublished?.(waiting);
     }
     return result;
   }

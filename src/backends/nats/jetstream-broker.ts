@@ -68,6 +68,8 @@ export class JetStreamBroker implements Broker<NatsDelivery> {
   private up = false;
   /** Counts connection losses: a consumer set up across one belongs to the dead connection. */
   private epoch = 0;
+  /** The epoch whose connection is up (the client's own state, before the transport's handler ran). */
+  private epochUp = -1;
   private closing = false;
   private readonly upWaiters = new Set<() => void>();
   /** Queues whose stream and consumer were declared since the connection last came up. */
@@ -105,6 +107,7 @@ export class JetStreamBroker implements Broker<NatsDelivery> {
       throw error;
     }
     this.nc = nc;
+    this.epochUp = this.epoch;
     void this.watch(nc);
     await this.cameUp();
   }
@@ -127,8 +130,12 @@ export class JetStreamBroker implements Broker<NatsDelivery> {
     // Held deliveries go back now rather than at their ack deadline.
     this.nak([...this.open, ...this.orphans]);
     this.orphans = [];
-    await Promise.allSettled([...this.pending]);
-    await nc.flush().catch(() => undefined);
+    // Connected: let publishes answer and the naks leave. Down: a flush would wait for the next
+    // connection, so close at once (unanswered publishes are the relay's, as ever).
+    if (!nc.isClosed() && this.epochUp === this.epoch) {
+      await Promise.allSettled([...this.pending]);
+      await nc.flush().catch(() => undefined);
+    }
     await nc.close().catch(() => undefined);
   }
 
@@ -284,6 +291,7 @@ export class JetStreamBroker implements Broker<NatsDelivery> {
       if (this.closing) return;
       if (status.type === 'disconnect') this.wentDown();
       else if (status.type === 'reconnect') {
+        this.epochUp = this.epoch;
         this.backoff.reset();
         await this.cameUp();
       } else if (status.type === 'error') this.options.warn(`NATS connection error: ${status.error.message}`);

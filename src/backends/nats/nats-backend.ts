@@ -25,6 +25,10 @@ export interface NatsBackendOptions {
   claimMaxWaitMs?: number | undefined;
   /** Lowest prefetch; it grows to the largest claim limit seen. */
   minPrefetch?: number | undefined;
+  /** A full worker's queue is let go after this long without a claim (as for RabbitMQ). Default 1000. */
+  releaseIdleMs?: number | undefined;
+  /** A job reclaimed here whose message has not come back by then is leased by id. Default 1000. */
+  reclaimRecheckMs?: number | undefined;
   /** Where connection trouble is reported (never thrown). */
   warn?: ((message: string) => void) | undefined;
 }
@@ -64,6 +68,8 @@ export async function openNatsBackend(options: NatsBackendOptions): Promise<Nats
     claimSettleMs: options.claimSettleMs,
     claimMaxWaitMs: options.claimMaxWaitMs,
     minPrefetch: options.minPrefetch,
+    releaseIdleMs: options.releaseIdleMs,
+    reclaimRecheckMs: options.reclaimRecheckMs,
     warn,
   });
   try {

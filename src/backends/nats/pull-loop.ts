@@ -79,7 +79,15 @@ export class PullLoop {
         if (!this.running) break;
         // A refused or broken pull (the stream deleted, the connection lost): try again later.
         this.warn(`NATS pull failed, retrying: ${(error as Error).message}`);
-        await new Promise((resolve) => setTimeout(resolve, this.retryMs).unref());
+        // Woken early by stop (and by settlements, which is harmless: it only retries sooner).
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, this.retryMs);
+          timer.unref();
+          this.wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
         this.retryMs = Math.min(this.retryMs * 2, RETRY_MAX_MS);
       } finally {
         this.current = undefined;
