@@ -209,6 +209,43 @@ describe('nats adapter', { skip }, () => {
     }
   });
 
+  test('during a backlog the relay republishes only what the unacked deliveries cannot account for', async () => {
+    const r = await rig({ extra: { relayIntervalMs: 60_000, relayMinAgeMs: 0, minPrefetch: 10, releaseIdleMs: 600_000 } });
+    try {
+      const { backend, prefix } = r;
+      const relayed: string[] = [];
+      const internals = backend as unknown as {
+        publishJobs(jobs: Array<{ id: string }>): Promise<void>;
+        relay(queues: string[], minAgeMs: number): Promise<void>;
+      };
+      const publish = internals.publishJobs.bind(backend);
+      await backend.enqueue({ jobs: Array.from({ length: 30 }, () => toNewJob({ type: 'noop' })) });
+      const claimed = await claimDelivered(backend);
+      const stream = workStreamName(prefix, 'default');
+      await waitUntil(async () => {
+        const info = await withJsm((jsm) => jsm.consumers.info(stream, WORK_CONSUMER));
+        return info.num_ack_pending === 10 && info.num_pending === 19;
+      });
+      internals.publishJobs = (jobs) => {
+        relayed.push(...jobs.map((job) => job.id));
+        return publish(jobs);
+      };
+      // 29 waiting in the store, 19 pending in the stream, 10 held unacked: nothing is lost.
+      await internals.relay(['default'], 0);
+      assert.equal(relayed.length, 0, `relayed ${relayed.length} jobs the stream still holds`);
+
+      // Written to the store behind the transport's back (a crash before the publish): 12 lost.
+      const store = await r.storage.open();
+      const lost = await store.enqueue({ jobs: Array.from({ length: 12 }, () => toNewJob({ type: 'noop' })) });
+      await store.close();
+      await internals.relay(['default'], 0);
+      assert.deepEqual(relayed.sort(), lost.map((l) => l.job.id).sort());
+      assert.ok(!relayed.includes(claimed.id));
+    } finally {
+      await r.cleanup();
+    }
+  });
+
   test('a redelivered message for a job that already ended is acked and dropped, not run again', async () => {
     const r = await rig({ extra: { relayIntervalMs: 60_000 } });
     try {
