@@ -246,6 +246,21 @@ describe('nats adapter', { skip }, () => {
     }
   });
 
+  test('a work stream deleted under a running handle is declared again, and its jobs still run', async () => {
+    const r = await rig({ extra: { relayIntervalMs: 0, relayMinAgeMs: 0 } });
+    try {
+      const { backend, prefix } = r;
+      const [{ job: a } = assert.fail()] = await backend.enqueue({ jobs: [toNewJob({ type: 'noop' })] });
+      assert.equal((await claimDelivered(backend)).id, a.id);
+      // An operator deletes the stream (and its consumer) while the handle is pulling from it.
+      await withJsm((jsm) => jsm.streams.delete(workStreamName(prefix, 'default')));
+      const [{ job: b } = assert.fail()] = await backend.enqueue({ jobs: [toNewJob({ type: 'noop' })] });
+      assert.equal((await claimDelivered(backend)).id, b.id);
+    } finally {
+      await r.cleanup();
+    }
+  });
+
   test('a redelivered message for a job that already ended is acked and dropped, not run again', async () => {
     const r = await rig({ extra: { relayIntervalMs: 60_000 } });
     try {

@@ -157,7 +157,11 @@ export class JetStreamBroker implements Broker<NatsDelivery> {
       this.track(ack);
       ack.then(
         () => onConfirm(),
-        (error: unknown) => onConfirm(error as Error),
+        (error: unknown) => {
+          // No stream took it (deleted by an operator?): declare it again before the next publish.
+          this.forget(job.message.queue);
+          onConfirm(error as Error);
+        },
       );
     }
   }
@@ -194,7 +198,12 @@ export class JetStreamBroker implements Broker<NatsDelivery> {
   }
 
   async depth(queue: string): Promise<QueueDepth> {
-    const info = await this.manager().consumers.info(workStreamName(this.prefix, queue), WORK_CONSUMER);
+    const info = await this.manager()
+      .consumers.info(workStreamName(this.prefix, queue), WORK_CONSUMER)
+      .catch((error: unknown) => {
+        this.forget(queue);
+        throw error;
+      });
     // JetStream knows the unacked deliveries exactly (every handle's windows, and delayed messages
     // waiting as nak'd deliveries), not how many handles pull: the relay's allowance for what
     // consumers hold is consumers × prefetch, so this says as many consumers as cover them.
@@ -217,6 +226,10 @@ export class JetStreamBroker implements Broker<NatsDelivery> {
       () => this.prefetch,
       (msg) => this.onMessage(loop, msg, onDelivery),
       this.options.warn,
+      () => {
+        this.forget(queue);
+        return this.consumerOf(queue);
+      },
       this.options.fetchExpiresMs,
     );
     this.loops.set(queue, loop);
@@ -274,6 +287,12 @@ export class JetStreamBroker implements Broker<NatsDelivery> {
     // connection too (the client buffers it while reconnecting).
     safely(() => how(delivery.msg));
     delivery.loop.settled();
+  }
+
+  /** The queue's stream or consumer may be gone: the next use declares them again. */
+  private forget(queue: string): void {
+    this.declared.delete(queue);
+    this.consumers.delete(queue);
   }
 
   private async consumerOf(queue: string): Promise<Consumer> {

@@ -13,7 +13,8 @@ const RETRY_MAX_MS = 5_000;
  * busy handle, where its deliveries wait behind running jobs until their ack deadline.
  *
  * `onMessage` says whether it kept the message (it then counts against the window until
- * `settled`); it must not throw. `stop` ends the loop; the open pull request is closed, so the
+ * `settled`); it must not throw. After a failed pull, `recover` is asked for the consumer to pull
+ * from next (it declares the stream and consumer again: an operator may have deleted them). `stop` ends the loop; the open pull request is closed, so the
  * server hands its remaining messages to other handles' requests.
  */
 export class PullLoop {
@@ -25,10 +26,11 @@ export class PullLoop {
   readonly done: Promise<void>;
 
   constructor(
-    private readonly consumer: Consumer,
+    private consumer: Consumer,
     private readonly window: () => number,
     private readonly onMessage: (msg: JsMsg) => boolean,
     private readonly warn: (message: string) => void,
+    private readonly recover: () => Promise<Consumer>,
     private readonly expiresMs = FETCH_EXPIRES_MS,
   ) {
     this.done = this.run();
@@ -89,6 +91,7 @@ export class PullLoop {
           };
         });
         this.retryMs = Math.min(this.retryMs * 2, RETRY_MAX_MS);
+        if (this.running) this.consumer = await this.recover().catch(() => this.consumer);
       } finally {
         this.current = undefined;
       }
