@@ -288,6 +288,42 @@ describe('nats adapter', { skip }, () => {
     }
   });
 
+  test('a stale duplicate ahead in the window does not make a claim come up short', async () => {
+    const r = await rig({ extra: { relayIntervalMs: 600_000, minPrefetch: 10, releaseIdleMs: 600_000 } });
+    try {
+      const { backend, prefix } = r;
+      // A claim that comes up short runs the relay, which is then not due again for ten minutes:
+      // from here on only the claim's own loop can look past the duplicate.
+      assert.deepEqual(await backend.claim({ queues: ['default'], limit: 1, leaseMs: 10_000, workerId: 'w' }), []);
+      const [{ job: a } = assert.fail()] = await backend.enqueue({ jobs: [toNewJob({ type: 'noop', priority: 5 })] });
+      const first = await claimDelivered(backend);
+      assert.equal(first.id, a.id);
+      await backend.complete({ items: [{ id: a.id, leaseToken: first.leaseToken, output: 1 }] });
+      const [{ job: b } = assert.fail()] = await backend.enqueue({ jobs: [toNewJob({ type: 'noop', priority: 0 })] });
+      // A duplicate of the ended, higher-priority job: it sorts first in the window.
+      await withJsm((jsm) =>
+        jsm
+          .jetstream()
+          .publish(
+            workSubject(prefix, 'default'),
+            JSON.stringify({ id: a.id, queue: 'default', type: 'noop', priority: 5, runAt: 0 }),
+          ),
+      );
+      const stream = workStreamName(prefix, 'default');
+      await waitUntil(async () => {
+        const info = await withJsm((jsm) => jsm.consumers.info(stream, WORK_CONSUMER));
+        return info.num_pending === 0 && info.num_ack_pending === 2;
+      });
+      const claimed = await backend.claim({ queues: ['default'], limit: 1, leaseMs: 10_000, workerId: 'w' });
+      assert.deepEqual(
+        claimed.map((job) => job.id),
+        [b.id],
+      );
+    } finally {
+      await r.cleanup();
+    }
+  });
+
   test('a retry with a delay waits in the server (a nak with the delay) and comes back when due', {
     timeout: 20_000,
   }, async () => {

@@ -242,27 +242,38 @@ export class InterimTransport<D extends BrokerDelivery> implements Backend {
     }
   }
 
+  /**
+   * Waits briefly for deliveries (when `wait`), takes up to `limit` in claim order and leases them
+   * in the store. Deliveries that lease nothing (a duplicate of a job already running or ended) do
+   * not make the claim come up short while more are buffered: it takes again, without waiting.
+   */
   private async claimBuffered(queues: string[], params: ClaimParams, limit: number, wait = true): Promise<ClaimedJob[]> {
     const types = params.types === undefined ? undefined : new Set(params.types);
     const matches = (d: D) => queues.includes(d.message.queue) && (types === undefined || types.has(d.message.type));
     if (wait) await this.waitForDeliveries(matches, limit);
-    const taken = this.take(matches, limit);
-    if (taken.length === 0) return [];
-    let claimed: ClaimedJob[];
-    try {
-      claimed = await this.store.claimIds!({
-        ids: taken.map((d) => d.message.id),
-        types: params.types,
-        leaseMs: params.leaseMs,
-        workerId: params.workerId,
-      });
-    } catch (error) {
-      this.broker.nack(taken);
-      throw error;
+    const claimed: ClaimedJob[] = [];
+    while (claimed.length < limit) {
+      const taken = this.take(matches, limit - claimed.length);
+      if (taken.length === 0) break;
+      let leasedNow: ClaimedJob[];
+      try {
+        leasedNow = await this.store.claimIds!({
+          ids: taken.map((d) => d.message.id),
+          types: params.types,
+          leaseMs: params.leaseMs,
+          workerId: params.workerId,
+        });
+      } catch (error) {
+        this.broker.nack(taken);
+        if (claimed.length > 0) return claimed;
+        throw error;
+      }
+      const leased = new Set(leasedNow.map((job) => job.id));
+      this.broker.ack(taken);
+      claimed.push(...leasedNow);
+      await this.rewaitEarly(taken.filter((d) => !leased.has(d.message.id)));
+      if (leasedNow.length === taken.length) break;
     }
-    const leased = new Set(claimed.map((job) => job.id));
-    this.broker.ack(taken);
-    await this.rewaitEarly(taken.filter((d) => !leased.has(d.message.id)));
     return claimed;
   }
 
