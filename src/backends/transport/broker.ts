@@ -61,8 +61,9 @@ export interface QueueDepth {
 export interface BrokerEvents {
   /**
    * A connection is up (the first one, or again after a loss). The transport re-consumes its
-   * queues here; the broker awaits it before it counts as connected, and a rejection counts as a
-   * failed connection attempt (closed, tried again with backoff).
+   * queues here, so `connected` is already true while it runs; the broker awaits it as part of
+   * the connection attempt, and a rejection counts as a failed attempt (that connection is closed
+   * and tried again with backoff; on the first connect, `connect` rejects).
    */
   connected(): Promise<void>;
   /**
