@@ -151,7 +151,7 @@ export class InterimTransport<D extends BrokerDelivery> implements Backend {
     await this.broker.setPrefetch(this.prefetch);
     await this.broker.connect({
       connected: async () => {
-        for (const queue of this.wanted) await this.consume(queue, true);
+        for (const queue of this.wanted) await this.consume(queue);
         // A busy handle gets its consumers back too; those no claim asks for let go again.
         this.idleRelease.consumed(this.wanted);
         if (this.firstConnection) this.firstConnection = false;
@@ -230,10 +230,10 @@ export class InterimTransport<D extends BrokerDelivery> implements Backend {
     this.broker.nack(mine);
   }
 
-  /** `reconnecting`: called by the connected handler, which runs before the broker says it is up;
-   * otherwise a claim while the broker is down skips it (its API calls would wait for a connection). */
-  private async consume(queue: string, reconnecting = false): Promise<void> {
-    if (this.paused.has(queue) || this.closed || (!reconnecting && !this.broker.connected)) return;
+  /** Skipped while the broker is down (its API calls would wait for a connection); the connected
+   * handler consumes again, with `connected` already true. */
+  private async consume(queue: string): Promise<void> {
+    if (this.paused.has(queue) || this.closed || !this.broker.connected) return;
     try {
       await this.broker.declareQueue(queue);
       await this.broker.consume(queue, (d) => this.onDelivery(d));

@@ -109,7 +109,12 @@ export class JetStreamBroker implements Broker<NatsDelivery> {
     this.nc = nc;
     this.epochUp = this.epoch;
     void this.watch(nc);
-    await this.cameUp();
+    try {
+      await this.cameUp(true);
+    } catch (error) {
+      await nc.close().catch(() => undefined);
+      throw error;
+    }
   }
 
   whenConnected(): Promise<void> {
@@ -331,23 +336,32 @@ export class JetStreamBroker implements Broker<NatsDelivery> {
     this.events?.disconnected();
   }
 
-  private async cameUp(): Promise<void> {
+  /**
+   * The connection is up: held deliveries go back, then the transport's handler runs with
+   * `connected` already true (it consumes through this broker). On the first connection a failing
+   * handler fails `connect`; after a reconnect it is retried with backoff on the same connection.
+   */
+  private async cameUp(first = false): Promise<void> {
     this.declared.clear();
     this.deadDeclared = false;
     const orphans = this.orphans;
     this.orphans = [];
     this.nak(orphans);
+    this.up = true;
     while (!this.closing) {
       try {
         await this.events?.connected();
         break;
       } catch (error) {
+        if (first) {
+          this.up = false;
+          throw error;
+        }
         this.options.warn(`NATS reconnect failed, retrying: ${(error as Error).message}`);
         await new Promise((resolve) => setTimeout(resolve, this.backoff.next()).unref());
       }
     }
     if (this.closing) return;
-    this.up = true;
     for (const resolve of this.upWaiters) resolve();
     this.upWaiters.clear();
   }
