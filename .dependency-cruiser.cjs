@@ -3,7 +3,7 @@
  *   cli -> server, config, sluice (composition root)
  *   server -> sluice facade, core, observability, handlers (type names)
  *   sluice -> backends/open-backend, worker, maintenance, core
- *   backends/<one> -> core;  worker, handlers, providers, observability, config, client -> core
+ *   backends/<one> -> core, backends/transport (broker adapters); transport -> core;  worker, handlers, providers, observability, config, client -> core
  *   handlers -> models (offline CPU models) -> core
  *   core -> zod, uuid
  */
@@ -23,14 +23,22 @@ module.exports = {
       comment: 'open-backend.ts is the only file that names every backend',
       severity: 'error',
       from: { path: '^src/', pathNot: ['^src/backends/'] },
-      to: { path: '^src/backends/(sqlite|postgres|redis|rabbitmq)/' },
+      to: { path: '^src/backends/(sqlite|postgres|redis|rabbitmq|nats)/' },
     },
     {
       name: 'adapters-import-core-only',
       severity: 'error',
-      comment: 'an adapter imports core, its own folder, and backends/sql (row mapping the SQL adapters share)',
+      comment:
+        'an adapter imports core, its own folder, backends/sql (row mapping the SQL adapters share) and backends/transport (the transport a broker adapter plugs into)',
       from: { path: '^src/backends/([^/]+)/' },
-      to: { path: '^src/', pathNot: ['^src/core/', '^src/backends/$1/', '^src/backends/sql/'] },
+      to: { path: '^src/', pathNot: ['^src/core/', '^src/backends/$1/', '^src/backends/sql/', '^src/backends/transport/'] },
+    },
+    {
+      name: 'transport-is-broker-neutral',
+      comment: 'backends/transport drives any broker through broker.ts: it names no broker client and no adapter',
+      severity: 'error',
+      from: { path: '^src/backends/transport/' },
+      to: { path: '^node_modules/(amqplib|@nats-io|nats)/|^src/backends/(?!transport/)' },
     },
     {
       name: 'lower-layers-stay-low',

@@ -19,6 +19,7 @@ export const PAIRS: Record<string, [TargetName | null, TargetName]> = {
   'pg-boss': ['sluice-postgres', 'pg-boss'],
   graphile: ['sluice-postgres', 'graphile-worker'],
   rabbitmq: ['sluice-rabbitmq', 'raw-amqp'],
+  nats: ['sluice-nats', 'raw-nats'],
 };
 
 export const WORKLOADS = ['enqueue', 'e2e', 'latency', 'http', 'api-cpu', 'depth', 'scale-out', 'batching'] as const;
@@ -54,14 +55,15 @@ export function sizes(args: BenchArgs): Sizes {
   };
 }
 
-/** Why the Sluice side of the rabbitmq pair is n/a (the `amqp:` backend does not open), or undefined. */
-async function amqpUnavailable(): Promise<string | undefined> {
-  const target = new SluiceTarget('rabbitmq');
+/** Why the Sluice side of a broker pair is n/a (its `amqp:` or `nats:` backend does not open), or undefined. */
+async function brokerUnavailable(kind: 'rabbitmq' | 'nats'): Promise<string | undefined> {
+  const target = new SluiceTarget(kind);
   try {
     await target.setup();
     return undefined;
   } catch (error) {
-    return `Sluice amqp backend not available: ${(error instanceof Error ? error.message : String(error)).split(';')[0]}`;
+    const scheme = kind === 'rabbitmq' ? 'amqp' : 'nats';
+    return `Sluice ${scheme} backend not available: ${(error instanceof Error ? error.message : String(error)).split(';')[0]}`;
   } finally {
     await target.teardown().catch(() => {});
   }
@@ -81,16 +83,20 @@ function pairSides(pair: string, measure: Measure, sluiceAvailable: boolean): Pi
 export async function buildCases(args: BenchArgs): Promise<Case[]> {
   const z = sizes(args);
   const cases: Case[] = [];
-  const wantsRabbit = args.only.length === 0 || args.only.some((o) => o.includes('rabbitmq'));
-  const rabbitNote = wantsRabbit ? await amqpUnavailable() : undefined;
+  const wants = (pair: string) => args.only.length === 0 || args.only.some((o) => o.includes(pair));
+  const brokerNotes: Record<string, string | undefined> = {
+    rabbitmq: wants('rabbitmq') ? await brokerUnavailable('rabbitmq') : undefined,
+    nats: wants('nats') ? await brokerUnavailable('nats') : undefined,
+  };
   const add = (workload: string, pairs: string[], measure: Measure) => {
     for (const pair of pairs) {
+      const note = brokerNotes[pair];
       cases.push({
         workload,
         pair,
-        ...pairSides(pair, measure, !(pair === 'rabbitmq' && rabbitNote)),
+        ...pairSides(pair, measure, note === undefined),
         timeoutMs: z.sideTimeoutMs,
-        ...(pair === 'rabbitmq' && rabbitNote ? { note: rabbitNote } : {}),
+        ...(note ? { note } : {}),
       });
     }
   };
@@ -132,7 +138,7 @@ export async function buildCases(args: BenchArgs): Promise<Case[]> {
   const depthOpts = { depths: z.depths, batches: 20, limit: 50 };
   add('depth', ['sqlite', 'pg-boss'], (name) => (t) => depth(t, name, depthOpts));
   const scaleOpts = { n: z.scaleN, processes: z.scaleProcesses, concurrency: 50 };
-  add('scale-out', ['pg-boss', 'redis', 'rabbitmq'], (name) => (t) => scaleOut(t, name, scaleOpts));
+  add('scale-out', ['pg-boss', 'redis', 'rabbitmq', 'nats'], (name) => (t) => scaleOut(t, name, scaleOpts));
 
   // Batching windows (issue 6): the same Sluice embed handler with and without its window; the
   // "peer" column is the unbatched run.

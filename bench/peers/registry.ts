@@ -3,6 +3,7 @@ import { BullmqTarget } from './bullmq.js';
 import { GraphileTarget } from './graphile.js';
 import { PgBossTarget } from './pg-boss.js';
 import { RawAmqpTarget } from './raw-amqp.js';
+import { RawNatsTarget } from './raw-nats.js';
 import { RawSqliteTarget } from './raw-sqlite.js';
 import { SluiceTarget } from './sluice.js';
 
@@ -11,11 +12,13 @@ export const TARGET_NAMES = [
   'sluice-postgres',
   'sluice-redis',
   'sluice-rabbitmq',
+  'sluice-nats',
   'raw-sqlite',
   'bullmq',
   'pg-boss',
   'graphile-worker',
   'raw-amqp',
+  'raw-nats',
 ] as const;
 export type TargetName = (typeof TARGET_NAMES)[number];
 
@@ -30,6 +33,8 @@ export function makeTarget(name: TargetName, existing?: string): QueueTarget {
       return new SluiceTarget('redis', existing);
     case 'sluice-rabbitmq':
       return new SluiceTarget('rabbitmq', existing);
+    case 'sluice-nats':
+      return new SluiceTarget('nats', existing);
     case 'raw-sqlite':
       return new RawSqliteTarget(existing);
     case 'bullmq':
@@ -41,6 +46,8 @@ export function makeTarget(name: TargetName, existing?: string): QueueTarget {
       return new GraphileTarget();
     case 'raw-amqp':
       return new RawAmqpTarget(existing);
+    case 'raw-nats':
+      return new RawNatsTarget(existing);
   }
 }
 

@@ -1,4 +1,7 @@
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect as connectNats } from '@nats-io/transport-node';
 import amqp from 'amqplib';
+import { deadStreamName, workStreamName } from '../../src/backends/nats/names.js';
 import type { Backend } from '../../src/core/backend.js';
 import type { Sluice } from '../../src/sluice.js';
 import type { Worker } from '../../src/worker/worker.js';
@@ -7,6 +10,7 @@ import {
   analyzeSchema,
   deleteRedisPrefix,
   dropSchema,
+  NATS_URL,
   sluicePgUrl,
   sluiceRedisUrl,
   tempDir,
@@ -15,7 +19,7 @@ import {
 import { Sluice as LoadedSluice } from '../lib/sluice-modules.js';
 import { type BenchJob, chunks, type QueueTarget, type WorkerHooks } from '../lib/target.js';
 
-export type SluiceKind = 'sqlite' | 'postgres' | 'redis' | 'rabbitmq';
+export type SluiceKind = 'sqlite' | 'postgres' | 'redis' | 'rabbitmq' | 'nats';
 
 /** The wait queues the amqp backend may declare per queue (src/backends/rabbitmq/topology.ts). */
 const WAIT_BUCKETS_MS = [1_000, 2_000, 5_000, 10_000, 30_000, 60_000];
@@ -40,6 +44,17 @@ async function deleteAmqpQueues(names: string[]): Promise<void> {
   }
 }
 
+/** Deletes the named JetStream streams, ignoring those that do not exist. */
+async function deleteNatsStreams(names: string[]): Promise<void> {
+  const nc = await connectNats({ servers: NATS_URL });
+  try {
+    const jsm = await jetstreamManager(nc);
+    for (const name of names) await jsm.streams.delete(name).catch(() => false);
+  } finally {
+    await nc.close();
+  }
+}
+
 /** Sluice's own bulk limit per call. */
 const BULK = 1000;
 const QUEUE = 'bench';
@@ -49,7 +64,7 @@ export class SluiceTarget implements QueueTarget {
   readonly name: string;
   sluice: Sluice | undefined;
   url = '';
-  /** The job store of a transport-only backend (rabbitmq): a PostgreSQL schema of its own. */
+  /** The job store of a transport-only backend (rabbitmq, nats): a PostgreSQL schema of its own. */
   store: string | undefined;
   private cleanup: () => Promise<void> = async () => {};
 
@@ -78,6 +93,15 @@ export class SluiceTarget implements QueueTarget {
       this.cleanup = async () => {
         await dropSchema(schema);
         await deleteAmqpQueues([`${prefix}.${QUEUE}`, ...WAIT_BUCKETS_MS.map((ms) => `${prefix}.${QUEUE}.wait.${ms}`)]);
+      };
+    } else if (this.kind === 'nats') {
+      const prefix = uniqueName('bench-sluice');
+      const schema = uniqueName('bench_sluice_store');
+      this.url = `${NATS_URL}?prefix=${prefix}`;
+      this.store = sluicePgUrl(schema);
+      this.cleanup = async () => {
+        await dropSchema(schema);
+        await deleteNatsStreams([workStreamName(prefix, QUEUE), deadStreamName(prefix)]);
       };
     } else if (this.kind === 'sqlite') {
       const tmp = tempDir();
@@ -134,9 +158,9 @@ export class SluiceTarget implements QueueTarget {
     return jobs.length;
   }
 
-  /** PostgreSQL (also as the amqp store): statistics for the schema, as autovacuum would keep them. */
+  /** PostgreSQL (also as the amqp and nats store): statistics for the schema, as autovacuum would keep them. */
   async analyze(): Promise<void> {
-    const url = this.kind === 'postgres' ? this.url : this.kind === 'rabbitmq' ? this.store : undefined;
+    const url = this.kind === 'postgres' ? this.url : this.kind === 'rabbitmq' || this.kind === 'nats' ? this.store : undefined;
     const schema = url === undefined ? null : new URL(url).searchParams.get('schema');
     if (schema) await analyzeSchema(schema);
   }

@@ -8,7 +8,7 @@ export interface OpenBackendOptions {
   clock?: Clock | undefined;
   /** Create or upgrade the schema on open (server backends; SQLite always does). Default true. */
   migrate?: boolean | undefined;
-  /** The job store URL for a transport-only backend (`amqp://…`): SLUICE_STORE. */
+  /** The job store URL for a transport-only backend (`amqp://…`, `nats://…`): SLUICE_STORE. */
   store?: string | undefined;
 }
 
@@ -25,6 +25,8 @@ export const DEFAULT_BACKEND_URL = 'sqlite:./data/sluice.db';
  *   Redis Cluster: `redis://host:7000,host:7001?cluster=1`).
  * - `amqp://user:pass@host:5672/vhost` with `options.store` (SLUICE_STORE) naming the job store;
  *   query `?prefix=NAME` for a queue-name prefix other than `sluice` (see docs/rabbitmq.md).
+ * - `nats://host:4222` (NATS JetStream) with `options.store` (SLUICE_STORE) the same way;
+ *   query `?prefix=NAME` for a stream-name prefix other than `sluice` (see docs/nats.md).
  */
 export async function openBackend(url: string = DEFAULT_BACKEND_URL, options: OpenBackendOptions = {}): Promise<Backend> {
   const scheme = url.slice(0, url.indexOf(':') + 1).toLowerCase();
@@ -45,24 +47,10 @@ export async function openBackend(url: string = DEFAULT_BACKEND_URL, options: Op
     }
     case 'amqp:':
     case 'amqps:': {
-      if (options.store === undefined || options.store === '') {
-        throw new SluiceError(
-          ErrorCodes.config,
-          'an amqp:// backend needs a job store: set SLUICE_STORE=sqlite:…|postgres://…|redis://…',
-          {
-            field: 'SLUICE_STORE',
-          },
-        );
-      }
-      const storeScheme = options.store.slice(0, options.store.indexOf(':') + 1).toLowerCase();
-      if (storeScheme === 'amqp:' || storeScheme === 'amqps:') {
-        throw new SluiceError(ErrorCodes.config, 'SLUICE_STORE must be a sqlite:, postgres:// or redis:// URL', {
-          field: 'SLUICE_STORE',
-        });
-      }
+      const storeUrl = transportStore('amqp://', options.store);
       const { openRabbitmqBackend } = await import('./rabbitmq/rabbitmq-backend.js');
       const { prefix, url: brokerUrl } = splitPrefix(url);
-      const store = await openBackend(options.store, { ...options, store: undefined });
+      const store = await openBackend(storeUrl, { ...options, store: undefined });
       try {
         return await openRabbitmqBackend({
           url: brokerUrl,
@@ -75,11 +63,42 @@ export async function openBackend(url: string = DEFAULT_BACKEND_URL, options: Op
         throw error;
       }
     }
+    case 'nats:': {
+      const storeUrl = transportStore('nats://', options.store);
+      const { openNatsBackend } = await import('./nats/nats-backend.js');
+      const store = await openBackend(storeUrl, { ...options, store: undefined });
+      try {
+        return await openNatsBackend({ url, store, ...(options.clock ? { clock: options.clock } : {}) });
+      } catch (error) {
+        await store.close();
+        throw error;
+      }
+    }
     default:
       throw new SluiceError(ErrorCodes.config, `unknown backend URL "${url}": expected sqlite:PATH, postgres://… or redis://…`, {
         field: 'SLUICE_BACKEND',
       });
   }
+}
+
+/** The store a transport-only backend (amqp://, nats://) runs over: SLUICE_STORE, itself no transport. */
+function transportStore(backend: string, store: string | undefined): string {
+  if (store === undefined || store === '') {
+    throw new SluiceError(
+      ErrorCodes.config,
+      `an ${backend} backend needs a job store: set SLUICE_STORE=sqlite:…|postgres://…|redis://…`,
+      {
+        field: 'SLUICE_STORE',
+      },
+    );
+  }
+  const storeScheme = store.slice(0, store.indexOf(':') + 1).toLowerCase();
+  if (['amqp:', 'amqps:', 'nats:'].includes(storeScheme)) {
+    throw new SluiceError(ErrorCodes.config, 'SLUICE_STORE must be a sqlite:, postgres:// or redis:// URL', {
+      field: 'SLUICE_STORE',
+    });
+  }
+  return store;
 }
 
 const SYNC_MODES = ['full', 'normal', 'off'] as const;

@@ -19,9 +19,9 @@ const DAY = 24 * 3600 * 1000;
  * value stops start-up with a message naming the variable.
  */
 export const envSchema = z.object({
-  /** Backend URL: sqlite:PATH (default), later postgres://, redis://, amqp://. */
+  /** Backend URL: sqlite:PATH (default), postgres://, redis://, amqp:// or nats:// (the last two with SLUICE_STORE). */
   SLUICE_BACKEND: z.string().min(1).default('sqlite:./data/sluice.db'),
-  /** The job store when SLUICE_BACKEND is amqp:// (RabbitMQ delivers, the store keeps records). */
+  /** The job store when SLUICE_BACKEND is amqp:// or nats:// (the broker delivers, the store keeps records). */
   SLUICE_STORE: z.string().min(1).optional(),
   /** Create or upgrade a server backend's schema at start (`false`: run `sluice migrate` yourself). */
   SLUICE_AUTO_MIGRATE: z

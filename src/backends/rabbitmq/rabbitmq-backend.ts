@@ -29,10 +29,10 @@ import { toJobJson } from '../../core/job-json.js';
 import type { ListedJob } from '../../core/listed-job.js';
 import type { RateBudgetResult } from '../../core/rate-budget.js';
 import type { RecordUsageParams, UsageParams, UsageTotals } from '../../core/usage.js';
+import { IdleRelease } from '../transport/idle-release.js';
+import { ReclaimedWatch } from '../transport/reclaimed-watch.js';
 import { SOCKET_OPTIONS, withHeartbeat } from './connect-options.js';
-import { IdleRelease } from './idle-release.js';
 import { OpenDeliveries } from './open-deliveries.js';
-import { ReclaimedWatch } from './reclaimed-watch.js';
 import {
   amqpPriority,
   deadLetterExchangeName,
