@@ -76,9 +76,22 @@ local function score(pri, runAt)
   if r < 0 then r = 0 elseif r >= SHIFT then r = SHIFT - 1 end
   return (1000 - p) * SHIFT + r
 end
-local function toReady(id, typ, pri, runAt)
-  redis.call('ZADD', k('r:' .. typ), score(pri, runAt), id)
+-- FIELDS position of the tenant in row().
+local TEN = ${FIELDS.indexOf('ten') + 1}
+-- One tenant's ready jobs of one type (tenant-scoped claims). The tenant's byte length comes first,
+-- so no other (tenant, type) pair spells the same key: 'a:b' + 'c' and 'a' + 'b:c' stay apart.
+local function tk(ten, typ) return base .. ':tr:' .. #ten .. ':' .. ten .. ':' .. typ end
+-- Every ready job is in its type's set; a job with a tenant is also in its tenant's set of that type.
+local function toReady(id, typ, pri, runAt, ten)
+  local s = score(pri, runAt)
+  redis.call('ZADD', k('r:' .. typ), s, id)
   redis.call('SADD', k('types'), typ)
+  if ten then redis.call('ZADD', tk(ten, typ), s, id) end
+end
+-- Takes a job out of the ready sets; answers whether it was ready (in its type's set).
+local function fromReady(id, typ, ten)
+  if ten then redis.call('ZREM', tk(ten, typ), id) end
+  return redis.call('ZREM', k('r:' .. typ), id) == 1
 end
 local function opt(s) if s == '' then return nil end return string.sub(s, 2) end
 local events = {}
@@ -89,7 +102,7 @@ local function publish()
 end
 -- The fence of every attempt-scoped write: the job is running under exactly this lease token.
 local function fenced(id, token)
-  local v = redis.call('HMGET', jk(id), 'st', 'lt', 'type', 'pri', 'rAt')
+  local v = redis.call('HMGET', jk(id), 'st', 'lt', 'type', 'pri', 'rAt', 'ten')
   if v[1] == 'running' and v[2] == token then return v end
   return nil
 end
@@ -157,7 +170,7 @@ for i = 0, n - 1 do
     if rh then h[#h + 1] = 'rh'; h[#h + 1] = rh end
     redis.call('HSET', jk(id), unpack(h))
     redis.call('ZADD', k('all'), 0, id)
-    if st == 'scheduled' then redis.call('ZADD', k('sched'), rAt, id) else toReady(id, typ, pri, rAt) end
+    if st == 'scheduled' then redis.call('ZADD', k('sched'), rAt, id) else toReady(id, typ, pri, rAt, ten) end
     if queuesKey then redis.call('HSET', ARGV[indexes + 1 + i], id, queue) end
     created = created + 1
     out[#out + 1] = 1
@@ -173,29 +186,35 @@ return out
  * merges the queues' candidates, then claims from each what the merge gave it). Both first promote
  * due scheduled jobs to ready, at most 1000 per call. A claim gets one fresh lease token (the last
  * argument) and gives the i-th job that token with i in its last four hex digits (see lease-token.ts).
+ * ARGV[7] limit, [8] leaseMs, [9] workerId, [10] tenant ('' = any tenant, '+t' = only tenant t's
+ * jobs, read from the tenant's ready sets), [11] ntypes (-1 = any type), types..., token.
  */
 const CLAIM = `${PRELUDE}
-local mode, limit, leaseMs, workerId, ntypes = ARGV[6], tonumber(ARGV[7]), tonumber(ARGV[8]), ARGV[9], tonumber(ARGV[10])
+local mode, limit, leaseMs, workerId = ARGV[6], tonumber(ARGV[7]), tonumber(ARGV[8]), ARGV[9]
+local tenant, ntypes = opt(ARGV[10]), tonumber(ARGV[11])
 if redis.call('HGET', k('meta'), 'paused') == '1' then return {now, {}} end
 local due = redis.call('ZRANGEBYSCORE', k('sched'), '-inf', now, 'LIMIT', 0, 1000)
 for _, id in ipairs(due) do
-  local v = redis.call('HMGET', jk(id), 'type', 'pri', 'rAt')
-  toReady(id, v[1], v[2], v[3])
+  local v = redis.call('HMGET', jk(id), 'type', 'pri', 'rAt', 'ten')
+  toReady(id, v[1], v[2], v[3], v[4])
   redis.call('HSET', jk(id), 'st', 'queued', 'uAt', now)
 end
 if #due > 0 then redis.call('ZREM', k('sched'), unpack(due)) end
 local types
-local tokens = 11
+local tokens = 12
 if ntypes < 0 then
+  -- A tenant's ready types are among the queue's (each of its ready jobs is in its type's set too).
   types = redis.call('SMEMBERS', k('types'))
 else
   types = {}
-  for i = 1, ntypes do types[i] = ARGV[10 + i] end
-  tokens = 11 + ntypes
+  for i = 1, ntypes do types[i] = ARGV[11 + i] end
+  tokens = 12 + ntypes
 end
 local cands = {}
 for _, t in ipairs(types) do
-  local r = redis.call('ZRANGE', k('r:' .. t), 0, limit - 1, 'WITHSCORES')
+  local key
+  if tenant then key = tk(tenant, t) else key = k('r:' .. t) end
+  local r = redis.call('ZRANGE', key, 0, limit - 1, 'WITHSCORES')
   for i = 1, #r, 2 do cands[#cands + 1] = {tonumber(r[i + 1]), r[i], t} end
 end
 table.sort(cands, function(a, b)
@@ -215,15 +234,20 @@ local touched = {}
 for i = 1, math.min(limit, #cands) do
   local c = cands[i]
   local id = c[2]
-  local key = jk(id)
-  redis.call('ZREM', k('r:' .. c[3]), id)
-  touched[c[3]] = true
-  redis.call('HINCRBY', key, 'att', 1)
-  local token = string.sub(ARGV[tokens], 1, 32) .. string.format('%04x', i - 1) .. string.sub(ARGV[tokens], 37)
-  redis.call('HSET', key, 'st', 'running', 'lt', token, 'lx', lx, 'sAt', now, 'uAt', now, 'wid', workerId)
-  redis.call('HDEL', key, 'prog')
-  redis.call('ZADD', k('run'), lx, id)
-  taken[#taken + 1] = row(id)
+  -- A tenant's entry whose job is not ready (left by a version that kept no tenant sets) is dropped
+  -- and skipped: only a job still in its type's set is leased.
+  if fromReady(id, c[3], tenant) then
+    local key = jk(id)
+    touched[c[3]] = true
+    redis.call('HINCRBY', key, 'att', 1)
+    local token = string.sub(ARGV[tokens], 1, 32) .. string.format('%04x', #taken) .. string.sub(ARGV[tokens], 37)
+    redis.call('HSET', key, 'st', 'running', 'lt', token, 'lx', lx, 'sAt', now, 'uAt', now, 'wid', workerId)
+    redis.call('HDEL', key, 'prog')
+    redis.call('ZADD', k('run'), lx, id)
+    local r = row(id)
+    if not tenant and r[TEN] then redis.call('ZREM', tk(r[TEN], c[3]), id) end
+    taken[#taken + 1] = r
+  end
 end
 for t in pairs(touched) do
   if redis.call('ZCARD', k('r:' .. t)) == 0 then redis.call('SREM', k('types'), t) end
@@ -233,18 +257,19 @@ return {now, taken}
 
 /**
  * Leases exactly the listed jobs of this queue that are claimable now (a transport delivered their
- * ids): queued, or scheduled and due; queue not paused; type in the filter. The rest are skipped.
- * ARGV[6] leaseMs, [7] workerId, [8] ntypes (-1 = any type), types..., then pairs (id, lease token).
+ * ids): queued, or scheduled and due; queue not paused; type in the filter; tenant as given. The
+ * rest are skipped. ARGV[6] leaseMs, [7] workerId, [8] tenant ('' = any, '+t' = only t's jobs),
+ * [9] ntypes (-1 = any type), types..., then pairs (id, lease token).
  */
 const CLAIM_IDS = `${PRELUDE}
-local leaseMs, workerId, ntypes = tonumber(ARGV[6]), ARGV[7], tonumber(ARGV[8])
+local leaseMs, workerId, tenant, ntypes = tonumber(ARGV[6]), ARGV[7], opt(ARGV[8]), tonumber(ARGV[9])
 if redis.call('HGET', k('meta'), 'paused') == '1' then return {now, {}} end
 local allowed = nil
-local first = 9
+local first = 10
 if ntypes >= 0 then
   allowed = {}
-  for i = 1, ntypes do allowed[ARGV[8 + i]] = true end
-  first = 9 + ntypes
+  for i = 1, ntypes do allowed[ARGV[9 + i]] = true end
+  first = 10 + ntypes
 end
 local lx = now + leaseMs
 local seen = {}
@@ -255,12 +280,12 @@ for i = first, #ARGV, 2 do
   if not seen[id] then
     seen[id] = true
     local key = jk(id)
-    local v = redis.call('HMGET', key, 'st', 'type', 'rAt')
+    local v = redis.call('HMGET', key, 'st', 'type', 'rAt', 'ten')
     local st, typ = v[1], v[2]
     local ok = false
-    if st and (not allowed or allowed[typ]) then
+    if st and (not allowed or allowed[typ]) and (not tenant or v[4] == tenant) then
       if st == 'queued' then
-        if redis.call('ZREM', k('r:' .. typ), id) == 1 then ok = true; touched[typ] = true end
+        if fromReady(id, typ, v[4]) then ok = true; touched[typ] = true end
       elseif st == 'scheduled' and tonumber(v[3]) <= now then
         redis.call('ZREM', k('sched'), id)
         ok = true
@@ -460,7 +485,7 @@ for i = 6, #ARGV, 5 do
         redis.call('ZADD', k('sched'), rAt, id)
       else
         redis.call('HSET', key, 'st', 'queued', 'rAt', rAt, 'err', err, 'uAt', now)
-        toReady(id, v[3], v[4], rAt)
+        toReady(id, v[3], v[4], rAt, v[6])
       end
       events[#events + 1] = {'r', id}
     else
@@ -488,7 +513,7 @@ for i = 6, #ARGV, 2 do
     redis.call('HINCRBY', jk(id), 'att', -1)
     redis.call('HSET', jk(id), 'st', 'queued', 'uAt', now)
     endLease(id)
-    toReady(id, v[3], v[4], v[5])
+    toReady(id, v[3], v[4], v[5], v[6])
     events[#events + 1] = {'r', id}
     out[#out + 1] = 1
   else
@@ -518,7 +543,7 @@ if tenant and v[2] ~= tenant then return {'nf'} end
 local st = v[1]
 if st == 'succeeded' or st == 'failed' or st == 'cancelled' then return {'conflict', st} end
 if st == 'queued' then
-  redis.call('ZREM', k('r:' .. v[3]), id)
+  fromReady(id, v[3], v[2])
 elseif st == 'scheduled' then
   redis.call('ZREM', k('sched'), id)
 else
@@ -540,11 +565,11 @@ local ids = redis.call('ZRANGEBYSCORE', k('run'), '-inf', now, 'LIMIT', 0, limit
 local requeued, failed = {}, {}
 for _, id in ipairs(ids) do
   local key = jk(id)
-  local v = redis.call('HMGET', key, 'att', 'max', 'type', 'pri', 'rAt')
+  local v = redis.call('HMGET', key, 'att', 'max', 'type', 'pri', 'rAt', 'ten')
   redis.call('HDEL', key, 'lt', 'lx')
   if tonumber(v[1]) < tonumber(v[2]) then
     redis.call('HSET', key, 'st', 'queued', 'err', err, 'uAt', now)
-    toReady(id, v[3], v[4], v[5])
+    toReady(id, v[3], v[4], v[5], v[6])
     events[#events + 1] = {'r', id}
     requeued[#requeued + 1] = id
   else
@@ -582,7 +607,7 @@ for _, id in ipairs(cands) do
     if maxAttempts ~= '' then redis.call('HSET', key, 'max', maxAttempts) end
     if timeoutMs ~= '' then redis.call('HSET', key, 'to', timeoutMs) end
     redis.call('ZREM', k('done:failed'), id)
-    toReady(id, v[2], v[4], now)
+    toReady(id, v[2], v[4], now, v[3])
     events[#events + 1] = {'r', id}
     moved[#moved + 1] = id
   end
