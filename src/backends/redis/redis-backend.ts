@@ -112,7 +112,7 @@ type QueuedScriptFn = (key: string, ...args: ScriptArg[]) => ChainableCommander;
  * (one hash tag: one Cluster slot), so it is atomic, and a batch of claims or settlements is one
  * script call per queue, all queues of a call in one round trip. Lease expiry and runAt use the
  * Redis server's clock (or the injected one), never the worker machine's. Key layout: keys.ts;
- * scripts: lua.ts; durability and Cluster notes: docs/redis.md.
+ * scripts: lua/ (one .lua file each, loaded by lua.ts); durability and Cluster notes: docs/redis.md.
  */
 export class RedisBackend implements Backend {
   readonly name = 'redis';
@@ -272,7 +272,7 @@ export class RedisBackend implements Backend {
     return jobs.map((job) => results.get(job)!);
   }
 
-  /** Per queue, the enqueue script's checks of the batch's keyed jobs (see ENQUEUE in lua.ts). */
+  /** Per queue, the enqueue script's checks of the batch's keyed jobs (see lua/enqueue.lua). */
   private idempotencyChecks(jobs: readonly NewJob[]): Map<string, string[]> {
     const checks = new Map<string, string[]>();
     jobs.forEach((job, index) => {
