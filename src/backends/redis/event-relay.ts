@@ -2,7 +2,7 @@ import type { SluiceEvents } from '../../core/events.js';
 import type { Job } from '../../core/job.js';
 import type { RedisClient } from './connection.js';
 
-/** What a script publishes: origin handle, queue, and its events (see `events` in lua.ts). */
+/** What a script publishes: origin handle, queue, and its events (see `events` in lua/prelude.lua). */
 interface Message {
   o: string;
   q: string;

@@ -6,7 +6,10 @@ import { ValidationError } from '../../core/errors.js';
  *
  *   {p:q}:meta          hash   paused flag (a queue known by its pause flag only has just this key)
  *   {p:q}:types         set    job types that may have ready jobs (claims without a type filter)
- *   {p:q}:r:<type>      zset   ready jobs of one type, score = claim order (see readyScore in lua.ts)
+ *   {p:q}:r:<type>      zset   ready jobs of one type, score = claim order (see score() in the scripts' prelude)
+ *   {p:q}:tr:<n>:<tenant>:<type>
+ *                       zset   the ready jobs of one tenant and type (tenant-scoped claims), same scores;
+ *                              n = the tenant's byte length, so no tenant/type pair spells another's key
  *   {p:q}:sched         zset   scheduled jobs (delays, retry backoff) by runAt
  *   {p:q}:run           zset   running jobs by lease expiry (the lease reaper's index)
  *   {p:q}:done:<status> zset   succeeded / failed / cancelled jobs by finishedAt (retention, DLQ)

@@ -112,7 +112,7 @@ type QueuedScriptFn = (key: string, ...args: ScriptArg[]) => ChainableCommander;
  * (one hash tag: one Cluster slot), so it is atomic, and a batch of claims or settlements is one
  * script call per queue, all queues of a call in one round trip. Lease expiry and runAt use the
  * Redis server's clock (or the injected one), never the worker machine's. Key layout: keys.ts;
- * scripts: lua.ts; durability and Cluster notes: docs/redis.md.
+ * scripts: lua/ (one .lua file each, loaded by lua.ts); durability and Cluster notes: docs/redis.md.
  */
 export class RedisBackend implements Backend {
   readonly name = 'redis';
@@ -123,6 +123,7 @@ export class RedisBackend implements Backend {
     rateBudgets: true,
     usage: true,
     outputText: true,
+    tenantClaims: true,
   };
   readonly events = new SluiceEvents();
 
@@ -271,7 +272,7 @@ export class RedisBackend implements Backend {
     return jobs.map((job) => results.get(job)!);
   }
 
-  /** Per queue, the enqueue script's checks of the batch's keyed jobs (see ENQUEUE in lua.ts). */
+  /** Per queue, the enqueue script's checks of the batch's keyed jobs (see lua/enqueue.lua). */
   private idempotencyChecks(jobs: readonly NewJob[]): Map<string, string[]> {
     const checks = new Map<string, string[]>();
     jobs.forEach((job, index) => {
@@ -293,13 +294,13 @@ export class RedisBackend implements Backend {
     if (params.types !== undefined && params.types.length === 0) return [];
     const queues = [...new Set(params.queues)];
     for (const queue of queues) checkQueueName(queue, 'queues');
-    const typeArgs = params.types === undefined ? [-1] : [params.types.length, ...params.types];
+    const filterArgs = [optArg(params.tenant), ...typeFilterArgs(params.types)];
     const claimArgs = (queue: string, limit: number): ScriptArg[] => [
       'claim',
       Math.min(limit, MAX_JOBS_PER_CLAIM_TOKEN),
       params.leaseMs,
       params.workerId,
-      ...typeArgs,
+      ...filterArgs,
       newLeaseToken(queue),
     ];
     return this.guard(async () => {
@@ -311,7 +312,7 @@ export class RedisBackend implements Backend {
       // Several queues live in several slots: peek at each queue's best candidates, merge them in one
       // priority order, then claim from each queue as many as the merge gave it.
       const peeks = await this.pipeline(
-        queues.map((queue) => ['sluiceClaim', queue, ['peek', params.limit, params.leaseMs, params.workerId, ...typeArgs]]),
+        queues.map((queue) => ['sluiceClaim', queue, ['peek', params.limit, params.leaseMs, params.workerId, ...filterArgs]]),
       );
       const candidates: Array<{ score: number; id: string; queue: string }> = [];
       peeks.forEach((reply, i) => {
@@ -340,7 +341,7 @@ export class RedisBackend implements Backend {
     if (params.ids.length === 0) return [];
     if (params.types !== undefined && params.types.length === 0) return [];
     const ids = [...new Set(params.ids)];
-    const typeArgs = params.types === undefined ? [-1] : [params.types.length, ...params.types];
+    const filterArgs = [optArg(params.tenant), ...typeFilterArgs(params.types)];
     return this.guard(async () => {
       const queues = await this.queuesOf(ids);
       const byQueue = new Map<string, string[]>();
@@ -358,7 +359,7 @@ export class RedisBackend implements Backend {
             [
               'sluiceClaimIds',
               queue,
-              [params.leaseMs, params.workerId, ...typeArgs, ...group.flatMap((id) => [id, newLeaseToken(queue)])],
+              [params.leaseMs, params.workerId, ...filterArgs, ...group.flatMap((id) => [id, newLeaseToken(queue)])],
             ] as const,
         ),
       );
@@ -992,6 +993,11 @@ function addUsage(groups: Map<string, UsageGroup>, member: string, params: Usage
   group.outputTokens += outputTokens;
   group.costUsd += costUsd ?? 0;
   group.calls++;
+}
+
+/** The claim scripts' type filter: -1 for any type, else the count and the types. */
+function typeFilterArgs(types: readonly string[] | undefined): ScriptArg[] {
+  return types === undefined ? [-1] : [types.length, ...types];
 }
 
 function leaseArgs(lease: LeaseRef): string[] {

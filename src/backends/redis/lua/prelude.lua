@@ -1,0 +1,58 @@
+-- The prelude of every queue script (all but rate-budget.lua and usage-record.lua), after the
+-- constants lua.ts generates from TypeScript: FIELDS (the job hash fields, in row() order), F (field
+-- name -> position in FIELDS) and a script's own constants. See lua.ts for the argument conventions.
+local base = ARGV[1]
+local queue = ARGV[3]
+local function k(s) return base .. ':' .. s end
+local function jk(id) return base .. ':j:' .. id end
+local SHIFT = 4398046511104
+local now
+if ARGV[2] ~= '' then
+  now = tonumber(ARGV[2])
+else
+  local t = redis.call('TIME')
+  now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+local function row(id) return redis.call('HMGET', jk(id), unpack(FIELDS)) end
+-- Claim order in one number: priority DESC (-1000..1000) then runAt ASC (epoch ms < 2^42, year 2109).
+-- (1000 - priority) * 2^42 + runAt < 2001 * 2^42 < 2^53, so every score is an exact double; equal
+-- scores fall back to member order, and ids are UUIDv7: the oldest job first.
+local function score(pri, runAt)
+  local p = tonumber(pri)
+  if p > 1000 then p = 1000 elseif p < -1000 then p = -1000 end
+  local r = tonumber(runAt)
+  if r < 0 then r = 0 elseif r >= SHIFT then r = SHIFT - 1 end
+  return (1000 - p) * SHIFT + r
+end
+-- One tenant's ready jobs of one type (tenant-scoped claims). The tenant's byte length comes first,
+-- so no other (tenant, type) pair spells the same key: 'a:b' + 'c' and 'a' + 'b:c' stay apart.
+local function tk(ten, typ) return base .. ':tr:' .. #ten .. ':' .. ten .. ':' .. typ end
+-- Every ready job is in its type's set; a job with a tenant is also in its tenant's set of that type.
+local function toReady(id, typ, pri, runAt, ten)
+  local s = score(pri, runAt)
+  redis.call('ZADD', k('r:' .. typ), s, id)
+  redis.call('SADD', k('types'), typ)
+  if ten then redis.call('ZADD', tk(ten, typ), s, id) end
+end
+-- Takes a job out of the ready sets; answers whether it was ready (in its type's set).
+local function fromReady(id, typ, ten)
+  if ten then redis.call('ZREM', tk(ten, typ), id) end
+  return redis.call('ZREM', k('r:' .. typ), id) == 1
+end
+local function opt(s) if s == '' then return nil end return string.sub(s, 2) end
+local events = {}
+local function publish()
+  if #events > 0 then
+    redis.call('PUBLISH', ARGV[5], cjson.encode({o = ARGV[4], q = queue, e = events}))
+  end
+end
+-- The fence of every attempt-scoped write: the job is running under exactly this lease token.
+local function fenced(id, token)
+  local v = redis.call('HMGET', jk(id), 'st', 'lt', 'type', 'pri', 'rAt', 'ten')
+  if v[1] == 'running' and v[2] == token then return v end
+  return nil
+end
+local function endLease(id)
+  redis.call('HDEL', jk(id), 'lt', 'lx')
+  redis.call('ZREM', k('run'), id)
+end

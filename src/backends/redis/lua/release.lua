@@ -1,0 +1,18 @@
+-- Gives leased jobs back to ready without counting the attempt: pairs (id, lease token); 1 or 0 each.
+local out = {}
+for i = 6, #ARGV, 2 do
+  local id = ARGV[i]
+  local v = fenced(id, ARGV[i + 1])
+  if v then
+    redis.call('HINCRBY', jk(id), 'att', -1)
+    redis.call('HSET', jk(id), 'st', 'queued', 'uAt', now)
+    endLease(id)
+    toReady(id, v[3], v[4], v[5], v[6])
+    events[#events + 1] = {'r', id}
+    out[#out + 1] = 1
+  else
+    out[#out + 1] = 0
+  end
+end
+publish()
+return out
