@@ -10,7 +10,7 @@ import { rollingRestart } from './faults/rolling-restart.js';
 import { workerKillStorm } from './faults/worker-kill-storm.js';
 import { zombieWorker } from './faults/zombie-worker.js';
 
-export const BACKENDS: BackendName[] = ['sqlite', 'postgres', 'redis', 'rabbitmq'];
+export const BACKENDS: BackendName[] = ['sqlite', 'postgres', 'redis', 'redis-cluster', 'rabbitmq'];
 
 /** Every fault; each backend runs those that apply to it (network faults need a proxy). */
 export const FAULTS: Fault[] = [
