@@ -1,6 +1,7 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
+import { closeSync, openSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect as amqpConnect } from 'amqplib';
 import { Redis } from 'ioredis';
@@ -44,14 +45,59 @@ export async function setUpBackend(name: BackendName): Promise<BackendSetup> {
   }
 }
 
+/**
+ * A SQLite file of its own. Where this process may mount (root), the file lives on a small tmpfs of
+ * its own, and `fill` fills that filesystem with a ballast file: SQLite's writes then meet a real
+ * ENOSPC (SQLITE_FULL). Elsewhere there is no `fill` and the full-store fault leaves SQLite out.
+ */
 function sqlite(): BackendSetup {
   const temp = makeTempDir('sluice-chaos-');
+  const mounted = mountTmpfs(temp.dir, '64m');
+  const ballast = join(temp.dir, 'ballast');
   return {
     name: 'sqlite',
     env: { SLUICE_BACKEND: `sqlite:${join(temp.dir, 'chaos.db')}` },
     proxies: {},
-    cleanup: async () => temp.cleanup(),
+    ...(mounted
+      ? {
+          fill: async () => {
+            fillFilesystem(ballast);
+            return async () => rmSync(ballast, { force: true });
+          },
+        }
+      : {}),
+    cleanup: async () => {
+      if (mounted) execFileSync('umount', [temp.dir]);
+      temp.cleanup();
+    },
   };
+}
+
+/** Mounts a tmpfs of `size` on `dir`; false where that is not allowed (not root, no mount). */
+function mountTmpfs(dir: string, size: string): boolean {
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', dir], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Writes `file` until its filesystem has no byte left (ENOSPC), big chunks first. */
+function fillFilesystem(file: string): void {
+  const fd = openSync(file, 'w');
+  try {
+    for (const size of [1024 * 1024, 4096, 1]) {
+      const chunk = Buffer.alloc(size);
+      try {
+        for (;;) writeSync(fd, chunk);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOSPC') throw error;
+      }
+    }
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** A PostgreSQL schema of its own behind a proxy; `fill` makes every insert fail with disk_full. */
