@@ -39,6 +39,7 @@ export const SHORT: Array<{ backend: BackendName; faults: string[] }> = [
   { backend: 'sqlite', faults: ['worker kill storm', 'zombie worker'] },
   { backend: 'postgres', faults: ['store connection resets', 'store silent drop'] },
   { backend: 'redis', faults: ['worker kill storm', 'store connection resets', 'store silent drop'] },
+  { backend: 'redis-cluster', faults: ['store connection resets'] },
   { backend: 'rabbitmq', faults: ['broker silent drop'] },
 ];
 export const SHORT_OPTIONS = { jobs: 20, workers: 2, boundMs: 20_000 };
