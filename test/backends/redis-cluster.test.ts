@@ -1,11 +1,7 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { once } from 'node:events';
-import { createServer } from 'node:net';
 import { after, describe, test } from 'node:test';
-import { promisify } from 'node:util';
-import { Cluster, Redis } from 'ioredis';
+import { Redis } from 'ioredis';
 import { openBackend } from '../../src/backends/open-backend.js';
 import { parseRedisUrl } from '../../src/backends/redis/connection.js';
 import { RedisBackend } from '../../src/backends/redis/redis-backend.js';
@@ -14,9 +10,15 @@ import { ErrorCodes } from '../../src/core/errors.js';
 import { toNewJob } from '../../src/core/new-job.js';
 import { runConformance } from '../conformance/index.js';
 import { FakeClock } from '../helpers/fake-clock.js';
+import {
+  dropClusterPrefix,
+  freeClusterPort,
+  type OwnCluster,
+  scanNode,
+  slotOf,
+  startClusterWithRetries,
+} from '../helpers/redis-cluster.js';
 import { serviceSkipReason } from '../helpers/require-service.js';
-import { makeTempDir } from '../helpers/temp-dir.js';
-import { until } from '../helpers/until.js';
 
 /**
  * The Redis backend on a Redis Cluster of its own: three masters (no replicas) started by this file
@@ -25,31 +27,14 @@ import { until } from '../helpers/until.js';
  * different nodes: multi-queue claims, bulk enqueues and sweeps really cross nodes.
  */
 
-const run = promisify(execFile);
 const quiet = () => undefined;
-
-interface OwnCluster {
-  ports: number[];
-  url: string;
-  /** slot -> port of the master that serves it. */
-  slotOwner: number[];
-  stop(): Promise<void>;
-}
 
 let cluster: OwnCluster | undefined;
 const skip = await serviceSkipReason(
   'Redis Cluster',
   'a cluster of its own on 127.0.0.1 (needs redis-server and redis-cli on PATH)',
   async () => {
-    // A free port can be taken between the check and redis-server's bind: try a few times.
-    for (let attempt = 1; ; attempt++) {
-      try {
-        cluster = await startCluster(3);
-        return;
-      } catch (error) {
-        if (attempt >= 3 || (error as NodeJS.ErrnoException).code === 'ENOENT') throw error;
-      }
-    }
+    cluster = await startClusterWithRetries(3);
   },
 );
 after(async () => {
@@ -117,29 +102,6 @@ function spreadPrefix(c: OwnCluster): string {
   }
 }
 
-/** Deletes every key of a prefix: SCAN on every master (a cluster SCAN covers one node), UNLINK by key. */
-async function dropPrefix(c: OwnCluster, prefix: string): Promise<void> {
-  for (const port of c.ports) {
-    const node = new Redis({ host: '127.0.0.1', port });
-    try {
-      for (const key of await scanNode(node, `{${prefix}*`)) await node.unlink(key);
-    } finally {
-      await node.quit();
-    }
-  }
-}
-
-async function scanNode(node: Redis, pattern: string): Promise<string[]> {
-  const keys: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, found] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-    cursor = next;
-    keys.push(...found);
-  } while (cursor !== '0');
-  return keys;
-}
-
 runConformance(
   'redis-cluster',
   async ({ clock }) => {
@@ -157,7 +119,7 @@ runConformance(
       openAnother: open,
       cleanup: async () => {
         for (const b of opened) await b.close();
-        await dropPrefix(c, prefix);
+        await dropClusterPrefix(c, prefix);
       },
     };
   },
@@ -221,7 +183,7 @@ describe('redis adapter on Redis Cluster', { skip }, () => {
       for (const job of claimed) assert.equal((await backend.get({ id: job.id }))?.status, 'running');
     } finally {
       await backend.close();
-      await dropPrefix(c, prefix);
+      await dropClusterPrefix(c, prefix);
     }
   });
 
@@ -251,7 +213,7 @@ describe('redis adapter on Redis Cluster', { skip }, () => {
       }
     } finally {
       for (const handle of handles) await handle.close();
-      await dropPrefix(c, prefix);
+      await dropClusterPrefix(c, prefix);
     }
   });
 
@@ -300,167 +262,7 @@ describe('redis adapter on Redis Cluster', { skip }, () => {
       );
     } finally {
       await backend.close();
-      await dropPrefix(c, prefix);
+      await dropClusterPrefix(c, prefix);
     }
   });
 });
-
-/** Redis Cluster's key slot of a hash tag's content: CRC16 (XMODEM) mod 16384. */
-function slotOf(tag: string): number {
-  let crc = 0;
-  for (const byte of Buffer.from(tag)) {
-    crc ^= byte << 8;
-    for (let i = 0; i < 8; i++) crc = crc & 0x8000 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff;
-  }
-  return crc % 16384;
-}
-
-async function isFree(port: number): Promise<boolean> {
-  const server = createServer();
-  const listening = await new Promise<boolean>((resolve) => {
-    server.once('error', () => resolve(false));
-    server.once('listening', () => resolve(true));
-    server.listen(port, '127.0.0.1');
-  });
-  if (!listening) return false;
-  server.close();
-  await once(server, 'close');
-  return true;
-}
-
-/** A free port whose cluster bus port (port + 10000) is free too. */
-async function freeClusterPort(taken: number[]): Promise<number> {
-  for (;;) {
-    const port = 20_000 + Math.floor(Math.random() * 20_000);
-    if (taken.includes(port)) continue;
-    if ((await isFree(port)) && (await isFree(port + 10_000))) return port;
-  }
-}
-
-/**
- * Starts `masters` cluster-enabled redis-servers of our own, joins them with `redis-cli --cluster
- * create`, and waits (bounded poll: no event exists for it) until every node reports
- * cluster_state:ok. Stops only the processes it started, by pid.
- */
-async function startCluster(masters: number): Promise<OwnCluster> {
-  const tmp = makeTempDir('sluice-redis-cluster-');
-  const children: ChildProcess[] = [];
-  const stop = async () => {
-    for (const child of children) {
-      if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) continue;
-      const exited = once(child, 'exit');
-      process.kill(child.pid, 'SIGTERM');
-      await exited;
-    }
-    tmp.cleanup();
-  };
-  try {
-    const ports: number[] = [];
-    for (let i = 0; i < masters; i++) ports.push(await freeClusterPort(ports));
-    await Promise.all(
-      ports.map(async (port) => {
-        const child = spawn(
-          'redis-server',
-          [
-            '--port',
-            String(port),
-            '--bind',
-            '127.0.0.1',
-            '--cluster-enabled',
-            'yes',
-            '--cluster-config-file',
-            `${tmp.dir}/nodes-${port}.conf`,
-            '--dir',
-            tmp.dir,
-            '--save',
-            '',
-            '--appendonly',
-            'no',
-            '--maxmemory-policy',
-            'noeviction',
-          ],
-          { stdio: ['ignore', 'pipe', 'pipe'] },
-        );
-        children.push(child);
-        await readyOnStdout(child);
-      }),
-    );
-    await run('redis-cli', [
-      '--cluster',
-      'create',
-      ...ports.map((p) => `127.0.0.1:${p}`),
-      '--cluster-replicas',
-      '0',
-      '--cluster-yes',
-    ]);
-    await until(
-      async () => {
-        const states = await Promise.all(ports.map((port) => clusterInfo(port)));
-        return states.every((info) => /cluster_state:ok/.test(info));
-      },
-      'cluster_state:ok on every node',
-      20_000,
-    );
-    const slotOwner: number[] = new Array(16384);
-    const probe = new Redis({ host: '127.0.0.1', port: ports[0]! });
-    try {
-      const ranges = (await probe.call('CLUSTER', 'SLOTS')) as Array<[number, number, [string, number, ...unknown[]]]>;
-      for (const [from, to, [, port]] of ranges) for (let s = from; s <= to; s++) slotOwner[s] = Number(port);
-      // The slot function above agrees with the server's.
-      assert.equal(Number(await probe.call('CLUSTER', 'KEYSLOT', '{sluice:default}:meta')), slotOf('sluice:default'));
-    } finally {
-      await probe.quit();
-    }
-    // ioredis sees the same layout (the backend connects through it).
-    const client = new Cluster([{ host: '127.0.0.1', port: ports[0]! }]);
-    try {
-      await client.ping();
-    } finally {
-      await client.quit();
-    }
-    return {
-      ports,
-      url: `redis://${ports
-        .slice(0, 2)
-        .map((p) => `127.0.0.1:${p}`)
-        .join(',')}/?cluster=1`,
-      slotOwner,
-      stop,
-    };
-  } catch (error) {
-    await stop();
-    throw error;
-  }
-}
-
-async function clusterInfo(port: number): Promise<string> {
-  const node = new Redis({ host: '127.0.0.1', port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  node.on('error', () => undefined);
-  try {
-    await node.connect();
-    return String(await node.call('CLUSTER', 'INFO'));
-  } catch {
-    return '';
-  } finally {
-    node.disconnect();
-  }
-}
-
-/** Resolves when redis-server says it is ready (an event on its stdout, not a sleep). */
-async function readyOnStdout(child: ChildProcess): Promise<void> {
-  let output = '';
-  await new Promise<void>((resolve, reject) => {
-    child.on('error', reject); // e.g. ENOENT: redis-server is not installed
-    child.stderr?.on('data', (chunk) => {
-      output += String(chunk);
-    });
-    child.stdout?.on('data', (chunk) => {
-      output += String(chunk);
-      if (/Ready to accept connections/.test(output)) resolve();
-    });
-    child.on('exit', () => reject(new Error(`redis-server exited early: ${output.slice(-500)}`)));
-  });
-  // Keep draining its output so a full pipe never blocks it.
-  child.stdout?.resume();
-  child.stderr?.resume();
-}

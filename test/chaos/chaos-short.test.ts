@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 const RUN = fileURLToPath(new URL('./run.ts', import.meta.url));
 
 test('chaos (short): every scenario ends with nothing lost, stale, stuck, duplicated beyond at-least-once or hung', {
-  timeout: 300_000,
+  timeout: 420_000,
 }, async () => {
   const child = spawn(process.execPath, ['--import', 'tsx', RUN, '--short'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';

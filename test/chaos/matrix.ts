@@ -10,7 +10,7 @@ import { rollingRestart } from './faults/rolling-restart.js';
 import { workerKillStorm } from './faults/worker-kill-storm.js';
 import { zombieWorker } from './faults/zombie-worker.js';
 
-export const BACKENDS: BackendName[] = ['sqlite', 'postgres', 'redis', 'rabbitmq'];
+export const BACKENDS: BackendName[] = ['sqlite', 'postgres', 'redis', 'redis-cluster', 'rabbitmq'];
 
 /** Every fault; each backend runs those that apply to it (network faults need a proxy). */
 export const FAULTS: Fault[] = [
@@ -39,6 +39,7 @@ export const SHORT: Array<{ backend: BackendName; faults: string[] }> = [
   { backend: 'sqlite', faults: ['worker kill storm', 'zombie worker'] },
   { backend: 'postgres', faults: ['store connection resets', 'store silent drop'] },
   { backend: 'redis', faults: ['worker kill storm', 'store connection resets', 'store silent drop'] },
+  { backend: 'redis-cluster', faults: ['store connection resets'] },
   { backend: 'rabbitmq', faults: ['broker silent drop'] },
 ];
 export const SHORT_OPTIONS = { jobs: 20, workers: 2, boundMs: 20_000 };
