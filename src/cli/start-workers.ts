@@ -1,12 +1,12 @@
 import type { Config } from '../config/config.js';
 import { builtinHandlers, closeBuiltinHandlers } from '../handlers/builtin-handlers.js';
 import { providerHandlers } from '../handlers/provider-handlers.js';
+import type { MaintenanceOptions } from '../maintenance/maintenance.js';
 import type { Logger } from '../observability/logger.js';
 import { logWorkerEvents } from '../observability/worker-logging.js';
 import { openProviderPool } from '../providers/open-provider-pool.js';
 import { usageRecorderFor } from '../providers/usage-recorder.js';
 import type { Sluice } from '../sluice.js';
-import type { MaintenanceOptions } from '../maintenance/maintenance.js';
 
 /** The maintenance settings of SLUICE_REAPER_INTERVAL_MS and SLUICE_*RETENTION*_MS. */
 export function maintenanceOptionsFrom(config: Config, logger: Logger): MaintenanceOptions {

@@ -1,8 +1,8 @@
 import type { MaintenanceStore, ReclaimResult } from '../core/backend.js';
+import type { WorkerLogger } from '../worker/worker-options.js';
 import { startLeaseReaper } from './lease-reaper.js';
 import type { StopPeriodicTask } from './periodic-task.js';
 import { startRetentionSweeper } from './retention-sweeper.js';
-import type { WorkerLogger } from '../worker/worker-options.js';
 
 const DAY = 24 * 60 * 60_000;
 

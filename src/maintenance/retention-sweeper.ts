@@ -1,6 +1,6 @@
 import type { MaintenanceStore } from '../core/backend.js';
-import { type StopPeriodicTask, startPeriodicTask } from './periodic-task.js';
 import type { WorkerLogger } from '../worker/worker-options.js';
+import { type StopPeriodicTask, startPeriodicTask } from './periodic-task.js';
 
 export interface RetentionSweeperOptions {
   /** Time between passes. */

@@ -226,13 +226,14 @@ describe('redis adapter on Redis Cluster', { skip }, () => {
         crossProcessEvents: true,
         multiMachine: true,
         claimById: true,
+        tenantClaims: true,
         rateBudgets: true,
         usage: true,
         outputText: true,
       });
     } finally {
       await backend.close();
-      await dropPrefix(c, prefix);
+      await dropClusterPrefix(c, prefix);
     }
   });
 

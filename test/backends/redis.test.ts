@@ -99,6 +99,7 @@ describe('redis adapter', { skip }, () => {
         crossProcessEvents: true,
         multiMachine: true,
         claimById: true,
+        tenantClaims: true,
         rateBudgets: true,
         usage: true,
         outputText: true,

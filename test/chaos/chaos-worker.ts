@@ -13,9 +13,9 @@
 import { appendFileSync } from 'node:fs';
 import { loadConfig } from '../../src/config/config.js';
 import { sleep } from '../../src/handlers/sleep.js';
+import { startLeaseReaper } from '../../src/maintenance/lease-reaper.js';
 import { Sluice } from '../../src/sluice.js';
 import type { HandlerContext } from '../../src/worker/handler.js';
-import { startLeaseReaper } from '../../src/maintenance/lease-reaper.js';
 
 const effectsFile = process.env.CHAOS_EFFECTS;
 if (!effectsFile) throw new Error('CHAOS_EFFECTS must name the effect log file');
