@@ -7,6 +7,11 @@ import { logWorkerEvents } from '../observability/worker-logging.js';
 import { openProviderPool } from '../providers/open-provider-pool.js';
 import { usageRecorderFor } from '../providers/usage-recorder.js';
 import type { Sluice } from '../sluice.js';
+import { requireTenantClaims } from '../worker/tenant-binding.js';
+import { workerStartupError } from './startup-error.js';
+
+/** The variables behind the worker options that the worker itself may refuse. */
+const WORKER_OPTION_VARIABLES = { tenant: 'SLUICE_WORKER_TENANT' } as const;
 
 /** The maintenance settings of SLUICE_REAPER_INTERVAL_MS and SLUICE_*RETENTION*_MS. */
 export function maintenanceOptionsFrom(config: Config, logger: Logger): MaintenanceOptions {
@@ -32,6 +37,15 @@ export async function startWorkers(
   logger: Logger,
   concurrency: number,
 ): Promise<() => Promise<void>> {
+  const tenant = config.SLUICE_WORKER_TENANT;
+  // Before anything starts: a backend that cannot scope claims to the tenant must stop start-up.
+  if (concurrency > 0) {
+    try {
+      requireTenantClaims(sluice.backend, tenant);
+    } catch (error) {
+      throw workerStartupError(error, WORKER_OPTION_VARIABLES);
+    }
+  }
   // chat / embed exist only where providers are configured (SLUICE_PROVIDERS); limits are shared
   // through the backend when it keeps rate budgets. Opened first: a bad setting must not leave timers
   // running that keep the process from exiting.
@@ -51,6 +65,7 @@ export async function startWorkers(
     concurrency > 0
       ? sluice.worker({
           queues: config.SLUICE_QUEUES,
+          tenant,
           concurrency,
           prefetch: config.SLUICE_PREFETCH,
           handlers: {
@@ -67,7 +82,13 @@ export async function startWorkers(
   await worker?.start();
   if (worker)
     logger.info(
-      { queues: config.SLUICE_QUEUES, concurrency, prefetch: config.SLUICE_PREFETCH, cpuThreads: config.SLUICE_CPU_THREADS },
+      {
+        queues: config.SLUICE_QUEUES,
+        tenant,
+        concurrency,
+        prefetch: config.SLUICE_PREFETCH,
+        cpuThreads: config.SLUICE_CPU_THREADS,
+      },
       'worker started',
     );
   return async () => {

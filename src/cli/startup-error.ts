@@ -45,6 +45,17 @@ export function listenStartupError(error: unknown, host: string, port: number): 
   }
 }
 
+/**
+ * The worker refused its options (a SLUICE_CONFIG error naming a worker option): the message names
+ * the variable that set it instead, as for any other bad setting.
+ */
+export function workerStartupError(error: unknown, variableOf: Readonly<Record<string, string>>): unknown {
+  if (!isSluiceError(error) || error.code !== ErrorCodes.config || error.field === undefined) return error;
+  const variable = variableOf[error.field];
+  if (variable === undefined) return error;
+  return startup(variable, error.message, error);
+}
+
 function startup(field: string, message: string, cause: unknown): StartupError {
   return new StartupError(ErrorCodes.config, `${field}: ${message}`, field, cause);
 }

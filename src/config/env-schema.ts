@@ -40,6 +40,8 @@ export const envSchema = z.object({
   /** Jobs a worker claims ahead of its free slots (held under lease); 0 = only for free slots. */
   SLUICE_PREFETCH: int(0, 10_000).default(0),
   SLUICE_QUEUES: list.default(['default']),
+  /** Binds the process's worker to one tenant: it claims only that tenant's jobs. Unset: every tenant's. */
+  SLUICE_WORKER_TENANT: z.string().trim().min(1).optional(),
   SLUICE_LEASE_MS: int(1000, DAY).default(30_000),
   SLUICE_SHUTDOWN_GRACE_MS: int(0, DAY).default(30_000),
   SLUICE_POLL_INTERVAL_MS: int(10, 60_000).default(250),

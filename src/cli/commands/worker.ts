@@ -12,6 +12,7 @@ interface WorkerFlags {
   prefetch?: string;
   cpuThreads?: string;
   queues?: string;
+  tenant?: string;
 }
 
 /** `sluice worker`: a worker process with the built-in handlers, no HTTP. */
@@ -23,6 +24,7 @@ export function workerCommand(): Command {
     .option('--prefetch <n>', 'jobs claimed ahead of free slots, for many short jobs (env SLUICE_PREFETCH, default 0)')
     .option('--cpu-threads <n>', 'threads of each CPU pool (factorial, NLP); env SLUICE_CPU_THREADS, default cores - 1')
     .option('-q, --queues <list>', 'queues to take jobs from, comma separated (env SLUICE_QUEUES)')
+    .option('--tenant <tenant>', "claim only this tenant's jobs (env SLUICE_WORKER_TENANT, default every tenant's)")
     .action(async (flags: WorkerFlags) => {
       const config = loadConfig(process.env, {
         SLUICE_BACKEND: flags.backend,
@@ -30,6 +32,7 @@ export function workerCommand(): Command {
         SLUICE_PREFETCH: flags.prefetch,
         SLUICE_CPU_THREADS: flags.cpuThreads,
         SLUICE_QUEUES: flags.queues,
+        SLUICE_WORKER_TENANT: flags.tenant,
       });
       const logger = createLogger(config.SLUICE_LOG_LEVEL, { format: config.SLUICE_LOG_FORMAT });
       const sluice = await Sluice.connect(config.SLUICE_BACKEND, {

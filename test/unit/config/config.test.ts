@@ -37,6 +37,17 @@ describe('loadConfig', () => {
     }
   });
 
+  test('SLUICE_WORKER_TENANT is unset by default (every tenant); a flag overrides it; blank counts as unset', () => {
+    assert.equal(loadConfig({}).SLUICE_WORKER_TENANT, undefined);
+    assert.equal(loadConfig({ SLUICE_WORKER_TENANT: '' }).SLUICE_WORKER_TENANT, undefined);
+    assert.equal(loadConfig({ SLUICE_WORKER_TENANT: 'alice' }).SLUICE_WORKER_TENANT, 'alice');
+    assert.equal(loadConfig({ SLUICE_WORKER_TENANT: 'alice' }, { SLUICE_WORKER_TENANT: 'bob' }).SLUICE_WORKER_TENANT, 'bob');
+    assert.throws(
+      () => loadConfig({ SLUICE_WORKER_TENANT: '   ' }),
+      (error: unknown) => error instanceof SluiceError && error.field === 'SLUICE_WORKER_TENANT',
+    );
+  });
+
   test('SLUICE_PUBLIC_URL is optional and must be a URL', () => {
     assert.equal(loadConfig({}).SLUICE_PUBLIC_URL, undefined);
     assert.equal(
