@@ -15,9 +15,9 @@ import {
   deadLetterExchangeName,
   deadQueueName,
   delayBucketMs,
-  encodeMessage,
   workQueueName,
 } from '../../src/backends/rabbitmq/topology.js';
+import { encodeMessage } from '../../src/backends/transport/job-message.js';
 import { RedisBackend } from '../../src/backends/redis/redis-backend.js';
 import { openSqliteBackend } from '../../src/backends/sqlite/sqlite-backend.js';
 import type { Backend } from '../../src/core/backend.js';

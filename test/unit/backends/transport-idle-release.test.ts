@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { type TestContext, test } from 'node:test';
-import { IdleRelease } from '../../../src/backends/rabbitmq/idle-release.js';
+import { IdleRelease } from '../../../src/backends/transport/idle-release.js';
 
 function rig(t: TestContext) {
   t.mock.timers.enable({ apis: ['setTimeout'] });
