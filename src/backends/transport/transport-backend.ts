@@ -96,7 +96,9 @@ const MAX_UNCONFIRMED = 10_000;
  *   lease exists: from then on the lease (and the lease reaper, which republishes) protects the job,
  *   so a long handler does not pin a broker message and a connection drop does not redeliver every
  *   running job. A message whose job is not claimable (ended, running elsewhere, paused) is acked
- *   and dropped; one that came back early from a delay waits again.
+ *   and dropped; one that came back early from a delay waits again. A claim scoped to a tenant is
+ *   the store's own claim (the broker cannot filter by tenant); the message of a job it leased is
+ *   dropped by whichever claim it reaches later, fenced by `claimIds`.
  * - whatever puts a job back to waiting (retry, release, reclaim, redrive, resume) republishes it
  *   (republishing.ts); a job that ends `failed` is also copied to the broker's dead letters
  *   (dead-letter.ts), informational, the store stays the truth. Everything else delegates to the store.
@@ -202,6 +204,8 @@ export class TransportBackend<D extends BrokerDelivery = BrokerDelivery> impleme
       rateBudgets: rateBudgets !== undefined,
       outputText: outputText !== undefined,
       usage: usage !== undefined,
+      // A tenant's claim is the store's own (see claim).
+      tenantClaims: store.tenantClaims === true,
       // The publish after the store write is a synchronous send (its confirm is not awaited).
       synchronousWrites: store.synchronousWrites === true,
     };
@@ -239,6 +243,7 @@ export class TransportBackend<D extends BrokerDelivery = BrokerDelivery> impleme
     this.checkOpen();
     if (params.limit <= 0 || params.queues.length === 0) return [];
     if (params.types !== undefined && params.types.length === 0) return [];
+    if (params.tenant !== undefined) return this.claimForTenant(params);
     const queues = [...new Set(params.queues)];
     this.idleRelease.claimStarted(queues);
     let satisfied = false;
@@ -249,6 +254,22 @@ export class TransportBackend<D extends BrokerDelivery = BrokerDelivery> impleme
     } finally {
       this.idleRelease.claimEnded(queues, satisfied);
     }
+  }
+
+  /**
+   * A claim scoped to one tenant: the broker's deliveries carry no tenant and any of them may be
+   * another tenant's, so the store claims (its own claim honours the tenant, the order and pauses).
+   * The leased jobs' messages stay in the broker and lease nothing when a claim takes them (fenced).
+   */
+  private async claimForTenant(params: ClaimParams): Promise<ClaimedJob[]> {
+    if (!this.capabilities.tenantClaims) {
+      throw new SluiceError(
+        ErrorCodes.config,
+        `the job store "${this.store.name}" cannot scope a claim to a tenant; use a sqlite: or postgres:// store`,
+        { field: 'SLUICE_STORE' },
+      );
+    }
+    return this.store.claim(params);
   }
 
   private async claimFromDeliveries(queues: string[], params: ClaimParams): Promise<ClaimedJob[]> {
