@@ -38,7 +38,7 @@ module.exports = {
       comment: 'backends/transport drives any broker through broker.ts: it names no broker client and no adapter',
       severity: 'error',
       from: { path: '^src/backends/transport/' },
-      to: { path: '^node_modules/(amqplib|@nats-io|nats)/|^src/backends/(?!transport/)' },
+      to: { path: ['(^|/)node_modules/(amqplib|@nats-io|nats)/', '^src/backends/(?!transport/)'] },
     },
     {
       name: 'lower-layers-stay-low',

@@ -15,11 +15,11 @@ import {
   deadLetterExchangeName,
   deadQueueName,
   delayBucketMs,
-  encodeMessage,
   workQueueName,
 } from '../../src/backends/rabbitmq/topology.js';
 import { RedisBackend } from '../../src/backends/redis/redis-backend.js';
 import { openSqliteBackend } from '../../src/backends/sqlite/sqlite-backend.js';
+import { encodeMessage } from '../../src/backends/transport/job-message.js';
 import type { Backend } from '../../src/core/backend.js';
 import { ErrorCodes } from '../../src/core/errors.js';
 import type { ClaimedJob, Job } from '../../src/core/job.js';
@@ -165,7 +165,8 @@ runConformance('rabbitmq+sqlite', conformanceFactory('sqlite'), { skip });
 runConformance('rabbitmq+redis', conformanceFactory('redis'), { skip: skip ?? redisSkip });
 // PostgreSQL as the store: a focused subset (its own conformance run in postgres.test.ts covers the
 // rest), the areas where the store does the transport's work: claim order and claim by id,
-// fencing, retries and delays, pause, dead letter and redrive, racing claimers, shared budgets.
+// fencing, retries and delays, pause, dead letter and redrive, racing claimers, claims by tenant
+// (the store's own claim, which the transport hands a tenant-scoped claim).
 runConformance('rabbitmq+postgres', conformanceFactory('postgres'), {
   skip: skip ?? pgSkip,
   only: [
@@ -176,6 +177,7 @@ runConformance('rabbitmq+postgres', conformanceFactory('postgres'), {
     'dead letter and redrive',
     'concurrent claimers',
     'claim by id',
+    'claim by tenant',
   ],
 });
 
@@ -723,6 +725,59 @@ describe('rabbitmq adapter', { skip }, () => {
         batch.push(...priorities);
       }
       assert.deepEqual([...batch].sort(), [1, 5, 9]);
+    } finally {
+      await r.cleanup();
+    }
+  });
+
+  test("declares the store's tenant claims; a tenant claim is the store's, and its message later leases nothing", async () => {
+    const r = await rig({ extra: { relayIntervalMs: 60_000 } });
+    try {
+      const { backend, prefix } = r;
+      assert.equal(backend.capabilities.tenantClaims, true, 'a SQLite store claims by tenant');
+      // Published in this order: acme's message reaches the consumer before bolt's.
+      const [{ job: mine } = assert.fail()] = await backend.enqueue({
+        jobs: [toNewJob({ type: 'noop' }, { tenant: 'acme' })],
+      });
+      const [{ job: theirs } = assert.fail()] = await backend.enqueue({
+        jobs: [toNewJob({ type: 'noop' }, { tenant: 'bolt' })],
+      });
+      const scoped = await backend.claim({ queues: ['default'], tenant: 'acme', limit: 10, leaseMs: 10_000, workerId: 'w' });
+      assert.deepEqual(
+        scoped.map((j) => j.id),
+        [mine.id],
+      );
+      // Unscoped claims take both messages (acme's by the time bolt's is there): bolt's job leases,
+      // acme's, already running, leases nothing and is acked and dropped.
+      const leased: ClaimedJob[] = [];
+      for (let i = 0; i < 20 && leased.length === 0; i++) {
+        leased.push(...(await backend.claim({ queues: ['default'], limit: 10, leaseMs: 10_000, workerId: 'w' })));
+      }
+      assert.deepEqual(
+        leased.map((j) => j.id),
+        [theirs.id],
+      );
+      assert.equal((await backend.get({ id: mine.id }))?.attempts, 1, 'its delivery started no second attempt');
+      // Closing gives every unacked delivery back: none is left, so both were acked.
+      const queue = workQueueName(prefix, 'default');
+      await acksApplied(backend, queue);
+      await backend.close();
+      assert.equal(await messagesIn(queue), 0);
+    } finally {
+      await r.cleanup();
+    }
+  });
+
+  test('over a store without tenant claims, declares none and refuses a tenant-scoped claim', {
+    skip: redisSkip,
+  }, async () => {
+    const r = await rig({ store: 'redis' });
+    try {
+      assert.equal(r.backend.capabilities.tenantClaims, false);
+      await assert.rejects(
+        r.backend.claim({ queues: ['default'], tenant: 'acme', limit: 1, leaseMs: 10_000, workerId: 'w' }),
+        (e: unknown) => (e as { code?: string }).code === ErrorCodes.config,
+      );
     } finally {
       await r.cleanup();
     }

@@ -56,33 +56,3 @@ export function deadLetterExchangeName(prefix: string): string {
 export function deadQueueName(prefix: string, queue: string): string {
   return `${prefix}.${queue}.dead`;
 }
-
-/** The body of a message: the job id and what a consumer needs to route it without a store read. */
-export interface JobMessage {
-  id: string;
-  queue: string;
-  type: string;
-  priority: number;
-  runAt: number;
-}
-
-export function encodeMessage(message: JobMessage): Buffer {
-  return Buffer.from(JSON.stringify(message));
-}
-
-/** Parses a delivery; undefined for a message that is not ours (it is dropped). */
-export function decodeMessage(content: Buffer): JobMessage | undefined {
-  try {
-    const value = JSON.parse(content.toString('utf8')) as Partial<JobMessage>;
-    if (typeof value.id !== 'string' || typeof value.queue !== 'string' || typeof value.type !== 'string') return undefined;
-    return {
-      id: value.id,
-      queue: value.queue,
-      type: value.type,
-      priority: typeof value.priority === 'number' ? value.priority : 0,
-      runAt: typeof value.runAt === 'number' ? value.runAt : 0,
-    };
-  } catch {
-    return undefined;
-  }
-}

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { relayBudget } from '../../../src/backends/rabbitmq/rabbitmq-backend.js';
+import { relayBudget } from '../../../src/backends/transport/relay.js';
 
 const base = { consumerCount: 2, prefetch: 50, force: false };
 
