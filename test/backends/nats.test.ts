@@ -113,6 +113,7 @@ describe('nats adapter', { skip }, () => {
         rateBudgets: true,
         outputText: true,
         usage: true,
+        tenantClaims: true,
         synchronousWrites: true,
       });
     } finally {
@@ -131,6 +132,7 @@ describe('nats adapter', { skip }, () => {
         rateBudgets: true,
         outputText: true,
         usage: true,
+        tenantClaims: true,
         synchronousWrites: false,
       });
     } finally {

@@ -225,6 +225,7 @@ describe('rabbitmq adapter', { skip }, () => {
     rateBudgets: true,
     outputText: true,
     usage: true,
+    tenantClaims: true,
   };
   const pinned: ReadonlyArray<readonly [StoreKind, string | undefined, Record<string, boolean>]> = [
     ['sqlite', undefined, { crossProcessEvents: false, multiMachine: false, ...transportFlags, synchronousWrites: true }],
@@ -768,18 +769,29 @@ describe('rabbitmq adapter', { skip }, () => {
     }
   });
 
-  test('over a store without tenant claims, declares none and refuses a tenant-scoped claim', {
-    skip: redisSkip,
-  }, async () => {
-    const r = await rig({ store: 'redis' });
+  test('over a store without tenant claims, declares none and refuses a tenant-scoped claim', async () => {
+    const tmp = makeTempDir('sluice-amqp-store-');
+    const store = await openSqliteBackend({ path: join(tmp.dir, 's.db') });
+    const untenanted: Backend = Object.assign(Object.create(store) as Backend, {
+      capabilities: { ...store.capabilities, tenantClaims: false },
+    });
+    const backend = await RabbitmqBackend.open({
+      url,
+      store: untenanted,
+      prefix: `sluicetest-${randomUUID()}`,
+      warn: quiet,
+      ownsStore: false,
+    });
     try {
-      assert.equal(r.backend.capabilities.tenantClaims, false);
+      assert.equal(backend.capabilities.tenantClaims, false);
       await assert.rejects(
-        r.backend.claim({ queues: ['default'], tenant: 'acme', limit: 1, leaseMs: 10_000, workerId: 'w' }),
+        backend.claim({ queues: ['default'], tenant: 'acme', limit: 1, leaseMs: 10_000, workerId: 'w' }),
         (e: unknown) => (e as { code?: string }).code === ErrorCodes.config,
       );
     } finally {
-      await r.cleanup();
+      await backend.close();
+      await store.close();
+      tmp.cleanup();
     }
   });
 

@@ -2,7 +2,7 @@ import type { Backend } from '../../core/backend.js';
 import type { Clock } from '../../core/clock.js';
 import { ErrorCodes, SluiceError } from '../../core/errors.js';
 import { type NatsUrl, parseNatsUrl, redactNatsUrl } from './connect-options.js';
-import { InterimTransport } from './interim-transport.js';
+import { TransportBackend } from '../transport/transport-backend.js';
 import { JetStreamBroker, type NatsDelivery } from './jetstream-broker.js';
 
 /** Options of the NATS JetStream transport. */
@@ -41,7 +41,7 @@ export interface NatsBackend extends Backend {
   whenConnected(): Promise<void>;
 }
 
-class NatsTransport extends InterimTransport<NatsDelivery> implements NatsBackend {
+class NatsTransport extends TransportBackend<NatsDelivery> implements NatsBackend {
   declaredStreams(): string[] {
     return (this.broker as JetStreamBroker).declaredStreams();
   }
@@ -57,22 +57,21 @@ export async function openNatsBackend(options: NatsBackendOptions): Promise<Nats
     throw new SluiceError(ErrorCodes.config, (error as Error).message, { field: 'SLUICE_BACKEND' });
   }
   const broker = new JetStreamBroker({ url, prefix: options.prefix ?? url.prefix, warn });
-  const backend = new NatsTransport({
-    broker,
-    name: 'nats',
-    store: options.store,
-    clock: options.clock,
-    ownsStore: options.ownsStore,
-    relayIntervalMs: options.relayIntervalMs,
-    relayMinAgeMs: options.relayMinAgeMs,
-    claimSettleMs: options.claimSettleMs,
-    claimMaxWaitMs: options.claimMaxWaitMs,
-    minPrefetch: options.minPrefetch,
-    releaseIdleMs: options.releaseIdleMs,
-    reclaimRecheckMs: options.reclaimRecheckMs,
-    warn,
-  });
+  const backend = new NatsTransport(
+    { broker, name: 'nats', store: options.store, clock: options.clock, ownsStore: options.ownsStore, warn },
+    {
+      relayIntervalMs: options.relayIntervalMs,
+      relayMinAgeMs: options.relayMinAgeMs,
+      claimSettleMs: options.claimSettleMs,
+      claimMaxWaitMs: options.claimMaxWaitMs,
+      minPrefetch: options.minPrefetch,
+      releaseIdleMs: options.releaseIdleMs,
+      reclaimRecheckMs: options.reclaimRecheckMs,
+    },
+  );
   try {
+    // The broker's window starts at the transport's lowest prefetch (it grows with claim limits).
+    await broker.setPrefetch(Math.max(1, options.minPrefetch ?? 1));
     await backend.start();
   } catch (error) {
     await broker.close().catch(() => undefined);

@@ -314,25 +314,33 @@ export class TransportBackend<D extends BrokerDelivery = BrokerDelivery> impleme
         maxWaitMs: this.options.claimMaxWaitMs,
       });
     }
-    const taken = this.buffer.take(matches, limit);
-    if (taken.length === 0) return [];
-    let claimed: ClaimedJob[];
-    try {
-      claimed = await this.byId.claimIds({
-        ids: taken.map((d) => d.message.id),
-        types: params.types,
-        leaseMs: params.leaseMs,
-        workerId: params.workerId,
-      });
-    } catch (error) {
-      // The store could not lease them: give the messages back to the broker for a later claim.
-      this.broker.nack(taken);
-      throw error;
+    // Deliveries that lease nothing (a stale duplicate of a job already running or ended) must not
+    // make the claim come up short while more are buffered: take again, without waiting.
+    const claimed: ClaimedJob[] = [];
+    while (claimed.length < limit) {
+      const taken = this.buffer.take(matches, limit - claimed.length);
+      if (taken.length === 0) break;
+      let leasedNow: ClaimedJob[];
+      try {
+        leasedNow = await this.byId.claimIds({
+          ids: taken.map((d) => d.message.id),
+          types: params.types,
+          leaseMs: params.leaseMs,
+          workerId: params.workerId,
+        });
+      } catch (error) {
+        // The store could not lease them: give the messages back to the broker for a later claim.
+        this.broker.nack(taken);
+        if (claimed.length > 0) return claimed;
+        throw error;
+      }
+      const leased = new Set(leasedNow.map((job) => job.id));
+      // Acked once the store lease exists: the lease protects the job from here on.
+      this.broker.ack(taken);
+      claimed.push(...leasedNow);
+      await this.rewaitEarly(taken.filter((d) => !leased.has(d.message.id)));
+      if (leasedNow.length === taken.length) break;
     }
-    const leased = new Set(claimed.map((job) => job.id));
-    // Acked once the store lease exists: the lease protects the job from here on.
-    this.broker.ack(taken);
-    await this.rewaitEarly(taken.filter((d) => !leased.has(d.message.id)));
     return claimed;
   }
 
