@@ -8,8 +8,8 @@ import {
 } from '@nats-io/jetstream';
 import { connect, headers, type NatsConnection } from '@nats-io/transport-node';
 import type { Broker, BrokerDelivery, BrokerEvents, DeadLetterCopy, OutgoingJob, QueueDepth } from '../transport/broker.js';
+import { decodeMessage, encodeMessage } from '../transport/job-message.js';
 import { connectionOptions, type NatsUrl, ReconnectBackoff } from './connect-options.js';
-import { decodeJobMessage, encodeJobMessage, NOT_BEFORE_HEADER } from './job-message-codec.js';
 import { deadStreamName, deadSubject, WORK_CONSUMER, workStreamName, workSubject } from './names.js';
 import { PullLoop } from './pull-loop.js';
 import { declareDeadStream, declareWorkQueue } from './topology.js';
@@ -34,6 +34,12 @@ export interface JetStreamBrokerOptions {
 }
 
 /** A delivery due this close to now is handed over rather than held back again. */
+/**
+ * A delayed message carries its due time in this header, not in the body: the body's runAt is the
+ * store's clock, the header the publisher's wall clock that the server's redelivery timer runs on.
+ */
+const NOT_BEFORE_HEADER = 'Sluice-Not-Before';
+
 const DUE_SLACK_MS = 5;
 
 /**
@@ -156,7 +162,7 @@ export class JetStreamBroker implements Broker<NatsDelivery> {
     for (const job of jobs) {
       const hdrs = job.delayMs > 0 ? headers() : undefined;
       hdrs?.set(NOT_BEFORE_HEADER, String(Date.now() + job.delayMs));
-      const ack = js.publish(workSubject(this.prefix, job.message.queue), encodeJobMessage(job.message), {
+      const ack = js.publish(workSubject(this.prefix, job.message.queue), encodeMessage(job.message), {
         ...(hdrs ? { headers: hdrs } : {}),
       });
       this.track(ack);
@@ -264,7 +270,7 @@ export class JetStreamBroker implements Broker<NatsDelivery> {
 
   /** A delivery from a pull: held back again when early, otherwise handed to the transport. */
   private onMessage(loop: PullLoop, msg: JsMsg, onDelivery: (delivery: NatsDelivery) => void): boolean {
-    const message = decodeJobMessage(msg.data);
+    const message = decodeMessage(msg.data);
     if (message === undefined) {
       safely(() => msg.ack()); // not ours: dropped
       return false;

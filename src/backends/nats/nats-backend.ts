@@ -1,12 +1,12 @@
 import type { Backend } from '../../core/backend.js';
 import type { Clock } from '../../core/clock.js';
 import { ErrorCodes, SluiceError } from '../../core/errors.js';
+import { TransportBackend, type TransportOptions } from '../transport/transport-backend.js';
 import { type NatsUrl, parseNatsUrl, redactNatsUrl } from './connect-options.js';
-import { TransportBackend } from '../transport/transport-backend.js';
 import { JetStreamBroker, type NatsDelivery } from './jetstream-broker.js';
 
-/** Options of the NATS JetStream transport. */
-export interface NatsBackendOptions {
+/** Options of the NATS JetStream transport (the tuning of backends/transport, plus the broker's). */
+export interface NatsBackendOptions extends TransportOptions {
   /** `nats://[user:pass@]host:4222[,host2…][?prefix=NAME]`. */
   url: string;
   /** The job store: the source of truth for job records. Must declare `capabilities.claimById`. */
@@ -17,18 +17,6 @@ export interface NatsBackendOptions {
   prefix?: string | undefined;
   /** Close the store on close(). Default true (open-backend hands over a store of its own). */
   ownsStore?: boolean | undefined;
-  /** The outbox relay's cadence and minimum age, as for RabbitMQ (docs/rabbitmq.md). */
-  relayIntervalMs?: number | undefined;
-  relayMinAgeMs?: number | undefined;
-  /** A claim's waits for deliveries, as for RabbitMQ. */
-  claimSettleMs?: number | undefined;
-  claimMaxWaitMs?: number | undefined;
-  /** Lowest prefetch; it grows to the largest claim limit seen. */
-  minPrefetch?: number | undefined;
-  /** A full worker's queue is let go after this long without a claim (as for RabbitMQ). Default 1000. */
-  releaseIdleMs?: number | undefined;
-  /** A job reclaimed here whose message has not come back by then is leased by id. Default 1000. */
-  reclaimRecheckMs?: number | undefined;
   /** Where connection trouble is reported (never thrown). */
   warn?: ((message: string) => void) | undefined;
 }
@@ -59,15 +47,7 @@ export async function openNatsBackend(options: NatsBackendOptions): Promise<Nats
   const broker = new JetStreamBroker({ url, prefix: options.prefix ?? url.prefix, warn });
   const backend = new NatsTransport(
     { broker, name: 'nats', store: options.store, clock: options.clock, ownsStore: options.ownsStore, warn },
-    {
-      relayIntervalMs: options.relayIntervalMs,
-      relayMinAgeMs: options.relayMinAgeMs,
-      claimSettleMs: options.claimSettleMs,
-      claimMaxWaitMs: options.claimMaxWaitMs,
-      minPrefetch: options.minPrefetch,
-      releaseIdleMs: options.releaseIdleMs,
-      reclaimRecheckMs: options.reclaimRecheckMs,
-    },
+    options,
   );
   try {
     // The broker's window starts at the transport's lowest prefetch (it grows with claim limits).

@@ -5,7 +5,9 @@ import type { JobMessage } from './broker.js';
  * adapter (and a tool that publishes by hand) writes and reads the same bodies.
  */
 export function encodeMessage(message: JobMessage): Buffer {
-  return Buffer.from(JSON.stringify(message));
+  // Field by field: a caller may hand a whole Job, whose input must never reach the broker.
+  const { id, queue, type, priority, runAt } = message;
+  return Buffer.from(JSON.stringify({ id, queue, type, priority, runAt }));
 }
 
 /** Parses a delivery; undefined for a message that is not ours (the broker drops it). */

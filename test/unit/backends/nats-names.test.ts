@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { parseNatsUrl, ReconnectBackoff, redactNatsUrl } from '../../../src/backends/nats/connect-options.js';
-import { decodeJobMessage, encodeJobMessage } from '../../../src/backends/nats/job-message-codec.js';
 import {
   deadStreamName,
   deadSubject,
@@ -61,14 +60,5 @@ describe('nats URL', () => {
     );
     backoff.reset();
     assert.equal(backoff.next(), 100);
-  });
-});
-
-describe('nats job messages', () => {
-  test('round trip, and a foreign message decodes to undefined', () => {
-    const message = { id: 'j', queue: 'q', type: 't', priority: 5, runAt: 42 };
-    assert.deepEqual(decodeJobMessage(encodeJobMessage(message)), message);
-    assert.equal(decodeJobMessage(new TextEncoder().encode('hello')), undefined);
-    assert.equal(decodeJobMessage(new TextEncoder().encode('{"id":1}')), undefined);
   });
 });
