@@ -142,6 +142,21 @@ describe('sqlite adapter', () => {
     await defaults.close();
   });
 
+  test('opening an up-to-date file takes no write lock: another process holding it does not stop a start', async () => {
+    const path = freshPath();
+    const first = await SqliteBackend.open({ path });
+    await first.close();
+    const holder = new Database(path);
+    holder.exec('BEGIN IMMEDIATE'); // a writer that stalls (SIGSTOP) with the lock held
+    try {
+      const second = await SqliteBackend.open({ path, busyTimeoutMs: 50 });
+      await second.close();
+    } finally {
+      holder.exec('ROLLBACK');
+      holder.close();
+    }
+  });
+
   test('a claim limit is written into SQL only as a positive integer', () => {
     assert.match(claimOneSql({ typed: false, tenanted: false }, 7), /LIMIT 7\b/);
     for (const bad of [0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY])

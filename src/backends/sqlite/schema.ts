@@ -95,8 +95,9 @@ export const MIGRATIONS: readonly string[] = [
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
 /**
- * Brings the database up to SCHEMA_VERSION. Each step runs in its own IMMEDIATE transaction and
- * re-reads the version inside it, so two processes opening a fresh file at once migrate it once.
+ * Brings the database up to SCHEMA_VERSION. Each step still due runs in its own IMMEDIATE
+ * transaction and re-reads the version inside it, so two processes opening a fresh file at once
+ * migrate it once.
  */
 export function migrate(db: Database.Database): void {
   const readVersion = (): number => db.pragma('user_version', { simple: true }) as number;
@@ -107,6 +108,10 @@ export function migrate(db: Database.Database): void {
     );
   }
   for (let target = 1; target <= SCHEMA_VERSION; target++) {
+    // Read first, outside any lock: an up-to-date file (every open but the first) takes no write
+    // lock at all, so a process that holds the lock for long (a worker stopped mid-write) cannot
+    // make a new process fail to start.
+    if (readVersion() >= target) continue;
     const sql = MIGRATIONS[target - 1]!;
     db.transaction(() => {
       if (readVersion() >= target) return;
