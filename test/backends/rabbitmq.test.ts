@@ -29,6 +29,7 @@ import { type BackendFactory, runConformance } from '../conformance/index.js';
 import type { FakeClock } from '../helpers/fake-clock.js';
 import { dropRedisPrefix } from '../helpers/redis-prefix.js';
 import { serviceSkipReason } from '../helpers/require-service.js';
+import { redisStoreSkip } from '../helpers/store-rig.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 
 const url = process.env.SLUICE_TEST_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
@@ -39,16 +40,7 @@ const skip = await serviceSkipReason('RabbitMQ', url, async () => {
 });
 
 const redisUrl = process.env.SLUICE_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
-const redisSkip = await serviceSkipReason('Redis', redisUrl, async () => {
-  const probe = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  probe.on('error', () => undefined);
-  try {
-    await probe.connect();
-    await probe.ping();
-  } finally {
-    probe.disconnect();
-  }
-});
+const redisSkip = await redisStoreSkip();
 
 const pgUrl = process.env.SLUICE_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const pgSkip = await serviceSkipReason('PostgreSQL', pgUrl, () =>

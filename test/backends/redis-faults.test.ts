@@ -7,22 +7,14 @@ import { ErrorCodes, hasErrorCode } from '../../src/core/errors.js';
 import { Sluice } from '../../src/sluice.js';
 import { dropRedisPrefix } from '../helpers/redis-prefix.js';
 import { serviceSkipReason } from '../helpers/require-service.js';
+import { redisStoreSkip } from '../helpers/store-rig.js';
 import { TcpProxy } from '../helpers/tcp-proxy.js';
 import { until } from '../helpers/until.js';
 
 const url = process.env.SLUICE_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const target = new URL(url);
 
-const skip = await serviceSkipReason('Redis', url, async () => {
-  const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  probe.on('error', () => undefined);
-  try {
-    await probe.connect();
-    await probe.ping();
-  } finally {
-    probe.disconnect();
-  }
-});
+const skip = await redisStoreSkip();
 
 /** Short enough for a test, long enough that no healthy call on a loaded machine reaches it. */
 const COMMAND_TIMEOUT_MS = 1_000;

@@ -6,6 +6,7 @@ import { FakeClock } from '../helpers/fake-clock.js';
 import { assertReclaimFollowsPolicy } from '../helpers/reclaim-policy-check.js';
 import { dropRedisPrefix } from '../helpers/redis-prefix.js';
 import { serviceSkipReason } from '../helpers/require-service.js';
+import { redisStoreSkip } from '../helpers/store-rig.js';
 
 /*
  * The Redis adapter decides reclaims inside its Lua script (the decision and the lease check must
@@ -16,16 +17,7 @@ import { serviceSkipReason } from '../helpers/require-service.js';
 
 const url = process.env.SLUICE_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
-const skip = await serviceSkipReason('Redis', url, async () => {
-  const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  probe.on('error', () => undefined);
-  try {
-    await probe.connect();
-    await probe.ping();
-  } finally {
-    probe.disconnect();
-  }
-});
+const skip = await redisStoreSkip();
 
 describe('redis reclaim against core policy', { skip }, () => {
   test('the reclaim script decides every case as core reclaim policy does', async () => {

@@ -8,22 +8,14 @@ import { toNewJob } from '../../src/core/new-job.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 import { dropRedisPrefix } from '../helpers/redis-prefix.js';
 import { serviceSkipReason } from '../helpers/require-service.js';
+import { redisStoreSkip } from '../helpers/store-rig.js';
 
 // The Redis side of tenant-scoped claims (the conformance suite has the shared cases): the tenant
 // ready sets stay in step with the queue's ready sets through every path that puts a job back.
 
 const url = process.env.SLUICE_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
-const skip = await serviceSkipReason('Redis', url, async () => {
-  const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  probe.on('error', () => undefined);
-  try {
-    await probe.connect();
-    await probe.ping();
-  } finally {
-    probe.disconnect();
-  }
-});
+const skip = await redisStoreSkip();
 
 const LEASE_MS = 10_000;
 const QUEUE = 'tq';

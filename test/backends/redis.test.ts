@@ -16,21 +16,13 @@ import { runConformance } from '../conformance/index.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 import { dropRedisPrefix } from '../helpers/redis-prefix.js';
 import { serviceSkipReason } from '../helpers/require-service.js';
+import { redisStoreSkip } from '../helpers/store-rig.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 import { until } from '../helpers/until.js';
 
 const url = process.env.SLUICE_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
-const skip = await serviceSkipReason('Redis', url, async () => {
-  const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  probe.on('error', () => undefined);
-  try {
-    await probe.connect();
-    await probe.ping();
-  } finally {
-    probe.disconnect();
-  }
-});
+const skip = await redisStoreSkip();
 
 /** A fresh key prefix per test: its storage, removed by `dropPrefix`. */
 function freshPrefix(): string {
