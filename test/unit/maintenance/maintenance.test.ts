@@ -9,10 +9,17 @@ const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 describe('Maintenance', () => {
   let h: Harness;
+  // The duties' timers are unref'd so they never keep a process alive; the tests that wait on a
+  // real timer wait on nothing else, so they hold the event loop open themselves.
+  let keepAlive: NodeJS.Timeout;
   beforeEach(() => {
     h = makeHarness();
+    keepAlive = setInterval(() => {}, 60_000);
   });
-  afterEach(() => h.cleanup());
+  afterEach(async () => {
+    clearInterval(keepAlive);
+    await h.cleanup();
+  });
 
   /** Counts the passes of both duties; the timers are mocked so that time moves only by tick(). */
   function spy(t: TestContext) {
