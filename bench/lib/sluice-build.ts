@@ -34,6 +34,12 @@ export function buildSluice(): void {
     { cwd: REPO_ROOT, encoding: 'utf8' },
   );
   if (result.status !== 0) throw new Error(`building Sluice for the bench failed:\n${result.stdout}${result.stderr}`);
+  // The files the code reads at run time (the Redis Lua scripts) go beside the compiled modules.
+  const assets = spawnSync(process.execPath, [join(REPO_ROOT, 'scripts', 'copy-assets.mjs'), SLUICE_BUILD_DIR], {
+    cwd: REPO_ROOT,
+    encoding: 'utf8',
+  });
+  if (assets.status !== 0) throw new Error(`copying Sluice's assets for the bench failed:\n${assets.stderr}`);
   // Inside node_modules no package.json above applies: say that these files are ES modules.
   writeFileSync(join(SLUICE_BUILD_DIR, 'package.json'), '{ "type": "module" }\n');
 }
