@@ -2,8 +2,10 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
-import { parsePostgresUrl } from '../../src/backends/postgres/connection.js';
+import { DEFAULT_POSTGRES_TIMEOUTS, parsePostgresUrl } from '../../src/backends/postgres/connection.js';
+import { openPostgresBackend } from '../../src/backends/postgres/postgres-backend.js';
 import { ErrorCodes, hasErrorCode } from '../../src/core/errors.js';
+import { toNewJob } from '../../src/core/new-job.js';
 import { buildApp } from '../../src/server/app.js';
 import { Sluice } from '../../src/sluice.js';
 import { serviceSkipReason } from '../helpers/require-service.js';
@@ -43,6 +45,16 @@ describe('postgres URL: timeouts', () => {
     assert.ok(parsed.timeouts.connectTimeoutMs > 0);
     assert.ok(parsed.timeouts.idleInTransactionTimeoutMs > 0);
     assert.equal(parsed.connectionString, 'postgres://u@h:5432/db');
+  });
+
+  test('by default an ordinary call gives up before a waiting client does; long statements get longer', () => {
+    const bounds = DEFAULT_POSTGRES_TIMEOUTS;
+    // The chaos client waits 10 s for a submit and 5 s for a read: a connection that silently lost
+    // its request must have answered 503 by then.
+    assert.ok(bounds.queryTimeoutMs <= 5_000, `queryTimeoutMs ${bounds.queryTimeoutMs}`);
+    assert.ok(bounds.statementTimeoutMs < bounds.queryTimeoutMs, 'the server cancels a slow statement first');
+    assert.ok(bounds.longStatementTimeoutMs > bounds.queryTimeoutMs);
+    assert.equal(parsePostgresUrl('postgres://u@h/db?longStatementTimeoutMs=90000').timeouts.longStatementTimeoutMs, 90_000);
   });
 
   test('a value that is not a positive whole number is a SLUICE_CONFIG error naming it', () => {
@@ -152,6 +164,69 @@ describe('postgres: a stalled or dropping network (invariant 7)', { skip }, () =
       }
     } finally {
       await close(viaProxy);
+    }
+  });
+});
+
+describe('postgres: migrations keep a long bound, everything else the short one', { skip }, () => {
+  const schemas: string[] = [];
+  const urlOf = (schema: string) =>
+    `${PG_URL}?schema=${schema}&statementTimeoutMs=300&queryTimeoutMs=800&longStatementTimeoutMs=20000`;
+  const fresh = () => {
+    const schema = `sluice_test_${randomBytes(6).toString('hex')}`;
+    schemas.push(schema);
+    return schema;
+  };
+  after(async () => {
+    const admin = new pg.Client({ connectionString: PG_URL });
+    await admin.connect();
+    for (const schema of schemas) await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    await admin.end();
+  });
+
+  test('under table locks a read and stats give up on the short bound; a migration waits them out', {
+    timeout: 30_000,
+  }, async () => {
+    const schema = fresh();
+    const backend = await openPostgresBackend({ url: urlOf(schema) });
+    const locker = new pg.Client({ connectionString: PG_URL });
+    await locker.connect();
+    let second: Awaited<ReturnType<typeof openPostgresBackend>> | undefined;
+    try {
+      const [created] = await backend.enqueue({ jobs: [toNewJob({ queue: 'q', type: 'echo', input: 1 })] });
+      await locker.query('BEGIN');
+      await locker.query(`LOCK TABLE "${schema}".jobs, "${schema}".sluice_migrations IN ACCESS EXCLUSIVE MODE`);
+      const opening = openPostgresBackend({ url: urlOf(schema) });
+      assert.deepEqual(await outcome(backend.get({ id: created!.job.id })), { code: ErrorCodes.backendUnavailable });
+      assert.deepEqual(await outcome(backend.stats({ queue: 'q' })), { code: ErrorCodes.backendUnavailable });
+      // Both ordinary calls have failed on their bound; the migration check is still waiting.
+      await locker.query('COMMIT');
+      second = await opening;
+      assert.equal((await second.get({ id: created!.job.id }))?.status, 'queued');
+    } finally {
+      await locker.end().catch(() => undefined);
+      await second?.close();
+      await backend.close();
+    }
+  });
+
+  test('a retention pass without a limit deletes in batches until none are left', { timeout: 60_000 }, async () => {
+    const schema = fresh();
+    const backend = await openPostgresBackend({ url: `${PG_URL}?schema=${schema}` });
+    const admin = new pg.Client({ connectionString: PG_URL });
+    await admin.connect();
+    try {
+      const total = 12_345;
+      for (let i = 0; i < total; i += 1_000) {
+        const count = Math.min(1_000, total - i);
+        await backend.enqueue({ jobs: Array.from({ length: count }, () => toNewJob({ queue: 'q', type: 'echo' })) });
+      }
+      await admin.query(`UPDATE "${schema}".jobs SET status = 'succeeded', finished_at = 0`);
+      assert.equal(await backend.purgeFinished({ finishedOlderThanMs: 0 }), total);
+      assert.equal((await admin.query(`SELECT count(*)::int AS n FROM "${schema}".jobs`)).rows[0].n, 0);
+    } finally {
+      await admin.end();
+      await backend.close();
     }
   });
 });

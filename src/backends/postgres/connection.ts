@@ -30,19 +30,26 @@ export const PG_TYPES: pg.CustomTypesConfig = {
  *   the statement timeout, so that a slow statement is cancelled by the server first.
  * - `idleInTransactionTimeoutMs`: the server ends a session left idle inside a transaction (its
  *   client cut off mid-transaction), releasing its row locks.
+ * - `longStatementTimeoutMs`: the statement bound of the work nobody waits on within seconds
+ *   (migrations, the retention sweep, redrives, fleet-wide stats and usage; long-statements.ts).
+ *
+ * The first three are short because ordinary calls answer a waiting client: a connection that
+ * silently lost its request must surface as a 503 before that client gives up on the call.
  */
 export interface PostgresTimeouts {
   connectTimeoutMs: number;
   statementTimeoutMs: number;
   queryTimeoutMs: number;
   idleInTransactionTimeoutMs: number;
+  longStatementTimeoutMs: number;
 }
 
 export const DEFAULT_POSTGRES_TIMEOUTS: Readonly<PostgresTimeouts> = {
   connectTimeoutMs: 5_000,
-  statementTimeoutMs: 15_000,
-  queryTimeoutMs: 20_000,
+  statementTimeoutMs: 4_000,
+  queryTimeoutMs: 5_000,
   idleInTransactionTimeoutMs: 60_000,
+  longStatementTimeoutMs: 60_000,
 };
 
 /** TCP keepalive probes start after this much silence on a connection (the LISTEN one above all). */

@@ -1,5 +1,5 @@
-import type pg from 'pg';
 import { ErrorCodes, SluiceError } from '../../core/errors.js';
+import type { Queryable } from './long-statements.js';
 import { quoteIdent } from './sql/common.js';
 
 /**
@@ -101,40 +101,32 @@ export const MIGRATIONS: ReadonlyArray<{ name: string; sql: string }> = [
 /** The schema version this code reads and writes. */
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
-type Queryable = Pick<pg.PoolClient, 'query'>;
-
 /**
- * Brings `schema` up to SCHEMA_VERSION in one transaction, under a transaction-scoped advisory lock
- * keyed by the schema: several processes starting at once queue up on the lock, and the later ones
- * find the work done. Returns the version before and after.
+ * Brings `schema` up to SCHEMA_VERSION inside the caller's transaction (the adapter's long one, see
+ * long-statements.ts), under a transaction-scoped advisory lock keyed by the schema: several
+ * processes starting at once queue up on the lock, and the later ones find the work done. Returns
+ * the version before and after.
  */
 export async function migrate(client: Queryable, schema: string): Promise<{ from: number; to: number }> {
   const s = quoteIdent(schema);
-  await client.query('BEGIN');
-  try {
-    await client.query("SELECT pg_advisory_xact_lock(hashtextextended('sluice:migrate:' || $1, 0))", [schema]);
-    // Inside the lock: two concurrent CREATE SCHEMA IF NOT EXISTS can still collide on the catalog.
-    await client.query(`CREATE SCHEMA IF NOT EXISTS ${s}`);
-    await client.query(
-      `CREATE TABLE IF NOT EXISTS ${s}.sluice_migrations (
-         version    integer PRIMARY KEY,
-         name       text NOT NULL,
-         applied_at timestamptz NOT NULL DEFAULT now()
-       )`,
-    );
-    const from = await readVersion(client, schema);
-    assertNotNewer(from, schema);
-    for (let version = from + 1; version <= SCHEMA_VERSION; version++) {
-      const migration = MIGRATIONS[version - 1]!;
-      await client.query(migration.sql.replaceAll('{S}', s));
-      await client.query(`INSERT INTO ${s}.sluice_migrations (version, name) VALUES ($1, $2)`, [version, migration.name]);
-    }
-    await client.query('COMMIT');
-    return { from, to: Math.max(from, SCHEMA_VERSION) };
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
+  await client.query("SELECT pg_advisory_xact_lock(hashtextextended('sluice:migrate:' || $1, 0))", [schema]);
+  // Inside the lock: two concurrent CREATE SCHEMA IF NOT EXISTS can still collide on the catalog.
+  await client.query(`CREATE SCHEMA IF NOT EXISTS ${s}`);
+  await client.query(
+    `CREATE TABLE IF NOT EXISTS ${s}.sluice_migrations (
+       version    integer PRIMARY KEY,
+       name       text NOT NULL,
+       applied_at timestamptz NOT NULL DEFAULT now()
+     )`,
+  );
+  const from = await readVersion(client, schema);
+  assertNotNewer(from, schema);
+  for (let version = from + 1; version <= SCHEMA_VERSION; version++) {
+    const migration = MIGRATIONS[version - 1]!;
+    await client.query(migration.sql.replaceAll('{S}', s));
+    await client.query(`INSERT INTO ${s}.sluice_migrations (version, name) VALUES ($1, $2)`, [version, migration.name]);
   }
+  return { from, to: Math.max(from, SCHEMA_VERSION) };
 }
 
 /**

@@ -49,7 +49,15 @@ import {
   usageTotalsFromGroups,
 } from '../../core/usage.js';
 import { effectiveStatus, type ListedRow, rowToListedJob } from '../sql/job-row.js';
-import { type ConnectionSettings, createClient, createPool, PG_TYPES, parsePostgresUrl } from './connection.js';
+import {
+  type ConnectionSettings,
+  createClient,
+  createPool,
+  PG_TYPES,
+  type PostgresTimeouts,
+  parsePostgresUrl,
+} from './connection.js';
+import { inLongTransaction, type Queryable } from './long-statements.js';
 import { assertSchemaCurrent, migrate } from './migrations.js';
 import { Notifier } from './notifier.js';
 import { MAX_INLINE_PROGRESS_BYTES, type WireEvent, type WireMessage } from './notify-payload.js';
@@ -86,8 +94,10 @@ export interface PostgresBackendOptions {
   poolSize?: number | undefined;
 }
 
-type Queryable = Pick<pg.ClientBase, 'query'>;
 type Row = JobRow & { sluice_now: number };
+
+/** Finished jobs deleted per statement by a retention pass given no limit. */
+const PURGE_BATCH = 5_000;
 
 /**
  * The Backend port on PostgreSQL (node-postgres pool).
@@ -119,6 +129,7 @@ export class PostgresBackend implements Backend {
   readonly schema: string;
 
   private readonly pool: pg.Pool;
+  private readonly timeouts: PostgresTimeouts;
   private readonly clock: Clock | undefined;
   private readonly sql: Statements;
   /** The schema's tables, for the queries built per call (sql/admin.ts, sql/ledger.ts). */
@@ -132,6 +143,7 @@ export class PostgresBackend implements Backend {
 
   private constructor(pool: pg.Pool, schema: string, clock: Clock | undefined, settings: ConnectionSettings) {
     this.pool = pool;
+    this.timeouts = settings.timeouts;
     this.schema = schema;
     this.clock = clock;
     this.sql = buildStatements(schema);
@@ -159,15 +171,10 @@ export class PostgresBackend implements Backend {
     const pool = createPool(settings);
     let backend: PostgresBackend | undefined;
     try {
-      const client = await pool.connect();
-      try {
+      await inLongTransaction(pool, timeouts, async (client) => {
         if (options.migrate === false) await assertSchemaCurrent(client, schema);
         else await migrate(client, schema);
-        client.release();
-      } catch (error) {
-        client.release(true);
-        throw error;
-      }
+      });
       backend = new PostgresBackend(pool, schema, options.clock, settings);
       await backend.notifier.start();
       return backend;
@@ -532,16 +539,25 @@ export class PostgresBackend implements Backend {
     return { requeued, failed: rows.length - requeued };
   }
 
+  /**
+   * Without a limit the rows go in batches of PURGE_BATCH, one statement each, so that every
+   * statement stays within the ordinary bound however much retention has piled up.
+   */
   async purgeFinished(params: PurgeParams): Promise<number> {
-    const { rowCount } = await this.guard(() =>
-      this.query(this.sql.purge, [
-        params.finishedOlderThanMs,
-        params.failedOlderThanMs ?? params.finishedOlderThanMs,
-        params.limit ?? null,
-      ]),
-    );
-    return rowCount ?? 0;
+    const values = [params.finishedOlderThanMs, params.failedOlderThanMs ?? params.finishedOlderThanMs];
+    const batch = async (limit: number) => {
+      const { rowCount } = await this.guard(() => this.query(this.sql.purge, [...values, limit]));
+      return rowCount ?? 0;
+    };
+    if (params.limit !== undefined) return batch(params.limit);
+    let deleted = 0;
+    for (let last = PURGE_BATCH; last === PURGE_BATCH; ) {
+      last = await batch(PURGE_BATCH);
+      deleted += last;
+    }
+    return deleted;
   }
+
 
   async stats(params: { queue?: string | undefined; tenant?: string | undefined } = {}): Promise<QueueStats[]> {
     const { text, values } = statsQuery(this.t, this.nowParam(), params);
