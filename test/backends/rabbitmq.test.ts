@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { connect } from 'amqplib';
-import { Redis } from 'ioredis';
 import pg from 'pg';
 import { openBackend } from '../../src/backends/open-backend.js';
 import { openPostgresBackend } from '../../src/backends/postgres/postgres-backend.js';

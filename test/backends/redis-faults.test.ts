@@ -1,12 +1,10 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { Redis } from 'ioredis';
 import { DEFAULT_COMMAND_TIMEOUT_MS, parseRedisUrl } from '../../src/backends/redis/connection.js';
 import { ErrorCodes, hasErrorCode } from '../../src/core/errors.js';
 import { Sluice } from '../../src/sluice.js';
 import { dropRedisPrefix } from '../helpers/redis-prefix.js';
-import { serviceSkipReason } from '../helpers/require-service.js';
 import { redisStoreSkip } from '../helpers/store-rig.js';
 import { TcpProxy } from '../helpers/tcp-proxy.js';
 import { until } from '../helpers/until.js';

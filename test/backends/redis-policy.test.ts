@@ -1,11 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { describe, test } from 'node:test';
-import { Redis } from 'ioredis';
 import { RedisBackend } from '../../src/backends/redis/redis-backend.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 import { assertReclaimFollowsPolicy } from '../helpers/reclaim-policy-check.js';
 import { dropRedisPrefix } from '../helpers/redis-prefix.js';
-import { serviceSkipReason } from '../helpers/require-service.js';
 import { redisStoreSkip } from '../helpers/store-rig.js';
 
 /*

@@ -7,7 +7,6 @@ import type { ClaimedJob } from '../../src/core/job.js';
 import { toNewJob } from '../../src/core/new-job.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 import { dropRedisPrefix } from '../helpers/redis-prefix.js';
-import { serviceSkipReason } from '../helpers/require-service.js';
 import { redisStoreSkip } from '../helpers/store-rig.js';
 
 // The Redis side of tenant-scoped claims (the conformance suite has the shared cases): the tenant

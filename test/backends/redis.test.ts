@@ -15,7 +15,6 @@ import { Sluice } from '../../src/sluice.js';
 import { runConformance } from '../conformance/index.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 import { dropRedisPrefix } from '../helpers/redis-prefix.js';
-import { serviceSkipReason } from '../helpers/require-service.js';
 import { redisStoreSkip } from '../helpers/store-rig.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 import { until } from '../helpers/until.js';

@@ -558,7 +558,6 @@ export class PostgresBackend implements Backend {
     return deleted;
   }
 
-
   async stats(params: { queue?: string | undefined; tenant?: string | undefined } = {}): Promise<QueueStats[]> {
     const { text, values } = statsQuery(this.t, this.nowParam(), params);
     // A row without a status is a queue's pause flag.
