@@ -1,11 +1,13 @@
 import type { SluiceEvents } from './events.js';
 import type { AdminStore, OutputTextReader } from './ports/admin-store.js';
+import type { EventLogStore } from './ports/event-log.js';
 import type { JobIntake } from './ports/job-intake.js';
 import type { ClaimByIdStore, WorkerJobStore } from './ports/job-store.js';
 import type { MaintenanceStore } from './ports/maintenance-store.js';
 import type { RateBudgetLedger, UsageLedger } from './ports/provider-ledger.js';
 
 export type * from './ports/admin-store.js';
+export type * from './ports/event-log.js';
 export type * from './ports/job-intake.js';
 export type * from './ports/job-store.js';
 export type * from './ports/maintenance-store.js';
@@ -40,12 +42,13 @@ export interface Backend extends JobIntake, WorkerJobStore, AdminStore, Maintena
 /** The optional roles, by the capability flag that declares each. */
 export interface CapabilityRoles {
   claimById: ClaimByIdStore;
+  eventLog: EventLogStore;
   outputText: OutputTextReader;
   rateBudgets: RateBudgetLedger;
   usage: UsageLedger;
 }
 
-type OptionalRoles = ClaimByIdStore & OutputTextReader & RateBudgetLedger & UsageLedger;
+type OptionalRoles = ClaimByIdStore & EventLogStore & OutputTextReader & RateBudgetLedger & UsageLedger;
 
 export type OptionalCapability = keyof CapabilityRoles;
 
@@ -65,6 +68,9 @@ export interface BackendCapabilities {
   outputText?: boolean;
   /** Claim by id (`claimIds`). Absent = false. */
   claimById?: boolean;
+  /** The event log (`jobEvents`, `feed`, `appendOutput`; ports/event-log.ts): every change of a
+   * job is appended in the same atomic step. Absent = false. */
+  eventLog?: boolean;
   /** The usage ledger (`recordUsage` and `usage`: token and cost accounting). Absent = false. */
   usage?: boolean;
   /** `claim` and `claimIds` honour `tenant` (a remote worker of one tenant). Absent = false: such

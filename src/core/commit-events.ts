@@ -27,6 +27,11 @@ export class CommitEvents {
     return this.add('job:requeued', { id, queue });
   }
 
+  /** Events appended to a job's log, the newest `seq` (a wake-up for streams). */
+  appended(id: string, queue: string, seq: number): this {
+    return this.add('events:appended', { id, queue, seq });
+  }
+
   /** A job that ended, as stored. */
   finished(job: Job): this {
     return this.add('job:finished', { job });

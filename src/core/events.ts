@@ -22,6 +22,9 @@ export interface SluiceEventMap {
   /** A job went back to waiting: a failed attempt scheduled for retry, a reclaimed lease, a redrive. */
   'job:requeued': { id: string; queue: string };
   'job:progress': { id: string; progress: unknown };
+  /** Events were appended to a job's log (capabilities.eventLog), `seq` the newest: a wake-up for
+   * streams, which read the log itself. Emitted after the commit, in this process. */
+  'events:appended': { id: string; queue: string; seq: number };
   'queue:paused': { queue: string; paused: boolean };
 }
 

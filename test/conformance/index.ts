@@ -8,6 +8,7 @@ import { claimTenantSuite } from './claim-tenant.js';
 import { concurrentClaimersSuite } from './concurrent-claimers.js';
 import { deadLetterAndRedriveSuite } from './dead-letter-and-redrive.js';
 import { delaysAndRetrySuite } from './delays-and-retry.js';
+import { eventLogSuite } from './event-log.js';
 import { eventsSuite } from './events.js';
 import { expiredLeaseRecoverySuite } from './expired-lease-recovery.js';
 import type { BackendFactory } from './harness.js';
@@ -42,6 +43,7 @@ const AREAS: ReadonlyArray<readonly [string, (factory: BackendFactory) => void]>
   ['read output', readOutputSuite],
   ['concurrent claimers', concurrentClaimersSuite],
   ['events', eventsSuite],
+  ['event log', eventLogSuite],
   ['claim by id', claimIdsSuite],
   ['claim by tenant', claimTenantSuite],
   ['rate budgets', rateBudgetsSuite],

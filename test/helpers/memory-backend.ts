@@ -1,4 +1,5 @@
 import type {
+  AppendOutputParams,
   Backend,
   BackendCapabilities,
   ClaimIdsParams,
@@ -7,8 +8,13 @@ import type {
   EnqueueParams,
   EnqueueResult,
   FailParams,
+  FeedEvent,
+  FeedPage,
+  FeedParams,
   HeartbeatParams,
   HeartbeatResult,
+  JobEvent,
+  JobEventsParams,
   LeaseRef,
   ListParams,
   ListResult,
@@ -24,13 +30,15 @@ import type {
 import type { Clock } from '../../src/core/clock.js';
 import { CommitEvents } from '../../src/core/commit-events.js';
 import { repeatOf } from '../../src/core/enqueue-repeat.js';
-import { ConflictError, ErrorCodes, LeaseLostError, NotFoundError, SluiceError } from '../../src/core/errors.js';
+import { ConflictError, ErrorCodes, LeaseLostError, NotFoundError, SluiceError, ValidationError } from '../../src/core/errors.js';
 import { SluiceEvents } from '../../src/core/events.js';
 import { idempotencyMismatchError, isMismatch, mismatchField } from '../../src/core/idempotency-mismatch.js';
 import { newLeaseToken } from '../../src/core/ids.js';
 import { type ClaimedJob, compareClaimOrder, emptyCounts, isTerminal, type Job, type QueueStats } from '../../src/core/job.js';
+import { type EventDraft, JobEventDrafts, toJobEvents } from '../../src/core/job-events.js';
 import { includes, type ListedJob, type ListInclude } from '../../src/core/listed-job.js';
 import type { NewJob } from '../../src/core/new-job.js';
+import { EVENT_PAGE_LIMIT } from '../../src/core/ports/event-log.js';
 import { applyRateBudget, type RateBudgetResult, type RateBudgetState } from '../../src/core/rate-budget.js';
 import { isLeaseExpired, LEASE_EXPIRED_ERROR, reclaimOutcome } from '../../src/core/reclaim-policy.js';
 import {
@@ -54,6 +62,8 @@ interface StoredJob {
   /** The request hash the job was stored with (jobs with an idempotency key). */
   requestHash?: string;
   lease?: Lease;
+  /** The job's event log (seq 1, 2, 3…). */
+  events: JobEvent[];
 }
 
 /**
@@ -78,6 +88,7 @@ export class MemoryBackend implements Backend {
     rateBudgets: true,
     usage: true,
     outputText: true,
+    eventLog: true,
   };
   readonly events = new SluiceEvents();
 
@@ -90,6 +101,10 @@ export class MemoryBackend implements Backend {
   private readonly pausedQueues = new Set<string>();
   /** Queues ever paused or resumed: stats lists them even without jobs. */
   private readonly flaggedQueues = new Set<string>();
+  /** Every job's events in append order; an event's cursor is its position (1, 2, 3…). */
+  private readonly feedLog: FeedEvent[] = [];
+  /** Cursor of the newest event ever appended (purged events leave gaps in feedLog's cursors). */
+  private lastCursor = 0;
   private closed = false;
   /** Largest output (bytes of JSON) a completion may store; a larger one fails the job, as on Redis. */
   private readonly maxOutputBytes: number;
@@ -109,6 +124,7 @@ export class MemoryBackend implements Backend {
     }
     if (params.mismatch === 'reject') this.checkKeysOf(params.jobs);
     const results: EnqueueResult[] = [];
+    const events = new CommitEvents();
     const createdPerQueue = new Map<string, number>();
     for (const newJob of params.jobs) {
       const key =
@@ -138,12 +154,14 @@ export class MemoryBackend implements Backend {
       if (newJob.idempotencyKey !== undefined) job.idempotencyKey = newJob.idempotencyKey;
       if (newJob.metadata !== undefined) job.metadata = structuredClone(newJob.metadata);
       if (newJob.tenant !== undefined) job.tenant = newJob.tenant;
-      this.jobs.set(job.id, newJob.requestHash === undefined ? { job } : { job, requestHash: newJob.requestHash });
+      const stored: StoredJob =
+        newJob.requestHash === undefined ? { job, events: [] } : { job, requestHash: newJob.requestHash, events: [] };
+      this.jobs.set(job.id, stored);
+      this.append(stored, now, JobEventDrafts.created(job), events);
       if (key !== undefined) this.idempotency.set(key, job.id);
       createdPerQueue.set(job.queue, (createdPerQueue.get(job.queue) ?? 0) + 1);
       results.push({ job: copyJob(job), created: true });
     }
-    const events = new CommitEvents();
     for (const [queue, count] of createdPerQueue) events.enqueued(queue, count);
     events.emitTo(this.events);
     return results;
@@ -200,7 +218,8 @@ export class MemoryBackend implements Backend {
   }
 
   private lease(due: StoredJob[], now: number, params: { leaseMs: number; workerId: string }): ClaimedJob[] {
-    return due.map((stored) => {
+    const events = new CommitEvents();
+    const claimed = due.map((stored) => {
       const lease: Lease = { token: newLeaseToken(), expiresAt: now + params.leaseMs, workerId: params.workerId };
       stored.lease = lease;
       const job = stored.job;
@@ -208,14 +227,17 @@ export class MemoryBackend implements Backend {
       job.attempts += 1;
       job.startedAt = now;
       job.updatedAt = now;
+      this.append(stored, now, [JobEventDrafts.started(job.attempts, lease.workerId, lease.expiresAt)], events);
       return {
         ...copyJob(job),
         status: 'running',
         leaseToken: lease.token,
         leaseExpiresAt: lease.expiresAt,
         workerId: lease.workerId,
-      };
+      } satisfies ClaimedJob;
     });
+    events.emitTo(this.events);
+    return claimed;
   }
 
   async heartbeat(params: HeartbeatParams): Promise<HeartbeatResult> {
@@ -245,9 +267,11 @@ export class MemoryBackend implements Backend {
       if (tooLarge) {
         job.status = 'failed';
         job.error = tooLarge;
+        this.append(stored, now, [JobEventDrafts.failed(job.attempts, tooLarge)], events);
       } else {
         job.status = 'succeeded';
         job.output = structuredClone(item.output);
+        this.append(stored, now, [JobEventDrafts.succeeded(job.attempts, structuredClone(item.output))], events);
       }
       job.finishedAt = now;
       job.updatedAt = now;
@@ -271,10 +295,12 @@ export class MemoryBackend implements Backend {
       if (item.outcome === 'retry') {
         job.runAt = now + Math.max(0, item.delayMs);
         job.status = job.runAt > now ? 'scheduled' : 'queued';
+        this.append(stored, now, [JobEventDrafts.retrying(job.attempts, { ...item.error }, job.runAt)], events);
         events.requeued(job.id, job.queue);
       } else {
         job.status = 'failed';
         job.finishedAt = now;
+        this.append(stored, now, [JobEventDrafts.failed(job.attempts, { ...item.error })], events);
         events.finished(copyJob(job));
       }
       return { id: item.id, result: 'ok' };
@@ -293,6 +319,7 @@ export class MemoryBackend implements Backend {
       const job = stored.job;
       // Given back as if never claimed: the attempt does not count, and runAt keeps its place.
       job.status = 'queued';
+      this.append(stored, now, [JobEventDrafts.released(job.attempts)], events);
       job.attempts = Math.max(0, job.attempts - 1);
       job.updatedAt = now;
       events.requeued(job.id, job.queue);
@@ -308,7 +335,9 @@ export class MemoryBackend implements Backend {
     if (!stored) throw new LeaseLostError(params.id);
     stored.job.progress = structuredClone(params.progress);
     stored.job.updatedAt = now;
-    new CommitEvents().add('job:progress', { id: params.id, progress: structuredClone(params.progress) }).emitTo(this.events);
+    const events = new CommitEvents();
+    this.append(stored, now, [JobEventDrafts.progress(stored.job.attempts, structuredClone(params.progress))], events);
+    events.add('job:progress', { id: params.id, progress: structuredClone(params.progress) }).emitTo(this.events);
   }
 
   async cancel(params: { id: string; tenant?: string | undefined }): Promise<Job> {
@@ -318,12 +347,15 @@ export class MemoryBackend implements Backend {
     const job = stored.job;
     if (isTerminal(job.status)) throw new ConflictError(`job ${params.id} already ended (${job.status})`);
     const wasRunning = job.status === 'running';
+    const from = job.status;
     // Revoking the lease is what fences the running attempt out of every later write.
     delete stored.lease;
     job.status = 'cancelled';
     job.finishedAt = now;
     job.updatedAt = now;
-    new CommitEvents().cancelled(copyJob(job), wasRunning).emitTo(this.events);
+    const events = new CommitEvents();
+    this.append(stored, now, [JobEventDrafts.cancelled(from, job.attempts)], events);
+    events.cancelled(copyJob(job), wasRunning).emitTo(this.events);
     return copyJob(job);
   }
 
@@ -376,18 +408,19 @@ export class MemoryBackend implements Backend {
     const now = this.begin();
     const ids = params.ids === undefined ? undefined : new Set(params.ids);
     const chosen = [...this.jobs.values()]
-      .map(({ job }) => job)
       .filter(
-        (job) =>
+        ({ job }) =>
           job.status === 'failed' &&
           (params.queue === undefined || job.queue === params.queue) &&
           (params.type === undefined || job.type === params.type) &&
           (params.tenant === undefined || job.tenant === params.tenant) &&
           (ids === undefined || ids.has(job.id)),
       )
-      .sort((a, b) => compareStrings(a.id, b.id))
+      .sort((a, b) => compareStrings(a.job.id, b.job.id))
       .slice(0, params.limit ?? Number.POSITIVE_INFINITY);
-    for (const job of chosen) {
+    const events = new CommitEvents();
+    for (const stored of chosen) {
+      const job = stored.job;
       // A fresh start: no attempts, no error, due now.
       job.status = 'queued';
       job.attempts = 0;
@@ -397,9 +430,9 @@ export class MemoryBackend implements Backend {
       if (params.timeoutMs !== undefined) job.timeoutMs = params.timeoutMs;
       delete job.error;
       delete job.finishedAt;
+      this.append(stored, now, [JobEventDrafts.redriven(now)], events);
     }
-    const events = new CommitEvents();
-    events.requeuedBatch(chosen);
+    events.requeuedBatch(chosen.map(({ job }) => job));
     events.emitTo(this.events);
     return chosen.length;
   }
@@ -417,7 +450,9 @@ export class MemoryBackend implements Backend {
       const job = stored.job;
       job.updatedAt = now;
       job.error = { ...LEASE_EXPIRED_ERROR };
-      if (reclaimOutcome(job) === 'failed') {
+      const outcome = reclaimOutcome(job);
+      this.append(stored, now, JobEventDrafts.lost(job.attempts, { ...LEASE_EXPIRED_ERROR }, outcome), events);
+      if (outcome === 'failed') {
         job.status = 'failed';
         job.finishedAt = now;
         result.failed += 1;
@@ -446,6 +481,8 @@ export class MemoryBackend implements Backend {
       })
       .sort((a, b) => (a.finishedAt ?? 0) - (b.finishedAt ?? 0) || compareStrings(a.id, b.id))
       .slice(0, params.limit ?? Number.POSITIVE_INFINITY);
+    const gone = new Set(doomed.map((job) => job.id));
+    for (let i = this.feedLog.length - 1; i >= 0; i--) if (gone.has(this.feedLog[i]!.jobId)) this.feedLog.splice(i, 1);
     for (const job of doomed) {
       this.jobs.delete(job.id);
       if (job.idempotencyKey !== undefined)
@@ -520,6 +557,52 @@ export class MemoryBackend implements Backend {
     return usageTotalsFromGroups([...groups.values()], params);
   }
 
+  async jobEvents(params: JobEventsParams): Promise<JobEvent[] | null> {
+    this.begin();
+    const stored = this.visible(params.id, params.tenant);
+    if (!stored) return null;
+    const after = params.after ?? 0;
+    const limit = Math.min(params.limit ?? EVENT_PAGE_LIMIT, EVENT_PAGE_LIMIT);
+    return structuredClone(stored.events.filter((event) => event.seq > after).slice(0, limit));
+  }
+
+  async feed(params: FeedParams): Promise<FeedPage> {
+    this.begin();
+    const after = params.after === undefined ? 0 : parseCursor(params.after);
+    const limit = Math.min(params.limit, EVENT_PAGE_LIMIT);
+    if (limit <= 0) return { events: [], cursor: String(this.lastCursor) };
+    const types = params.types === undefined ? undefined : new Set(params.types);
+    const events: FeedEvent[] = [];
+    let cursor = after;
+    for (const event of this.feedLog) {
+      const position = Number(event.cursor);
+      if (position <= after) continue;
+      if (events.length === limit) break;
+      cursor = position;
+      if (params.tenant !== undefined && event.tenant !== params.tenant) continue;
+      if (params.queue !== undefined && event.queue !== params.queue) continue;
+      if (types !== undefined && !types.has(event.type)) continue;
+      events.push(structuredClone(event));
+    }
+    return { events, cursor: String(cursor) };
+  }
+
+  async appendOutput(params: AppendOutputParams): Promise<JobEvent> {
+    const now = this.begin();
+    const stored = this.held(params);
+    if (!stored) throw new LeaseLostError(params.id);
+    stored.job.updatedAt = now;
+    const events = new CommitEvents();
+    const [event] = this.append(
+      stored,
+      now,
+      [JobEventDrafts.outputDelta(stored.job.attempts, structuredClone(params.chunks))],
+      events,
+    );
+    events.emitTo(this.events);
+    return structuredClone(event!);
+  }
+
   async ping(): Promise<void> {
     this.begin();
   }
@@ -538,6 +621,19 @@ export class MemoryBackend implements Backend {
     return now;
   }
 
+  /** Appends a change's events to the job's log and the feed; tells of them once `events` is emitted. */
+  private append(stored: StoredJob, now: number, drafts: readonly EventDraft[], events: CommitEvents): JobEvent[] {
+    const appended = toJobEvents(stored.job, stored.events.length, now, drafts);
+    for (const event of appended) {
+      stored.events.push(event);
+      this.lastCursor += 1;
+      this.feedLog.push({ ...structuredClone(event), cursor: String(this.lastCursor) });
+    }
+    const last = appended.at(-1);
+    if (last) events.appended(stored.job.id, stored.job.queue, last.seq);
+    return appended;
+  }
+
   /** The job when `ref` holds its current lease (the fencing check), otherwise undefined. */
   private held(ref: LeaseRef): StoredJob | undefined {
     const stored = this.jobs.get(ref.id);
@@ -550,6 +646,12 @@ export class MemoryBackend implements Backend {
     if (!stored || (tenant !== undefined && stored.job.tenant !== tenant)) return undefined;
     return stored;
   }
+}
+
+/** The feed's cursors here are positions: whole numbers from 0. */
+function parseCursor(text: string): number {
+  if (!/^(0|[1-9][0-9]{0,15})$/.test(text)) throw new ValidationError(`after: "${text}" is not a cursor of this feed`, 'after');
+  return Number(text);
 }
 
 function compareStrings(a: string, b: string): number {
