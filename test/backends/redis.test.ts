@@ -273,6 +273,14 @@ describe('redis adapter', { skip }, () => {
     );
   });
 
+  test('jobEvents with limit 0 reads no event (LRANGE would read a negative stop from the end)', async () => {
+    await withBackend(async ({ backend }) => {
+      const [job] = await backend.enqueue({ jobs: [toNewJob({ type: 'noop', delayMs: 1000 })] });
+      assert.deepEqual(await backend.jobEvents({ id: job!.job.id, limit: 0 }), []);
+      assert.equal((await backend.jobEvents({ id: job!.job.id, limit: 1 }))?.length, 1);
+    });
+  });
+
   test("purge deletes the jobs' logs and trims the feed's head up to the oldest kept job's entry", async () => {
     await withBackend(async ({ backend, prefix, redis, clock }) => {
       const feedKey = `{${prefix}:q}:feed`;
