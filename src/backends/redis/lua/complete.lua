@@ -13,7 +13,7 @@ for i = 7, #ARGV, 4 do
       redis.call('HSET', key, 'st', 'succeeded', 'fAt', now, 'uAt', now)
       if payload == '' then redis.call('HDEL', key, 'out') else redis.call('HSET', key, 'out', payload) end
       redis.call('ZADD', k('done:succeeded'), now, id)
-      seq = logEvent(id, 'job.succeeded', v[7], field1('output', payload))
+      seq = logEvent(id, 'job.succeeded', v[7], fieldOrEmpty('output', payload))
     else
       redis.call('HSET', key, 'st', 'failed', 'err', payload, 'fAt', now, 'uAt', now)
       redis.call('ZADD', k('done:failed'), now, id)

@@ -17,7 +17,7 @@ else
   now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 end
 local function row(id) return redis.call('HMGET', jk(id), unpack(FIELDS)) end
--- A number as JSON and as a hash value: integers in full (tostring would round epoch ms past 14 digits).
+-- A number as JSON text, integers in full (Lua's tostring keeps 14 significant digits).
 local function num(x) return string.format('%.17g', x) end
 -- The job's event log (ports/event-log.ts): one JSON event per change, pushed on `{p:q}:ev:<id>` (its
 -- seq is the list's length after the push) in the same script as the change, and a reference to it
@@ -36,7 +36,7 @@ local function logStarted(id, att, workerJson, lx)
   return logEvent(id, 'job.started', att, '{"workerId":' .. workerJson .. ',"leaseExpiresAt":' .. num(lx) .. '}')
 end
 -- JSON text that may be '' (absent): `{"name":text}`, or `{}` for absent (JSON has no undefined).
-local function field1(name, text)
+local function fieldOrEmpty(name, text)
   if text == '' then return '{}' end
   return '{"' .. name .. '":' .. text .. '}'
 end

@@ -24,9 +24,9 @@ for _, pass in ipairs({{'succeeded', finishedBefore}, {'cancelled', finishedBefo
   end
 end
 -- The feed holds references only: a deleted job's entries read as gone (readers skip them). Its
--- head is trimmed (XTRIM MINID) up to the first entry whose job is still kept, so the stream holds
--- no more than the events from the oldest kept job's on. An emptied stream keeps its key, and so its
--- last id: later entries still sort after every cursor handed out.
+-- head is trimmed (XTRIM MINID) up to the first entry whose job is still kept: trimming by age would
+-- also drop kept jobs' events, which the feed returns until their job goes. An emptied stream keeps
+-- its key, and so its last id: later entries still sort after every cursor handed out.
 local feed = k('feed')
 local from = '-'
 local scanned = 0
