@@ -87,6 +87,9 @@ const SPREAD: string[][] = [
   ['default', 'a'],
   ['llm', 'other'],
   ['busy', 'idle'],
+  // The event log's feed cases.
+  ['qa', 'qb'],
+  ['default', 'other'],
 ];
 
 /** A fresh prefix whose queue slots put each SPREAD group on as many different nodes as it can. */
@@ -187,6 +190,66 @@ describe('redis adapter on Redis Cluster', { skip }, () => {
     }
   });
 
+  test("one feed read spans the queues' streams on three masters and resumes by cursor", async () => {
+    const c = cluster!;
+    const prefix = spreadPrefix(c);
+    const backend = await RedisBackend.open({ url: c.url, clock: new FakeClock(), prefix, warn: quiet });
+    const other = await RedisBackend.open({ url: c.url, clock: new FakeClock(), prefix, warn: quiet });
+    try {
+      const queues = ['a', 'b', 'c'];
+      assert.equal(new Set(queues.map((queue) => c.slotOwner[slotOf(`${prefix}:${queue}`)])).size, 3);
+      const head = await backend.feed({ limit: 0 });
+      const jobs = [...queues, ...queues].map((queue) => toNewJob({ type: 'noop', queue }));
+      await backend.enqueue({ jobs });
+      // Each queue's feed stream is on its queue's master.
+      for (const queue of queues) {
+        const port = c.slotOwner[slotOf(`${prefix}:${queue}`)]!;
+        const node = new Redis({ host: '127.0.0.1', port });
+        try {
+          assert.equal(await node.xlen(`{${prefix}:${queue}}:feed`), 2, `queue ${queue}'s feed lives on its master`);
+        } finally {
+          await node.quit();
+        }
+      }
+
+      const first = await backend.feed({ after: head.cursor, limit: 4 });
+      assert.deepEqual(
+        first.events.map((e) => [e.jobId, e.type]),
+        jobs.slice(0, 4).map((job) => [job.id, 'job.created']),
+        'one read merges the three streams in the order of the batch',
+      );
+      const [claimed] = await other.claim({ queues: ['b'], limit: 1, leaseMs: 60_000, workerId: 'w' });
+      assert.ok(claimed);
+      // Another handle resumes the cursor: the rest of the batch, then the claim made meanwhile.
+      const rest = await other.feed({ after: first.cursor, limit: 10 });
+      assert.deepEqual(
+        rest.events.map((e) => [e.jobId, e.type]),
+        [
+          [jobs[4]!.id, 'job.created'],
+          [jobs[5]!.id, 'job.created'],
+          [claimed.id, 'job.started'],
+        ],
+      );
+      // Each event's own cursor resumes right after it, over every master.
+      const resumed = await backend.feed({ after: first.events[1]!.cursor, limit: 10 });
+      assert.deepEqual(
+        resumed.events.map((e) => e.cursor),
+        [...first.events.slice(2), ...rest.events].map((e) => e.cursor),
+      );
+      assert.deepEqual((await backend.feed({ after: rest.cursor, limit: 10 })).events, []);
+      // One queue's feed reads that queue's stream only.
+      const onlyC = await backend.feed({ after: head.cursor, queue: 'c', limit: 10 });
+      assert.deepEqual(
+        onlyC.events.map((e) => e.jobId),
+        [jobs[2]!.id, jobs[5]!.id],
+      );
+    } finally {
+      await other.close();
+      await backend.close();
+      await dropClusterPrefix(c, prefix);
+    }
+  });
+
   test('pub/sub reaches a handle whose subscriber sits on another node', async () => {
     const c = cluster!;
     const prefix = spreadPrefix(c);
@@ -230,6 +293,7 @@ describe('redis adapter on Redis Cluster', { skip }, () => {
         rateBudgets: true,
         usage: true,
         outputText: true,
+        eventLog: true,
       });
     } finally {
       await backend.close();

@@ -94,6 +94,7 @@ describe('redis adapter', { skip }, () => {
         rateBudgets: true,
         usage: true,
         outputText: true,
+        eventLog: true,
       });
     });
   });
@@ -247,6 +248,107 @@ describe('redis adapter', { skip }, () => {
       },
       { maxOutputBytes: 1024 },
     );
+  });
+
+  test('the event log of a job whose output is too large ends with job.failed, not job.succeeded', async () => {
+    await withBackend(
+      async ({ backend }) => {
+        const [job] = await backend.enqueue({ jobs: [toNewJob({ type: 'noop' })] });
+        const [claimed] = await backend.claim({ queues: ['default'], limit: 1, leaseMs: 10_000, workerId: 'w' });
+        assert.ok(job && claimed);
+        await backend.complete({ items: [{ id: claimed.id, leaseToken: claimed.leaseToken, output: 'x'.repeat(100) }] });
+        const events = await backend.jobEvents({ id: claimed.id });
+        assert.ok(events);
+        assert.deepEqual(
+          events.map((e) => [e.type, e.attempt]),
+          [
+            ['job.created', undefined],
+            ['job.started', 1],
+            ['job.failed', 1],
+          ],
+        );
+        assert.equal((events[2]!.data as { error: { code: string } }).error.code, ErrorCodes.payloadTooLarge);
+      },
+      { maxOutputBytes: 50 },
+    );
+  });
+
+  test('jobEvents with limit 0 reads no event (LRANGE would read a negative stop from the end)', async () => {
+    await withBackend(async ({ backend }) => {
+      const [job] = await backend.enqueue({ jobs: [toNewJob({ type: 'noop', delayMs: 1000 })] });
+      assert.deepEqual(await backend.jobEvents({ id: job!.job.id, limit: 0 }), []);
+      assert.equal((await backend.jobEvents({ id: job!.job.id, limit: 1 }))?.length, 1);
+    });
+  });
+
+  test("purge deletes the jobs' logs and trims the feed's head up to the oldest kept job's entry", async () => {
+    await withBackend(async ({ backend, prefix, redis, clock }) => {
+      const feedKey = `{${prefix}:q}:feed`;
+      const [done, kept, cancelled] = await backend.enqueue({
+        jobs: [
+          toNewJob({ type: 'noop', queue: 'q' }),
+          toNewJob({ type: 'noop', queue: 'q' }),
+          toNewJob({ type: 'noop', queue: 'q' }),
+        ],
+      });
+      assert.ok(done && kept && cancelled);
+      const [claimed] = await backend.claim({ queues: ['q'], limit: 1, leaseMs: 10_000, workerId: 'w' });
+      assert.equal(claimed?.id, done.job.id);
+      await backend.complete({ items: [{ id: claimed.id, leaseToken: claimed.leaseToken, output: 1 }] });
+      await backend.cancel({ id: cancelled.job.id });
+      // done: created, started, succeeded; kept: created; cancelled: created, cancelled.
+      assert.equal(await redis.xlen(feedKey), 6);
+      clock.advance(10);
+      assert.equal(await backend.purgeFinished({ finishedOlderThanMs: 1 }), 2);
+      assert.equal(await redis.exists(`{${prefix}:q}:ev:${done.job.id}`, `{${prefix}:q}:ev:${cancelled.job.id}`), 0);
+      // The head (done's created) went; kept's created stops the trim; later stale entries wait.
+      assert.equal(await redis.xlen(feedKey), 5);
+      const all = await backend.feed({ limit: 10 });
+      assert.deepEqual(
+        all.events.map((e) => [e.jobId, e.type]),
+        [[kept.job.id, 'job.created']],
+      );
+
+      // Once no job is left the stream is emptied, and keeps its last id: a cursor handed out
+      // before still reads exactly what comes after.
+      await backend.cancel({ id: kept.job.id });
+      const end = await backend.feed({ limit: 0 });
+      clock.advance(10);
+      assert.equal(await backend.purgeFinished({ finishedOlderThanMs: 1 }), 1);
+      assert.equal(await redis.xlen(feedKey), 0);
+      assert.equal(await redis.exists(feedKey), 1);
+      const [next] = await backend.enqueue({ jobs: [toNewJob({ type: 'noop', queue: 'q' })] });
+      assert.deepEqual(
+        (await backend.feed({ after: end.cursor, limit: 10 })).events.map((e) => [e.jobId, e.type]),
+        [[next!.job.id, 'job.created']],
+      );
+    });
+  });
+
+  test('another handle hears events:appended of the changes that publish anyway: settlements, progress, output', async () => {
+    await withBackend(async ({ backend, prefix }) => {
+      const listener = await RedisBackend.open({ url, prefix, warn: quiet });
+      try {
+        const heard: unknown[] = [];
+        listener.events.on('events:appended', (payload) => heard.push(payload));
+        await listener.events.relaying();
+        const [job] = await backend.enqueue({ jobs: [toNewJob({ type: 'noop' })] });
+        const [claimed] = await backend.claim({ queues: ['default'], limit: 1, leaseMs: 10_000, workerId: 'w' });
+        assert.ok(job && claimed);
+        const lease = { id: claimed.id, leaseToken: claimed.leaseToken };
+        await backend.reportProgress({ ...lease, progress: 0.5 });
+        await backend.appendOutput({ ...lease, chunks: ['a'] });
+        await backend.complete({ items: [{ ...lease, output: 'a' }] });
+        await until(async () => heard.length >= 3, 'three relayed appends');
+        // Enqueue (seq 1) and claim (seq 2) publish no per-job entry: not relayed.
+        assert.deepEqual(
+          heard,
+          [3, 4, 5].map((seq) => ({ id: claimed.id, queue: 'default', seq })),
+        );
+      } finally {
+        await listener.close();
+      }
+    });
   });
 
   test("a handle subscribes only once something takes other handles' changes; a started worker hears them at once", async () => {

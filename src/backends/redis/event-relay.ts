@@ -19,6 +19,13 @@ interface Message {
  * (an ioredis Cluster) listens on one of them.
  * Pub/sub is not durable: a message missed during a reconnect is covered by the worker's idle poll
  * and waitFor's re-read.
+ *
+ * A message's entries: `['e', count]` enqueued, `['r', id, seq]` back to waiting, `['c', id]`
+ * cancelled while running, `['p', id, progress, seq]`, `['a', id, seq]` output appended,
+ * `['z', paused]`, `['f', id, seq]` ended. `seq`, the newest event the change logged, is relayed as
+ * `events:appended`; it rides the messages these changes publish anyway, so claims and enqueues
+ * (which publish no per-job entry) are not relayed: a stream in another process learns of those at
+ * its next read.
  */
 export async function startEventRelay(options: {
   subscriber: RedisClient;
@@ -40,24 +47,34 @@ export async function startEventRelay(options: {
     if (message.o === origin || !Array.isArray(message.e)) return;
     const queue = message.q;
     const finished: string[] = [];
-    for (const [kind, a, b] of message.e) {
+    // The newest seq a change logged, where its message carries one (see the list above).
+    const appended = (id: string, seq: string | number | undefined) => {
+      if (seq !== undefined) events.emit('events:appended', { id, queue, seq: Number(seq) });
+    };
+    for (const [kind, a, b, c] of message.e) {
       switch (kind) {
         case 'e':
           events.emit('jobs:enqueued', { queue, count: Number(a), remote: true });
           break;
         case 'r':
+          appended(String(a), b);
           events.emit('job:requeued', { id: String(a), queue });
           break;
         case 'c':
           events.emit('job:cancelled', { id: String(a) });
           break;
         case 'p':
+          appended(String(a), c);
           events.emit('job:progress', { id: String(a), progress: parseOptional(b) });
+          break;
+        case 'a':
+          appended(String(a), b);
           break;
         case 'z':
           events.emit('queue:paused', { queue, paused: String(a) === '1' });
           break;
         case 'f':
+          appended(String(a), b);
           finished.push(String(a));
           break;
       }

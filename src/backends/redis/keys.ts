@@ -16,6 +16,8 @@ import { ValidationError } from '../../core/errors.js';
  *   {p:q}:idem          hash   `tenant \0 key` -> job id (idempotency keys, unique per queue+tenant)
  *   {p:q}:all           zset   every job id, score 0: the list index (ids are UUIDv7, so lex order is time order)
  *   {p:q}:j:<id>        hash   one job
+ *   {p:q}:ev:<id>       list   the job's event log: one JSON event per change, seq = position + 1
+ *   {p:q}:feed          stream the queue's part of the feed: per event a reference (job id, seq, feed order)
  *
  * Two global keys, each in a slot of its own (cross-slot: on a single node the enqueue script writes
  * them with the job, on a Cluster a separate idempotent step writes them first; see

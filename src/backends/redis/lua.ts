@@ -11,7 +11,8 @@ import { readFileSync } from 'node:fs';
  *   other keys are built from ARGV[1], the queue's hash tag, so they are in the same slot.
  * - ARGV[1] base `{prefix:queue}`, ARGV[2] now in epoch ms ('' = the Redis server's clock, TIME),
  *   ARGV[3] queue, ARGV[4] origin (this backend handle's id), ARGV[5] pub/sub channel; script
- *   arguments follow from ARGV[6].
+ *   arguments follow from ARGV[6]. The last argument is the call's feed order (feed-order.ts): the
+ *   prelude takes it off ARGV, and logEvent stores it with the events the call appends.
  * - Scripts check everything before they write: Redis does not roll a script back on error.
  * - `#!lua` (Redis 7 function flags syntax): a script that may write is refused up front when Redis
  *   is out of memory, instead of failing half-way.
@@ -53,7 +54,7 @@ export const FIELDS = [
 ] as const;
 
 /** Arguments per job in the enqueue script. */
-export const ENQUEUE_ARITY = 13;
+export const ENQUEUE_ARITY = 14;
 
 /** Arguments per idempotency check in the enqueue script (see lua/enqueue.lua). */
 export const ENQUEUE_CHECK_ARITY = 4;
@@ -90,6 +91,10 @@ const CATALOG = {
   sluiceStats: { file: 'stats' },
   sluiceList: { file: 'list' },
   sluiceFetch: { file: 'fetch' },
+  sluiceAppendOutput: { file: 'append-output' },
+  sluiceEvents: { file: 'events' },
+  sluiceFeedRead: { file: 'feed-read' },
+  sluiceFeedEnd: { file: 'feed-end' },
 } as const satisfies Record<string, ScriptSpec>;
 
 export type ScriptName = keyof typeof CATALOG;

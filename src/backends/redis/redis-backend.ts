@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type ChainableCommander, Cluster } from 'ioredis';
 import type {
+  AppendOutputParams,
   Backend,
   BackendCapabilities,
   ClaimIdsParams,
@@ -9,8 +10,13 @@ import type {
   EnqueueParams,
   EnqueueResult,
   FailParams,
+  FeedEvent,
+  FeedPage,
+  FeedParams,
   HeartbeatParams,
   HeartbeatResult,
+  JobEvent,
+  JobEventsParams,
   LeaseRef,
   ListParams,
   ListResult,
@@ -40,6 +46,7 @@ import {
 } from '../../core/job.js';
 import { includes } from '../../core/listed-job.js';
 import type { NewJob } from '../../core/new-job.js';
+import { EVENT_PAGE_LIMIT } from '../../core/ports/event-log.js';
 import type { RateBudgetResult } from '../../core/rate-budget.js';
 import {
   type RecordUsageParams,
@@ -52,6 +59,9 @@ import {
 import { checkRedisConfig, isClusterMode } from './config-check.js';
 import { connect, dataNodes, parseRedisUrl, type RedisClient, resolvePrefix } from './connection.js';
 import { startEventRelay } from './event-relay.js';
+import { encodeFeedCursor, parseFeedCursor } from './feed-cursor.js';
+import { mergeFeed, type QueueRead, type StreamEvent } from './feed-merge.js';
+import { reserveFeedOrder } from './feed-order.js';
 import { checkQueueName, RedisKeys } from './keys.js';
 import { MAX_JOBS_PER_CLAIM_TOKEN, newLeaseToken, queueOfToken } from './lease-token.js';
 import { ENQUEUE_CHECK_ARITY, type ScriptName } from './lua.js';
@@ -66,6 +76,8 @@ import {
   rowToClaimedJob,
   rowToJob,
   rowToListedJob,
+  seqAfterRow,
+  toJobEvent,
 } from './row-mapping.js';
 import { clearStaleSocketTimers } from './stale-socket-timer.js';
 import { closedError, translateError } from './translate-error.js';
@@ -97,6 +109,12 @@ const CHUNK = 1000;
 const LIST_SCAN_BUDGET = 2000;
 /** Usage entries read per ZRANGEBYSCORE call when summing a time range. */
 const USAGE_PAGE = 5000;
+/** Feed entries one queue's feed read examines at most (filtered reads stop there, cursor moved). */
+const FEED_SCAN_BUDGET = 2000;
+/** Rounds of queue reads one feed page makes at most (feed-merge.ts). */
+const FEED_MAX_ROUNDS = 8;
+/** Feed entries a purge examines at most per queue when it trims the feed's head. */
+const FEED_TRIM_BUDGET = 10_000;
 
 const LEASE_EXPIRED_ERROR: JobError = {
   code: ErrorCodes.leaseExpired,
@@ -124,6 +142,7 @@ export class RedisBackend implements Backend {
     usage: true,
     outputText: true,
     tenantClaims: true,
+    eventLog: true,
   };
   readonly events = new SluiceEvents();
 
@@ -195,13 +214,14 @@ export class RedisBackend implements Backend {
     const calls: Array<readonly [ScriptName, string, ScriptArg[]]> = [];
     /** Per queue, its jobs' input texts (the answers are built from them without a read-back). */
     const inputTexts: string[][] = [];
+    const orderOf = feedOrders(jobs, byQueue.size);
     for (const [queue, group] of byQueue) {
       checkQueueName(queue);
       // A single node: every queue's script checks every queue's keys. A Cluster: its own only.
       const own = this.cluster ? (checks.get(queue) ?? []) : allChecks;
       const args: string[] = [String(group.length), String(own.length / ENQUEUE_CHECK_ARITY), ...own];
       const texts: string[] = [];
-      for (const job of group) texts.push(pushEnqueueArgs(args, job));
+      for (const job of group) texts.push(pushEnqueueArgs(args, job, orderOf(job)));
       // A single node: each queue's script also writes the global indexes of the jobs it creates (no
       // entry for an idempotent repeat). A Cluster keeps them in other slots, which no script may touch.
       if (!this.cluster) {
@@ -261,6 +281,8 @@ export class RedisBackend implements Backend {
         } else {
           results.set(job, { job: insertedJob(job, now, texts[i]!), created: true });
           created++;
+          // 0: a resent call found the job stored (and logged) already.
+          if (Number(entry) > 0) this.events.emit('events:appended', { id: job.id, queue, seq: Number(entry) });
         }
       }
       if (created > 0) this.events.emit('jobs:enqueued', { queue, count: created });
@@ -307,7 +329,7 @@ export class RedisBackend implements Backend {
       if (queues.length === 1) {
         const queue = queues[0]!;
         const reply = (await this.script('sluiceClaim', queue, ...claimArgs(queue, params.limit))) as [number, JobRow[]];
-        return reply[1].map(rowToClaimedJob);
+        return this.leased(reply[1]);
       }
       // Several queues live in several slots: peek at each queue's best candidates, merge them in one
       // priority order, then claim from each queue as many as the merge gave it.
@@ -327,9 +349,18 @@ export class RedisBackend implements Backend {
       const replies = await this.pipeline(
         [...share].map(([queue, limit]) => ['sluiceClaim', queue, claimArgs(queue, limit)] as const),
       );
-      const jobs = replies.flatMap((reply) => (reply as [number, JobRow[]])[1].map(rowToClaimedJob));
+      const jobs = this.leased(replies.flatMap((reply) => (reply as [number, JobRow[]])[1]));
       jobs.sort(compareClaimOrder);
       return jobs;
+    });
+  }
+
+  /** The jobs of a claim's rows (each followed by the seq of its job.started), told as appended. */
+  private leased(rows: JobRow[]): ClaimedJob[] {
+    return rows.map((row) => {
+      const job = rowToClaimedJob(row);
+      this.events.emit('events:appended', { id: job.id, queue: job.queue, seq: seqAfterRow(row) });
+      return job;
     });
   }
 
@@ -363,7 +394,7 @@ export class RedisBackend implements Backend {
             ] as const,
         ),
       );
-      const jobs = replies.flatMap((reply) => (reply as [number, JobRow[]])[1].map(rowToClaimedJob));
+      const jobs = this.leased(replies.flatMap((reply) => (reply as [number, JobRow[]])[1]));
       jobs.sort(compareClaimOrder);
       return jobs;
     });
@@ -472,12 +503,15 @@ export class RedisBackend implements Backend {
     );
     const written = new Set<string>();
     const finished: Job[] = [];
-    [...byQueue.values()].forEach((group, i) => {
+    [...byQueue].forEach(([queue, group], i) => {
       const reply = replies[i] as unknown[];
       group.forEach((item, j) => {
         const entry = reply[j + 1];
         if (entry === 0) return;
         written.add(item.id);
+        // The seq of the event it logged, or (rows wanted) the row followed by it.
+        const seq = Array.isArray(entry) ? seqAfterRow(entry as JobRow) : Number(entry);
+        this.events.emit('events:appended', { id: item.id, queue, seq });
         if (Array.isArray(entry)) finished.push(rowToJob(entry as JobRow));
       });
     });
@@ -516,6 +550,9 @@ export class RedisBackend implements Backend {
         const entry = reply[j + 1];
         if (entry === 0) return;
         ok.add(item.id);
+        // A retry answers the seq of its job.retrying; a final failure the row followed by its seq.
+        const seq = Array.isArray(entry) ? seqAfterRow(entry as JobRow) : Number(entry);
+        emits.push(() => this.events.emit('events:appended', { id: item.id, queue, seq }));
         if (Array.isArray(entry)) {
           const job = rowToJob(entry as JobRow);
           emits.push(() => this.events.emit('job:finished', { job }));
@@ -534,14 +571,18 @@ export class RedisBackend implements Backend {
     const replies = await this.guard(() =>
       this.pipeline([...byQueue].map(([queue, group]) => ['sluiceRelease', queue, group.flatMap(leaseArgs)])),
     );
-    const requeued: Array<{ id: string; queue: string }> = [];
+    const requeued: Array<{ id: string; queue: string; seq: number }> = [];
     [...byQueue].forEach(([queue, group], i) => {
       const reply = replies[i] as number[];
       group.forEach((item, j) => {
-        if (reply[j] === 1) requeued.push({ id: item.id, queue });
+        // The seq of its job.released, or 0: lease lost.
+        if (Number(reply[j]) > 0) requeued.push({ id: item.id, queue, seq: Number(reply[j]) });
       });
     });
-    for (const payload of requeued) this.events.emit('job:requeued', payload);
+    for (const { id, queue, seq } of requeued) {
+      this.events.emit('events:appended', { id, queue, seq });
+      this.events.emit('job:requeued', { id, queue });
+    }
     const ok = new Set(requeued.map((r) => r.id));
     return items.map((item) => ({ id: item.id, result: ok.has(item.id) ? 'ok' : 'lease_lost' }));
   }
@@ -549,10 +590,12 @@ export class RedisBackend implements Backend {
   async reportProgress(params: ProgressParams): Promise<void> {
     const queue = queueOfToken(params.leaseToken);
     if (queue === undefined) throw new LeaseLostError(params.id);
-    const done = await this.guard(() =>
-      this.script('sluiceProgress', queue, params.id, params.leaseToken, jsonArg(params.progress)),
+    // The seq of its job.progress, or 0: lease lost.
+    const seq = Number(
+      await this.guard(() => this.script('sluiceProgress', queue, params.id, params.leaseToken, jsonArg(params.progress))),
     );
-    if (done !== 1) throw new LeaseLostError(params.id);
+    if (!(seq > 0)) throw new LeaseLostError(params.id);
+    this.events.emit('events:appended', { id: params.id, queue, seq });
     this.events.emit('job:progress', { id: params.id, progress: params.progress });
   }
 
@@ -560,12 +603,18 @@ export class RedisBackend implements Backend {
     const notFound = () => new NotFoundError(`job ${id} not found`);
     const queue = await this.queueOf(id);
     if (queue === undefined) throw notFound();
-    const reply = (await this.guard(() => this.script('sluiceCancel', queue, id, optArg(tenant)))) as [string, string?, JobRow?];
+    const reply = (await this.guard(() => this.script('sluiceCancel', queue, id, optArg(tenant)))) as [
+      string,
+      string?,
+      JobRow?,
+      number?,
+    ];
     if (reply[0] === 'nf') throw notFound();
     if (reply[0] === 'conflict') {
       throw new ConflictError(`job ${id} already ${reply[1]}; only waiting or running jobs can be cancelled`);
     }
     const job = rowToJob(reply[2]!);
+    this.events.emit('events:appended', { id, queue, seq: Number(reply[3]) });
     if (reply[1] === 'running') this.events.emit('job:cancelled', { id });
     this.events.emit('job:finished', { job });
     return job;
@@ -644,7 +693,7 @@ export class RedisBackend implements Backend {
 
   async redrive(params: RedriveParams): Promise<number> {
     let left = params.limit ?? Number.POSITIVE_INFINITY;
-    const moved: Array<{ id: string; queue: string }> = [];
+    const moved: Array<{ id: string; queue: string; seq: number }> = [];
     const filters = [
       optArg(params.type),
       optArg(params.tenant),
@@ -662,10 +711,18 @@ export class RedisBackend implements Backend {
         });
         for (const [queue, ids] of byQueue) {
           if (left <= 0) break;
-          const [ids2] = (await this.script('sluiceRedrive', queue, 'ids', Math.min(left, 1e9), 0, ...filters, ...ids)) as [
-            string[],
-          ];
-          for (const id of ids2) moved.push({ id, queue });
+          const [ids2, , seqs] = (await this.script(
+            'sluiceRedrive',
+            queue,
+            'ids',
+            Math.min(left, 1e9),
+            0,
+            ...filters,
+            ...ids,
+          )) as [string[], number, number[]];
+          ids2.forEach((id, i) => {
+            moved.push({ id, queue, seq: Number(seqs[i]) });
+          });
           left -= ids2.length;
         }
         return;
@@ -675,11 +732,14 @@ export class RedisBackend implements Backend {
         let offset = 0;
         while (left > 0) {
           const chunk = Math.min(left, CHUNK);
-          const [ids, scanned] = (await this.script('sluiceRedrive', queue, 'scan', chunk, offset, ...filters)) as [
+          const [ids, scanned, seqs] = (await this.script('sluiceRedrive', queue, 'scan', chunk, offset, ...filters)) as [
             string[],
             number,
+            number[],
           ];
-          for (const id of ids) moved.push({ id, queue });
+          ids.forEach((id, i) => {
+            moved.push({ id, queue, seq: Number(seqs[i]) });
+          });
           left -= ids.length;
           offset += scanned - ids.length;
           if (scanned < chunk) break;
@@ -687,8 +747,9 @@ export class RedisBackend implements Backend {
       }
     });
     const perQueue = new Map<string, number>();
-    for (const { id, queue } of moved) {
+    for (const { id, queue, seq } of moved) {
       perQueue.set(queue, (perQueue.get(queue) ?? 0) + 1);
+      this.events.emit('events:appended', { id, queue, seq });
       this.events.emit('job:requeued', { id, queue });
     }
     for (const [queue, count] of perQueue) this.events.emit('jobs:enqueued', { queue, count });
@@ -699,6 +760,7 @@ export class RedisBackend implements Backend {
     let left = params.limit ?? Number.POSITIVE_INFINITY;
     const requeued: Array<{ id: string; queue: string }> = [];
     const failed: Job[] = [];
+    const appended: Array<{ id: string; queue: string; seq: number }> = [];
     const errorJson = JSON.stringify(LEASE_EXPIRED_ERROR);
     await this.guard(async () => {
       let queues = await this.knownQueues();
@@ -709,16 +771,24 @@ export class RedisBackend implements Backend {
         const replies = await this.pipeline(batch.map((queue) => ['sluiceReclaim', queue, [chunk, errorJson]]));
         const again: string[] = [];
         replies.forEach((reply, i) => {
-          const [, ids, rows, count] = reply as [number, string[], JobRow[], number];
+          const [, ids, rows, count, seqs] = reply as [number, string[], JobRow[], number, number[]];
           const queue = batch[i]!;
-          for (const id of ids) requeued.push({ id, queue });
-          for (const row of rows) failed.push(rowToJob(row));
+          ids.forEach((id, j) => {
+            requeued.push({ id, queue });
+            appended.push({ id, queue, seq: Number(seqs[j]) });
+          });
+          for (const row of rows) {
+            const job = rowToJob(row);
+            failed.push(job);
+            appended.push({ id: job.id, queue, seq: seqAfterRow(row) });
+          }
           left -= count;
           if (count >= chunk) again.push(queue);
         });
         queues = Number.isFinite(left) ? [...again, ...queues.slice(1).filter((q) => !again.includes(q))] : again;
       }
     });
+    for (const payload of appended) this.events.emit('events:appended', payload);
     for (const payload of requeued) this.events.emit('job:requeued', payload);
     for (const job of failed) this.events.emit('job:finished', { job });
     return { requeued: requeued.length, failed: failed.length };
@@ -737,6 +807,7 @@ export class RedisBackend implements Backend {
             params.finishedOlderThanMs,
             params.failedOlderThanMs ?? params.finishedOlderThanMs,
             chunk,
+            FEED_TRIM_BUDGET,
           )) as string[];
           if (ids.length > 0) await this.dropIdIndex(ids);
           total += ids.length;
@@ -768,6 +839,85 @@ export class RedisBackend implements Backend {
       });
     });
     return stats.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  async jobEvents({ id, tenant, after, limit }: JobEventsParams): Promise<JobEvent[] | null> {
+    const from = Math.max(0, Math.floor(after ?? 0));
+    const count = Math.max(0, Math.min(limit ?? EVENT_PAGE_LIMIT, EVENT_PAGE_LIMIT));
+    const queue = await this.queueOf(id);
+    if (queue === undefined) return null;
+    const reply = (await this.guard(() => this.script('sluiceEvents', queue, id, optArg(tenant), from, count))) as
+      | [string | null, string[]]
+      | null;
+    if (reply === null) return null;
+    const [jobTenant, events] = reply;
+    return events.map((json, i) => toJobEvent(json, { seq: from + i + 1, jobId: id, queue, tenant: jobTenant }));
+  }
+
+  /**
+   * The feed: one stream per queue (`{p:q}:feed`, references to job events), merged by feed order
+   * (feed-merge.ts); the cursor holds the last stream id read per queue (feed-cursor.ts). Costs one
+   * round trip per round over the queues read (every known queue, or the one asked for).
+   */
+  async feed(params: FeedParams): Promise<FeedPage> {
+    const after = params.after === undefined ? new Map<string, string>() : parseFeedCursor(params.after);
+    if (params.queue !== undefined) checkQueueName(params.queue);
+    const limit = Math.max(0, Math.min(Math.floor(params.limit), EVENT_PAGE_LIMIT));
+    const queues = params.queue === undefined ? await this.knownQueues() : [params.queue];
+    return this.guard(async () => {
+      if (limit === 0) {
+        // The current end: the newest entry of each queue's feed.
+        const ends = await this.pipeline(queues.map((queue) => ['sluiceFeedEnd', queue, []]));
+        const positions = new Map(after);
+        ends.forEach((id, i) => {
+          if (typeof id === 'string') positions.set(queues[i]!, id);
+        });
+        return { events: [], cursor: encodeFeedCursor(positions) };
+      }
+      const filterArgs = [optArg(params.tenant), ...typeFilterArgs(params.types)];
+      const events: FeedEvent[] = [];
+      const positions = await mergeFeed({
+        queues,
+        positions: after,
+        limit,
+        maxRounds: FEED_MAX_ROUNDS,
+        read: async (requests) => {
+          const replies = await this.pipeline(
+            requests.map(({ queue, after: from, want }) => [
+              'sluiceFeedRead',
+              queue,
+              [from ?? '', want, FEED_SCAN_BUDGET, ...filterArgs],
+            ]),
+          );
+          return replies.map((reply, i) => feedReadOf(requests[i]!.queue, reply));
+        },
+        onTake: (event, at) => events.push({ ...toJobEvent(event.json, event), cursor: encodeFeedCursor(at) }),
+      });
+      return { events, cursor: encodeFeedCursor(positions) };
+    });
+  }
+
+  async appendOutput({ id, leaseToken, chunks }: AppendOutputParams): Promise<JobEvent> {
+    const queue = queueOfToken(leaseToken);
+    if (queue === undefined) throw new LeaseLostError(id);
+    const chunksJson = JSON.stringify(chunks ?? []);
+    const reply = (await this.guard(() => this.script('sluiceAppendOutput', queue, id, leaseToken, chunksJson))) as
+      | 0
+      | [number, number, number, string | null];
+    if (reply === 0) throw new LeaseLostError(id);
+    const [seq, attempt, at, tenant] = reply;
+    this.events.emit('events:appended', { id, queue, seq });
+    const event: JobEvent = {
+      seq,
+      jobId: id,
+      type: 'job.output.delta',
+      at,
+      attempt,
+      data: { chunks: JSON.parse(chunksJson) },
+      queue,
+    };
+    if (tenant !== null) event.tenant = tenant;
+    return event;
   }
 
   async ping(): Promise<void> {
@@ -876,14 +1026,15 @@ export class RedisBackend implements Backend {
     ];
   }
 
+  /** A queue script call: the header, the script's own arguments, then the call's feed order (lua.ts). */
   private script(name: ScriptName, queue: string, ...args: ScriptArg[]): Promise<unknown> {
     const fn = (this.redis as unknown as Record<ScriptName, ScriptFn>)[name];
-    return fn.call(this.redis, ...this.header(queue), ...args);
+    return fn.call(this.redis, ...this.header(queue), ...args, reserveFeedOrder());
   }
 
   private queued(target: ChainableCommander, name: ScriptName, queue: string, ...args: ScriptArg[]): void {
     const fn = (target as unknown as Record<ScriptName, QueuedScriptFn>)[name];
-    fn.call(target, ...this.header(queue), ...args);
+    fn.call(target, ...this.header(queue), ...args, reserveFeedOrder());
   }
 
   /**
@@ -918,6 +1069,41 @@ export class RedisBackend implements Backend {
 /** Opens the Redis backend. */
 export async function openRedisBackend(options: RedisBackendOptions): Promise<Backend> {
   return RedisBackend.open(options);
+}
+
+/**
+ * Each job's feed order in a batch (feed-order.ts): consecutive, in the batch's order, so that the
+ * feed shows its jobs in that order even when its queues live on different masters.
+ */
+function feedOrders(jobs: readonly NewJob[], queues: number): (job: NewJob) => string {
+  const first = reserveFeedOrder(jobs.length);
+  if (queues === 1) {
+    // One queue: its group is the batch, asked for in order.
+    let next = first;
+    return () => String(next++);
+  }
+  const index = new Map(jobs.map((job, i) => [job, i]));
+  return (job) => String(first + index.get(job)!);
+}
+
+/** A feed-read script's answer (lua/feed-read.lua). */
+function feedReadOf(queue: string, reply: unknown): QueueRead {
+  const [last, ended, found] = reply as [string | null, number, Array<[string, string, string, number, string | null, string]>];
+  return {
+    lastExamined: last ?? undefined,
+    ended: Number(ended) === 1,
+    events: found.map(
+      ([streamId, order, jobId, seq, tenant, json]): StreamEvent => ({
+        queue,
+        streamId,
+        order: Number(order),
+        jobId,
+        seq: Number(seq),
+        tenant: tenant ?? undefined,
+        json,
+      }),
+    ),
+  };
 }
 
 /** The enqueue script's answer when a key of the batch is held by a job of another request. */

@@ -2,6 +2,7 @@ import { backoffText } from '../../core/backoff-text.js';
 import type { BackoffPolicy, ClaimedJob, Job, JobError, JobStatus } from '../../core/job.js';
 import type { ListedJob } from '../../core/listed-job.js';
 import type { NewJob } from '../../core/new-job.js';
+import type { JobEvent, JobEventType } from '../../core/ports/event-log.js';
 import { ENQUEUE_ARITY, FIELDS } from './lua.js';
 
 /** A job hash as a script returns it: the values of FIELDS in order, null where a field is absent. */
@@ -38,7 +39,7 @@ export function jsonArg(value: unknown): string {
  * JSON text. One argument array serves the whole call: an enqueue is hot, and an array per job
  * flattened into the call's arguments cost more than the script's own work on the client.
  */
-export function pushEnqueueArgs(args: string[], job: NewJob): string {
+export function pushEnqueueArgs(args: string[], job: NewJob, feedOrder: string): string {
   const start = args.length;
   const input = job.inputJson;
   args.push(
@@ -55,6 +56,7 @@ export function pushEnqueueArgs(args: string[], job: NewJob): string {
     job.runAt === undefined ? '' : String(job.runAt),
     String(Math.max(0, job.delayMs ?? 0)),
     optArg(job.requestHash),
+    feedOrder,
   );
   if (args.length - start !== ENQUEUE_ARITY) throw new Error('pushEnqueueArgs is out of step with the enqueue script');
   return input;
@@ -152,4 +154,30 @@ export function rowToClaimedJob(row: JobRow): ClaimedJob {
     leaseExpiresAt: Number(field(row, 'lx')),
     workerId: field(row, 'wid')!,
   };
+}
+
+/** The seq a write script put after a job's row (the newest event it logged for the job). */
+export function seqAfterRow(row: JobRow): number {
+  return Number(row[FIELDS.length]);
+}
+
+/** An event as a script stores it in the job's log (lua/prelude.lua, logEvent). */
+interface StoredEvent {
+  type: JobEventType;
+  at: number;
+  attempt?: number;
+  data?: unknown;
+}
+
+/** A stored event's JSON -> JobEvent, with what its place tells: seq, job, queue, tenant. */
+export function toJobEvent(
+  json: string,
+  where: { seq: number; jobId: string; queue: string; tenant: string | null | undefined },
+): JobEvent {
+  const stored = JSON.parse(json) as StoredEvent;
+  const event: JobEvent = { seq: where.seq, jobId: where.jobId, type: stored.type, at: stored.at, queue: where.queue };
+  if (stored.attempt !== undefined) event.attempt = stored.attempt;
+  if (stored.data !== undefined) event.data = stored.data;
+  if (where.tenant !== null && where.tenant !== undefined) event.tenant = where.tenant;
+  return event;
 }

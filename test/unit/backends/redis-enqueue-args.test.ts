@@ -8,8 +8,8 @@ test('the jobs of one call go into one argument array, ENQUEUE_ARITY each, each 
   const args: string[] = ['2'];
   const a = toNewJob({ type: 'noop', input: { n: 1 }, priority: 5 });
   const b = toNewJob({ type: 'echo', input: 'x', timeoutMs: 50, idempotencyKey: 'k', metadata: { m: true } }, { tenant: 't' });
-  assert.equal(pushEnqueueArgs(args, a), '{"n":1}');
-  assert.equal(pushEnqueueArgs(args, b), '"x"');
+  assert.equal(pushEnqueueArgs(args, a, '1000'), '{"n":1}');
+  assert.equal(pushEnqueueArgs(args, b, '1001'), '"x"');
   assert.equal(args.length, 1 + 2 * ENQUEUE_ARITY);
   assert.deepEqual(args.slice(1, 1 + ENQUEUE_ARITY), [
     a.id,
@@ -25,6 +25,7 @@ test('the jobs of one call go into one argument array, ENQUEUE_ARITY each, each 
     '',
     '0',
     '',
+    '1000',
   ]);
   assert.deepEqual(args.slice(1 + ENQUEUE_ARITY), [
     b.id,
@@ -40,10 +41,11 @@ test('the jobs of one call go into one argument array, ENQUEUE_ARITY each, each 
     '',
     '0',
     `+${b.requestHash}`,
+    '1001',
   ]);
 });
 
 test('a job without input is stored with null input', () => {
   const args: string[] = [];
-  assert.equal(pushEnqueueArgs(args, { ...toNewJob({ type: 'noop' }), input: undefined }), 'null');
+  assert.equal(pushEnqueueArgs(args, { ...toNewJob({ type: 'noop' }), input: undefined }, '1'), 'null');
 });

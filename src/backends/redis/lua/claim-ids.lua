@@ -1,7 +1,8 @@
 -- Leases exactly the listed jobs of this queue that are claimable now (a transport delivered their
 -- ids): queued, or scheduled and due; queue not paused; type in the filter; tenant as given. The
 -- rest are skipped. ARGV[6] leaseMs, [7] workerId, [8] tenant ('' = any, '+t' = only t's jobs),
--- [9] ntypes (-1 = any type), types..., then pairs (id, lease token).
+-- [9] ntypes (-1 = any type), types..., then pairs (id, lease token). Answers {now, rows}: each
+-- leased job's row followed by the seq of its job.started.
 local leaseMs, workerId, tenant, ntypes = tonumber(ARGV[6]), ARGV[7], opt(ARGV[8]), tonumber(ARGV[9])
 if redis.call('HGET', k('meta'), 'paused') == '1' then return {now, {}} end
 local allowed = nil
@@ -12,6 +13,7 @@ if ntypes >= 0 then
   first = 10 + ntypes
 end
 local lx = now + leaseMs
+local workerJson = cjson.encode(workerId)
 local seen = {}
 local touched = {}
 local taken = {}
@@ -32,11 +34,13 @@ for i = first, #ARGV, 2 do
       end
     end
     if ok then
-      redis.call('HINCRBY', key, 'att', 1)
+      local att = redis.call('HINCRBY', key, 'att', 1)
       redis.call('HSET', key, 'st', 'running', 'lt', token, 'lx', lx, 'sAt', now, 'uAt', now, 'wid', workerId)
       redis.call('HDEL', key, 'prog')
       redis.call('ZADD', k('run'), lx, id)
-      taken[#taken + 1] = row(id)
+      local r = row(id)
+      r[#FIELDS + 1] = logStarted(id, att, workerJson, lx)
+      taken[#taken + 1] = r
     end
   end
 end

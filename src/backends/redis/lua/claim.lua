@@ -4,6 +4,7 @@
 -- argument) and gives the i-th job that token with i in its last four hex digits (see lease-token.ts).
 -- ARGV[7] limit, [8] leaseMs, [9] workerId, [10] tenant ('' = any tenant, '+t' = only tenant t's
 -- jobs, read from the tenant's ready sets), [11] ntypes (-1 = any type), types..., token.
+-- A claim answers {now, rows}: each leased job's row followed by the seq of its job.started.
 local mode, limit, leaseMs, workerId = ARGV[6], tonumber(ARGV[7]), tonumber(ARGV[8]), ARGV[9]
 local tenant, ntypes = opt(ARGV[10]), tonumber(ARGV[11])
 if redis.call('HGET', k('meta'), 'paused') == '1' then return {now, {}} end
@@ -44,6 +45,7 @@ if mode == 'peek' then
   return {now, taken}
 end
 local lx = now + leaseMs
+local workerJson = cjson.encode(workerId)
 local touched = {}
 for i = 1, math.min(limit, #cands) do
   local c = cands[i]
@@ -53,13 +55,14 @@ for i = 1, math.min(limit, #cands) do
   if fromReady(id, c[3], tenant) then
     local key = jk(id)
     touched[c[3]] = true
-    redis.call('HINCRBY', key, 'att', 1)
+    local att = redis.call('HINCRBY', key, 'att', 1)
     local token = string.sub(ARGV[tokens], 1, 32) .. string.format('%04x', #taken) .. string.sub(ARGV[tokens], 37)
     redis.call('HSET', key, 'st', 'running', 'lt', token, 'lx', lx, 'sAt', now, 'uAt', now, 'wid', workerId)
     redis.call('HDEL', key, 'prog')
     redis.call('ZADD', k('run'), lx, id)
     local r = row(id)
     if not tenant and r[F.ten] then redis.call('ZREM', tk(r[F.ten], c[3]), id) end
+    r[#FIELDS + 1] = logStarted(id, att, workerJson, lx)
     taken[#taken + 1] = r
   end
 end

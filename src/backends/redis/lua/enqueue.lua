@@ -3,9 +3,12 @@
 -- stored job holds one of those keys with another request hash (a job with none matches any),
 -- nothing is written and the reply is {now, 'mismatch', index, stored id} (a bulk is all or none;
 -- on a single node each queue's script checks every queue's keys, so all of one MULTI agree). Then
--- the jobs, ENQUEUE_ARITY arguments each. Then, on a single Redis node only, the global indexes
--- (docs/redis.md): the queue-set key and each job's id-shard key, which this script writes itself for
--- the jobs it creates; on a Cluster they live in other slots and the client writes them beforehand.
+-- the jobs, ENQUEUE_ARITY arguments each (the last one the job's feed order). Then, on a single
+-- Redis node only, the global indexes (docs/redis.md): the queue-set key and each job's id-shard
+-- key, which this script writes itself for the jobs it creates; on a Cluster they live in other
+-- slots and the client writes them beforehand.
+-- Reply: {now, one entry per job}: the stored job's row (an idempotent repeat, which logs nothing),
+-- the new job's last seq (job.created, then job.scheduled when it waits), or 0 (a resent call).
 local n = tonumber(ARGV[6])
 local c = tonumber(ARGV[7])
 for i = 0, c - 1 do
@@ -28,6 +31,8 @@ for i = 0, n - 1 do
   local id, typ, input, pri, max, bo = ARGV[o + 1], ARGV[o + 2], ARGV[o + 3], ARGV[o + 4], ARGV[o + 5], ARGV[o + 6]
   local to, ik, md, ten, runAt, delay = ARGV[o + 7], opt(ARGV[o + 8]), ARGV[o + 9], opt(ARGV[o + 10]), ARGV[o + 11], ARGV[o + 12]
   local rh = opt(ARGV[o + 13])
+  -- The job's place in the feed's order: the batch's first stamp plus its index in the whole batch.
+  local order = ARGV[o + 14]
   local idemField = nil
   local existing = nil
   if ik then
@@ -37,8 +42,8 @@ for i = 0, n - 1 do
   if existing then
     out[#out + 1] = row(existing)
   elseif redis.call('EXISTS', jk(id)) == 1 then
-    -- The same call arriving twice (a resend after a lost reply): the job is stored once.
-    out[#out + 1] = 1
+    -- The same call arriving twice (a resend after a lost reply): the job is stored (and logged) once.
+    out[#out + 1] = 0
   else
     local rAt
     if runAt ~= '' then rAt = tonumber(runAt) else rAt = now + tonumber(delay) end
@@ -55,8 +60,11 @@ for i = 0, n - 1 do
     redis.call('ZADD', k('all'), 0, id)
     if st == 'scheduled' then redis.call('ZADD', k('sched'), rAt, id) else toReady(id, typ, pri, rAt, ten) end
     if queuesKey then redis.call('HSET', ARGV[indexes + 1 + i], id, queue) end
+    local seq = logEvent(id, 'job.created', nil,
+      '{"type":' .. cjson.encode(typ) .. ',"status":"' .. st .. '","runAt":' .. num(rAt) .. ',"priority":' .. pri .. '}', order)
+    if st == 'scheduled' then seq = logEvent(id, 'job.scheduled', nil, '{"runAt":' .. num(rAt) .. '}', order) end
     created = created + 1
-    out[#out + 1] = 1
+    out[#out + 1] = seq
   end
 end
 if created > 0 then events[1] = {'e', created} end

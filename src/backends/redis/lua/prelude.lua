@@ -1,6 +1,9 @@
 -- The prelude of every queue script (all but rate-budget.lua and usage-record.lua), after the
 -- constants lua.ts generates from TypeScript: FIELDS (the job hash fields, in row() order), F (field
 -- name -> position in FIELDS) and a script's own constants. See lua.ts for the argument conventions.
+-- The last argument of every queue script is the feed order of its call (lua.ts): taken off here,
+-- so that each script's own arguments end where they did.
+local feedOrder = table.remove(ARGV)
 local base = ARGV[1]
 local queue = ARGV[3]
 local function k(s) return base .. ':' .. s end
@@ -14,6 +17,29 @@ else
   now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 end
 local function row(id) return redis.call('HMGET', jk(id), unpack(FIELDS)) end
+-- A number as JSON text, integers in full (Lua's tostring keeps 14 significant digits).
+local function num(x) return string.format('%.17g', x) end
+-- The job's event log (ports/event-log.ts): one JSON event per change, pushed on `{p:q}:ev:<id>` (its
+-- seq is the list's length after the push) in the same script as the change, and a reference to it
+-- (job id, seq, feed order) added to the queue's feed stream. `data` is JSON text, built by
+-- concatenation: the caller's JSON (outputs, errors, progress) is stored as sent, never re-encoded.
+-- `attempt` is nil for the events that belong to no attempt. Answers the seq.
+local function logEvent(id, typ, attempt, data, order)
+  local e = '{"type":"' .. typ .. '","at":' .. num(now)
+  if attempt then e = e .. ',"attempt":' .. attempt end
+  local seq = redis.call('RPUSH', k('ev:' .. id), e .. ',"data":' .. data .. '}')
+  redis.call('XADD', k('feed'), '*', 'j', id, 's', seq, 'o', order or feedOrder)
+  return seq
+end
+-- `job.started` of a claim: the attempt it starts and its lease.
+local function logStarted(id, att, workerJson, lx)
+  return logEvent(id, 'job.started', att, '{"workerId":' .. workerJson .. ',"leaseExpiresAt":' .. num(lx) .. '}')
+end
+-- JSON text that may be '' (absent): `{"name":text}`, or `{}` for absent (JSON has no undefined).
+local function fieldOrEmpty(name, text)
+  if text == '' then return '{}' end
+  return '{"' .. name .. '":' .. text .. '}'
+end
 -- Claim order in one number: priority DESC (-1000..1000) then runAt ASC (epoch ms < 2^42, year 2109).
 -- (1000 - priority) * 2^42 + runAt < 2001 * 2^42 < 2^53, so every score is an exact double; equal
 -- scores fall back to member order, and ids are UUIDv7: the oldest job first.
@@ -47,8 +73,9 @@ local function publish()
   end
 end
 -- The fence of every attempt-scoped write: the job is running under exactly this lease token.
+-- v: st, lt, type, pri, rAt, ten, att.
 local function fenced(id, token)
-  local v = redis.call('HMGET', jk(id), 'st', 'lt', 'type', 'pri', 'rAt', 'ten')
+  local v = redis.call('HMGET', jk(id), 'st', 'lt', 'type', 'pri', 'rAt', 'ten', 'att')
   if v[1] == 'running' and v[2] == token then return v end
   return nil
 end
