@@ -23,8 +23,9 @@ export interface SluiceEventMap {
   'job:requeued': { id: string; queue: string };
   'job:progress': { id: string; progress: unknown };
   /** Events were appended to a job's log (capabilities.eventLog), `seq` the newest: a wake-up for
-   * streams, which read the log itself. Emitted after the commit, in this process. */
-  'events:appended': { id: string; queue: string; seq: number };
+   * streams, which read the log itself. Emitted after the commit in the process that wrote; a
+   * backend may relay some from other processes (`remote`), riding messages it sends anyway. */
+  'events:appended': { id: string; queue: string; seq: number; remote?: true };
   'queue:paused': { queue: string; paused: boolean };
 }
 

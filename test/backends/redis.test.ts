@@ -343,7 +343,7 @@ describe('redis adapter', { skip }, () => {
         // Enqueue (seq 1) and claim (seq 2) publish no per-job entry: not relayed.
         assert.deepEqual(
           heard,
-          [3, 4, 5].map((seq) => ({ id: claimed.id, queue: 'default', seq })),
+          [3, 4, 5].map((seq) => ({ id: claimed.id, queue: 'default', seq, remote: true })),
         );
       } finally {
         await listener.close();

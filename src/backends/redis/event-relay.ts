@@ -49,7 +49,7 @@ export async function startEventRelay(options: {
     const finished: string[] = [];
     // The newest seq a change logged, where its message carries one (see the list above).
     const appended = (id: string, seq: string | number | undefined) => {
-      if (seq !== undefined) events.emit('events:appended', { id, queue, seq: Number(seq) });
+      if (seq !== undefined) events.emit('events:appended', { id, queue, seq: Number(seq), remote: true });
     };
     for (const [kind, a, b, c] of message.e) {
       switch (kind) {
