@@ -91,6 +91,8 @@ export async function runScenario(backendName: BackendName, fault: Fault, option
     // The run did not reach its reads: judge only the calls that did not end in an acknowledgement
     // (hung, 5xx), so that the acknowledged jobs are not counted lost for want of a read.
     const unacked = calls.filter((c) => c.outcome !== 'acked');
+    // What the API said last (it may have died): the first thing to read when a run errors.
+    for (const line of api.proc?.lines.slice(-8) ?? []) notes.push(`api: ${line.slice(0, 400)}`);
     const verdict = judge({ calls: unacked, effects: [], finals: new Map(), stored: [], expected: new Map() });
     return {
       backend: backendName,
