@@ -25,24 +25,23 @@ export function rowToJobEvent(row: EventRow): JobEvent {
 /** A row of the feed statement: the page's facts, and one matched event (NULL event columns when none). */
 export type FeedRow = { [K in keyof EventRow]: EventRow[K] | null } & {
   horizon: string;
-  scanned: number;
-  last_xid: string | null;
-  last_pos: number | string | null;
+  bound_xid: string | null;
+  bound_pos: number | null;
   held: boolean;
   xid: string | null;
-  pos: number | string | null;
+  pos: number | null;
 };
 
 /**
  * The page the feed statement's rows make, and whether to read again. The cursor is past the last
- * event returned when the page is full; else past the last row scanned when the scan hit its bound;
- * else at the horizon (every event below it was scanned). `heldBack`: the page could have held more
- * but committed events wait beyond the horizon, behind a transaction still open.
+ * event returned when the page is full; else past the last event scanned when the scan stopped at
+ * its bound; else at the horizon (every event below it was scanned). `heldBack`: the page could
+ * have held more, but committed events wait beyond the horizon, behind a transaction still open.
  */
 export function feedPageFrom(
   rows: readonly FeedRow[],
   after: FeedPosition,
-  limits: { limit: number; scan: number },
+  limit: number,
 ): { page: FeedPage; heldBack: boolean } {
   const facts = rows[0];
   if (!facts) throw new Error('the feed statement returned no row');
@@ -51,14 +50,13 @@ export function feedPageFrom(
   for (const row of rows) {
     if (row.xid === null || row.pos === null || row.job_id === null) continue;
     last = { xid: BigInt(row.xid), pos: BigInt(row.pos) };
-    const event = rowToJobEvent(row as EventRow);
-    events.push({ ...event, cursor: formatFeedCursor(last) });
+    events.push({ ...rowToJobEvent(row as EventRow), cursor: formatFeedCursor(last) });
   }
-  if (last && events.length >= limits.limit) return { page: { events, cursor: formatFeedCursor(last) }, heldBack: false };
-  if (facts.scanned >= limits.scan && facts.last_xid !== null && facts.last_pos !== null) {
-    const scanned = { xid: BigInt(facts.last_xid), pos: BigInt(facts.last_pos) };
-    return { page: { events, cursor: formatFeedCursor(scanned) }, heldBack: false };
+  if (last && events.length >= limit) return { page: { events, cursor: formatFeedCursor(last) }, heldBack: false };
+  if (facts.bound_xid !== null && facts.bound_pos !== null) {
+    const bound = { xid: BigInt(facts.bound_xid), pos: BigInt(facts.bound_pos) };
+    return { page: { events, cursor: formatFeedCursor(bound) }, heldBack: false };
   }
   const horizon = { xid: BigInt(facts.horizon), pos: 0n };
-  return { page: { events, cursor: formatFeedCursor(laterOf(after, horizon)) }, heldBack: facts.held };
+  return { page: { events, cursor: formatFeedCursor(laterOf(after, horizon)) }, heldBack: facts.held === true };
 }

@@ -652,7 +652,7 @@ export class PostgresBackend implements Backend {
     ];
     for (let wait = 0; ; wait++) {
       const { rows } = await this.guard(() => this.read<FeedRow>(this.sql.feed, values));
-      const { page, heldBack } = feedPageFrom(rows, after, { limit, scan: FEED_SCAN_LIMIT });
+      const { page, heldBack } = feedPageFrom(rows, after, limit);
       const pause = FEED_HELD_BACK_WAITS_MS[wait];
       if (!heldBack || pause === undefined) return page;
       await sleep(pause);

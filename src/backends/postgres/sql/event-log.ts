@@ -55,35 +55,45 @@ export function eventLogStatements(t: SchemaSql) {
     ),
     /**
      * One page of the feed after the cursor ($1 xid, $2 pos): the events of ended transactions
-     * (xid below the snapshot's xmin, the horizon), at most $3 of them scanned in (xid, pos) order
-     * and of those the first $4 that pass the filters ($5 tenant, $6 queue, $7 types; NULL: any).
-     * Every row carries the page's facts: the horizon, how many rows were scanned and the last of
-     * them, and `held`: whether committed events after the cursor wait beyond the horizon (a
-     * transaction older than theirs is still open). No matching event: one row of facts alone.
-     * The scan reads keys only; data is fetched for the matched events.
+     * (xid below the snapshot's xmin, the horizon), in (xid, pos) order, of the first $3 after the
+     * cursor the first $4 that pass the filters ($5 tenant, $6 queue, $7 types; NULL: any). The
+     * walk of job_events_feed stops at the $4th match, and reads keys only: data is fetched for the
+     * matched events. Every row carries the page's facts; when the page is short of $4 they are also
+     * `bound_xid`/`bound_pos`, the $3rd event after the cursor (the scan stopped there; NULL: it
+     * reached the horizon), and `held`: whether committed events after the cursor wait beyond the
+     * horizon (an older transaction is still open). No matching event: one row of facts alone.
      */
     feed: t.named(
       'feed',
-      `WITH horizon AS (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS h),
-       scanned AS MATERIALIZED (
-         SELECT e.xid, e.pos, e.job_id, e.seq, e.type, e.queue, e.tenant FROM ${t.jobEvents} e
-         WHERE (e.xid, e.pos) > ($1::xid8, $2::bigint) AND e.xid < (SELECT h FROM horizon)
-         ORDER BY e.xid, e.pos LIMIT $3::int
-       ),
-       matched AS (
-         SELECT s.xid, s.pos, s.job_id, s.seq FROM scanned s
+      `WITH horizon AS MATERIALIZED (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS h),
+       matched AS MATERIALIZED (
+         SELECT s.xid, s.pos, s.job_id, s.seq FROM (
+           SELECT e.xid, e.pos, e.job_id, e.seq, e.type, e.queue, e.tenant FROM ${t.jobEvents} e
+           WHERE (e.xid, e.pos) > ($1::xid8, $2::bigint) AND e.xid < (SELECT h FROM horizon)
+           ORDER BY e.xid, e.pos LIMIT $3::int
+         ) s
          WHERE ($5::text IS NULL OR s.tenant = $5::text) AND ($6::text IS NULL OR s.queue = $6::text)
            AND ($7::text[] IS NULL OR s.type = ANY($7::text[]))
-         ORDER BY s.xid, s.pos LIMIT $4::int
+         LIMIT $4::int
+       ),
+       short AS MATERIALIZED (SELECT count(*) < $4::int AS short FROM matched),
+       bound AS MATERIALIZED (
+         SELECT e.xid, e.pos FROM ${t.jobEvents} e
+         WHERE (SELECT short FROM short) AND (e.xid, e.pos) > ($1::xid8, $2::bigint) AND e.xid < (SELECT h FROM horizon)
+         ORDER BY e.xid, e.pos OFFSET $3::int - 1 LIMIT 1
+       ),
+       facts AS MATERIALIZED (
+         SELECT (SELECT h FROM horizon)::text AS horizon, (SELECT xid FROM bound)::text AS bound_xid,
+                (SELECT pos FROM bound) AS bound_pos,
+                (SELECT short FROM short) AND (
+                  SELECT x.pos FROM ${t.jobEvents} x
+                  WHERE x.xid >= (SELECT h FROM horizon) AND (x.xid, x.pos) > ($1::xid8, $2::bigint)
+                  ORDER BY x.xid, x.pos LIMIT 1
+                ) IS NOT NULL AS held
        )
-       SELECT h.h::text AS horizon, n.scanned, last.xid::text AS last_xid, last.pos AS last_pos, hb.held,
+       SELECT f.horizon, f.bound_xid, f.bound_pos, f.held,
               m.xid::text AS xid, m.pos, e.job_id, e.seq, e.type, e.at, e.attempt, e.data, e.queue, e.tenant
-       FROM horizon h
-       CROSS JOIN (SELECT count(*)::int AS scanned FROM scanned) n
-       CROSS JOIN LATERAL (
-         SELECT EXISTS (SELECT 1 FROM ${t.jobEvents} x WHERE x.xid >= h.h AND (x.xid, x.pos) > ($1::xid8, $2::bigint)) AS held
-       ) hb
-       LEFT JOIN LATERAL (SELECT s.xid, s.pos FROM scanned s ORDER BY s.xid DESC, s.pos DESC LIMIT 1) last ON true
+       FROM facts f
        LEFT JOIN matched m ON true
        LEFT JOIN ${t.jobEvents} e ON e.job_id = m.job_id AND e.seq = m.seq
        ORDER BY m.xid, m.pos`,
