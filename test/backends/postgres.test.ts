@@ -96,6 +96,7 @@ describe('postgres adapter', { skip }, () => {
         rateBudgets: true,
         usage: true,
         outputText: true,
+        eventLog: true,
       });
     } finally {
       await backend.close();

@@ -96,18 +96,43 @@ export const MIGRATIONS: ReadonlyArray<{ name: string; sql: string }> = [
     ALTER TABLE {S}.jobs ADD COLUMN request_hash text;
     `,
   },
+  {
+    name: 'event log',
+    sql: `
+    -- Every change of a job, appended by the statement that makes it (sql/event-log.ts). The feed
+    -- reads in (xid, pos) order, below its snapshot's xmin, so that a transaction that commits late
+    -- is not skipped; xid8 is the 64-bit transaction id, which never wraps around.
+    CREATE TABLE {S}.job_events (
+      pos     bigint GENERATED ALWAYS AS IDENTITY,
+      xid     xid8 NOT NULL DEFAULT pg_current_xact_id(),
+      job_id  text COLLATE "C" NOT NULL,
+      seq     integer NOT NULL,   -- the job's own order: 1, 2, 3… (jobs.event_seq is its newest)
+      type    text NOT NULL,
+      at      bigint NOT NULL,    -- epoch ms
+      attempt integer,
+      data    json,               -- json, as the jobs table: stored as given
+      queue   text NOT NULL,
+      tenant  text,
+      PRIMARY KEY (job_id, seq)
+    );
+    CREATE INDEX job_events_feed ON {S}.job_events (xid, pos);
+    -- Jobs stored before this migration have no events: their log starts at seq 1 with their next
+    -- change (a constant default: no table rewrite).
+    ALTER TABLE {S}.jobs ADD COLUMN event_seq integer NOT NULL DEFAULT 0;
+    `,
+  },
 ];
 
 /** The schema version this code reads and writes. */
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
 /**
- * Brings `schema` up to SCHEMA_VERSION inside the caller's transaction (the adapter's long one, see
- * long-statements.ts), under a transaction-scoped advisory lock keyed by the schema: several
- * processes starting at once queue up on the lock, and the later ones find the work done. Returns
- * the version before and after.
+ * Brings `schema` up to SCHEMA_VERSION (or `to`, for tests of an upgrade) inside the caller's
+ * transaction (the adapter's long one, see long-statements.ts), under a transaction-scoped advisory
+ * lock keyed by the schema: several processes starting at once queue up on the lock, and the later
+ * ones find the work done. Returns the version before and after.
  */
-export async function migrate(client: Queryable, schema: string): Promise<{ from: number; to: number }> {
+export async function migrate(client: Queryable, schema: string, to = SCHEMA_VERSION): Promise<{ from: number; to: number }> {
   const s = quoteIdent(schema);
   await client.query("SELECT pg_advisory_xact_lock(hashtextextended('sluice:migrate:' || $1, 0))", [schema]);
   // Inside the lock: two concurrent CREATE SCHEMA IF NOT EXISTS can still collide on the catalog.
@@ -121,12 +146,13 @@ export async function migrate(client: Queryable, schema: string): Promise<{ from
   );
   const from = await readVersion(client, schema);
   assertNotNewer(from, schema);
-  for (let version = from + 1; version <= SCHEMA_VERSION; version++) {
+  const target = Math.min(to, SCHEMA_VERSION);
+  for (let version = from + 1; version <= target; version++) {
     const migration = MIGRATIONS[version - 1]!;
     await client.query(migration.sql.replaceAll('{S}', s));
     await client.query(`INSERT INTO ${s}.sluice_migrations (version, name) VALUES ($1, $2)`, [version, migration.name]);
   }
-  return { from, to: Math.max(from, SCHEMA_VERSION) };
+  return { from, to: Math.max(from, target) };
 }
 
 /**

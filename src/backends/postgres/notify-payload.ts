@@ -15,7 +15,10 @@ export type WireEvent =
   /** job:progress; progress left out when too large (the receiver reads it) */
   | ['p', id: string, progress?: unknown]
   /** queue:paused */
-  | ['q', queue: string, paused: boolean];
+  | ['q', queue: string, paused: boolean]
+  /** events:appended, sent only by a transactional enqueue to its own handle (which emits it once the
+   * caller commits); other handles skip it, as `events:appended` is a local event */
+  | ['a', id: string, queue: string, seq: number];
 
 export interface WireMessage {
   /** Origin: the sending backend handle (its own messages are skipped, it emitted them already);

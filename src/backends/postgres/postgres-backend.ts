@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
 import type {
+  AppendOutputParams,
   Backend,
   BackendCapabilities,
   ClaimIdsParams,
@@ -9,8 +11,12 @@ import type {
   EnqueueParams,
   EnqueueResult,
   FailParams,
+  FeedPage,
+  FeedParams,
   HeartbeatParams,
   HeartbeatResult,
+  JobEvent,
+  JobEventsParams,
   ListParams,
   ListResult,
   ProgressParams,
@@ -38,6 +44,7 @@ import { SluiceEvents } from '../../core/events.js';
 import { rejectMismatches } from '../../core/idempotency-mismatch.js';
 import { type ClaimedJob, compareClaimOrder, isTerminal, type Job, type JobStatus, type QueueStats } from '../../core/job.js';
 import type { NewJob } from '../../core/new-job.js';
+import { EVENT_PAGE_LIMIT } from '../../core/ports/event-log.js';
 import { assembleQueueStats, type QueueFlagRow, type StatusCountRow } from '../../core/queue-stats.js';
 import { applyRateBudget, type RateBudgetResult, type RateBudgetState } from '../../core/rate-budget.js';
 import { LEASE_EXPIRED_ERROR_JSON } from '../../core/reclaim-policy.js';
@@ -57,6 +64,8 @@ import {
   type PostgresTimeouts,
   parsePostgresUrl,
 } from './connection.js';
+import { type EventRow, type FeedRow, feedPageFrom, rowToJobEvent } from './event-rows.js';
+import { FEED_START, formatFeedCursor, parseFeedCursor } from './feed-cursor.js';
 import { inLongTransaction, type Queryable } from './long-statements.js';
 import { assertSchemaCurrent, migrate } from './migrations.js';
 import { Notifier } from './notifier.js';
@@ -95,9 +104,20 @@ export interface PostgresBackendOptions {
 }
 
 type Row = JobRow & { sluice_now: number };
+/** A row a write changed, with the seq of its newest event. */
+type Changed = { id: string; queue: string; event_seq: number };
 
 /** Finished jobs deleted per statement by a retention pass given no limit. */
 const PURGE_BATCH = 5_000;
+
+/** Most events one feed read scans past its cursor, matched by its filters or not. */
+const FEED_SCAN_LIMIT = 10_000;
+/**
+ * Pauses before a feed page is read again while committed events wait beyond the horizon (an older
+ * transaction still open, anywhere on the server): short ones end within these, and a long one
+ * holds the feed back, not wrong (the page returns what is safe, and its cursor stays before them).
+ */
+const FEED_HELD_BACK_WAITS_MS = [1, 4, 10, 25];
 
 /**
  * The Backend port on PostgreSQL (node-postgres pool).
@@ -112,6 +132,9 @@ const PURGE_BATCH = 5_000;
  * - Transactional enqueue: `enqueue({ jobs, connection })` writes with the caller's client inside
  *   its open transaction (no BEGIN/COMMIT of ours), and sends its NOTIFY there too, so the jobs and
  *   the `jobs:enqueued` event (in this process and others) exist only once the caller commits.
+ * - The event log (sql/event-log.ts): every write statement appends the events of the rows it
+ *   changed in the same statement; `events:appended` is emitted here after the commit, one per job
+ *   with its newest seq, and is not relayed to other processes.
  */
 export class PostgresBackend implements Backend {
   readonly name = 'postgres';
@@ -123,6 +146,7 @@ export class PostgresBackend implements Backend {
     rateBudgets: true,
     usage: true,
     outputText: true,
+    eventLog: true,
   };
   readonly events = new SluiceEvents();
   /** Schema holding the tables. */
@@ -200,11 +224,11 @@ export class PostgresBackend implements Backend {
     if (mismatch === 'reject') rejectMismatches(jobs, results);
     if (client) {
       // Delivered on the caller's commit, to this process too (see publishWithin).
-      await this.guard(() => this.notifier.publishWithin(client, enqueuedWire(results)));
+      await this.guard(() => this.notifier.publishWithin(client, [...appendedWire(results), ...enqueuedWire(results)]));
     } else {
       // Other processes were told by the INSERT itself, on its commit; this handle emits here (its
       // own NOTIFYs carry its origin and are skipped on arrival).
-      for (const [, queue, count] of enqueuedWire(results)) this.events.emit('jobs:enqueued', { queue, count });
+      this.emitCreated(results);
       this.notifier.publish(enqueuedWire(unsent));
     }
     return results;
@@ -232,9 +256,15 @@ export class PostgresBackend implements Backend {
         throw error;
       }
     });
-    for (const [, queue, count] of enqueuedWire(results)) this.events.emit('jobs:enqueued', { queue, count });
+    this.emitCreated(results);
     this.notifier.publish(enqueuedWire(unsent));
     return results;
+  }
+
+  /** After an enqueue committed: the created jobs' `events:appended`, then `jobs:enqueued` per queue. */
+  private emitCreated(results: EnqueueResult[]): void {
+    for (const [, id, queue, seq] of appendedWire(results)) this.events.emit('events:appended', { id, queue, seq });
+    for (const [, queue, count] of enqueuedWire(results)) this.events.emit('jobs:enqueued', { queue, count });
   }
 
   /** A refusing batch inside the caller's transaction: a refusal undoes only this batch's rows. */
@@ -244,7 +274,7 @@ export class PostgresBackend implements Backend {
       const results = await this.store(jobs, client, 0, []);
       rejectMismatches(jobs, results);
       await client.query('RELEASE SAVEPOINT sluice_enqueue');
-      await this.notifier.publishWithin(client, enqueuedWire(results));
+      await this.notifier.publishWithin(client, [...appendedWire(results), ...enqueuedWire(results)]);
       return results;
     } catch (error) {
       await client.query('ROLLBACK TO SAVEPOINT sluice_enqueue').catch(() => undefined);
@@ -351,7 +381,7 @@ export class PostgresBackend implements Backend {
     if (params.types !== undefined && params.types.length === 0) return [];
     const queues = [...new Set(params.queues)];
     const { rows } = await this.guard(() =>
-      this.query<JobRow>(queues.length === 1 ? this.sql.claimOneQueue : this.sql.claim, [
+      this.query<JobRow & Changed>(queues.length === 1 ? this.sql.claimOneQueue : this.sql.claim, [
         queues.length === 1 ? queues[0] : queues,
         params.types ?? null,
         params.limit,
@@ -360,6 +390,7 @@ export class PostgresBackend implements Backend {
         params.tenant ?? null,
       ]),
     );
+    this.emitAppended(rows);
     return rows.map(rowToClaimedJob).sort(compareClaimOrder);
   }
 
@@ -367,7 +398,7 @@ export class PostgresBackend implements Backend {
     if (params.ids.length === 0) return [];
     if (params.types !== undefined && params.types.length === 0) return [];
     const { rows } = await this.guard(() =>
-      this.query<JobRow>(this.sql.claimIds, [
+      this.query<JobRow & Changed>(this.sql.claimIds, [
         [...new Set(params.ids)],
         params.types ?? null,
         params.leaseMs,
@@ -375,6 +406,7 @@ export class PostgresBackend implements Backend {
         params.tenant ?? null,
       ]),
     );
+    this.emitAppended(rows);
     return rows.map(rowToClaimedJob).sort(compareClaimOrder);
   }
 
@@ -392,7 +424,7 @@ export class PostgresBackend implements Backend {
     // Reading the finished rows back costs a JSON parse per job; only pay it when someone listens.
     const wantJobs = this.events.listenerCount('job:finished') > 0;
     const { rows } = await this.guard(() =>
-      this.query<JobRow & { notified: boolean }>(wantJobs ? this.sql.completeReturning : this.sql.complete, [
+      this.query<JobRow & Changed & { notified: boolean }>(wantJobs ? this.sql.completeReturning : this.sql.complete, [
         items.map((i) => i.id),
         items.map((i) => i.leaseToken),
         items.map((i) => toNullableJsonText(i.output)),
@@ -402,6 +434,7 @@ export class PostgresBackend implements Backend {
     );
     const done = new Map(rows.map((row) => [row.id, row]));
     const outcomes = items.map((item): SettleOutcome => ({ id: item.id, result: done.has(item.id) ? 'ok' : 'lease_lost' }));
+    this.emitAppended(rows);
     if (wantJobs) for (const row of done.values()) this.events.emit('job:finished', { job: rowToJob(row) });
     else this.events.emitEnded(done.keys());
     // Other processes were told by the statement itself, unless the message was too large for it.
@@ -412,7 +445,7 @@ export class PostgresBackend implements Backend {
   async fail({ items }: FailParams): Promise<SettleOutcome[]> {
     if (items.length === 0) return [];
     const { rows } = await this.guard(() =>
-      this.query<JobRow>(this.sql.fail, [
+      this.query<JobRow & Changed>(this.sql.fail, [
         items.map((i) => i.id),
         items.map((i) => i.leaseToken),
         items.map((i) => i.outcome === 'retry'),
@@ -425,7 +458,7 @@ export class PostgresBackend implements Backend {
     const outcomes = items.map((item): SettleOutcome => {
       const row = done.get(item.id);
       if (!row) return { id: item.id, result: 'lease_lost' };
-      events.settled(row, () => rowToJob(row));
+      events.appended(row.id, row.queue, row.event_seq).settled(row, () => rowToJob(row));
       return { id: item.id, result: 'ok' };
     });
     events.emitTo(this.events);
@@ -436,25 +469,28 @@ export class PostgresBackend implements Backend {
   async release({ items }: ReleaseParams): Promise<SettleOutcome[]> {
     if (items.length === 0) return [];
     const { rows } = await this.guard(() =>
-      this.query<{ id: string; queue: string }>(this.sql.release, [items.map((i) => i.id), items.map((i) => i.leaseToken)]),
+      this.query<Changed>(this.sql.release, [items.map((i) => i.id), items.map((i) => i.leaseToken)]),
     );
-    const done = new Map(rows.map((row) => [row.id, row.queue]));
+    const done = new Map(rows.map((row) => [row.id, row]));
+    const events = new CommitEvents();
     const wire: WireEvent[] = [];
     const outcomes = items.map((item): SettleOutcome => {
-      const queue = done.get(item.id);
-      if (queue === undefined) return { id: item.id, result: 'lease_lost' };
-      this.events.emit('job:requeued', { id: item.id, queue });
-      wire.push(['r', item.id, queue]);
+      const row = done.get(item.id);
+      if (row === undefined) return { id: item.id, result: 'lease_lost' };
+      events.appended(row.id, row.queue, row.event_seq).requeued(row.id, row.queue);
+      wire.push(['r', row.id, row.queue]);
       return { id: item.id, result: 'ok' };
     });
+    events.emitTo(this.events);
     this.notifier.publish(wire);
     return outcomes;
   }
 
   async reportProgress(params: ProgressParams): Promise<void> {
     const text = toNullableJsonText(params.progress);
-    const { rowCount } = await this.guard(() => this.query(this.sql.progress, [params.id, params.leaseToken, text]));
-    if (!rowCount) throw new LeaseLostError(params.id);
+    const { rows } = await this.guard(() => this.query<Changed>(this.sql.progress, [params.id, params.leaseToken, text]));
+    if (rows.length === 0) throw new LeaseLostError(params.id);
+    this.emitAppended(rows);
     this.events.emit('job:progress', { id: params.id, progress: params.progress });
     const inline = text === null || text.length <= MAX_INLINE_PROGRESS_BYTES;
     this.notifier.publish([inline ? ['p', params.id, params.progress] : ['p', params.id]]);
@@ -462,7 +498,10 @@ export class PostgresBackend implements Backend {
 
   async cancel({ id, tenant }: { id: string; tenant?: string | undefined }): Promise<Job> {
     const { rows } = await this.guard(() =>
-      this.query<JobRow & { prev_status: JobStatus; prev_tenant: string | null }>(this.sql.cancel, [id, tenant ?? null]),
+      this.query<JobRow & Changed & { prev_status: JobStatus; prev_tenant: string | null }>(this.sql.cancel, [
+        id,
+        tenant ?? null,
+      ]),
     );
     const row = rows[0];
     if (!row || (tenant !== undefined && row.prev_tenant !== tenant)) throw new NotFoundError(`job ${id} not found`);
@@ -471,7 +510,7 @@ export class PostgresBackend implements Backend {
     }
     const job = rowToJob(row);
     const wasRunning = row.prev_status === 'running';
-    new CommitEvents().cancelled(job, wasRunning).emitTo(this.events);
+    new CommitEvents().appended(row.id, row.queue, row.event_seq).cancelled(job, wasRunning).emitTo(this.events);
     this.notifier.publish(
       wasRunning
         ? [
@@ -518,8 +557,9 @@ export class PostgresBackend implements Backend {
   async redrive(params: RedriveParams): Promise<number> {
     if (params.ids !== undefined && params.ids.length === 0) return 0;
     const { text, values } = redriveQuery(this.t, this.nowParam(), params);
-    const { rows } = await this.guard(() => this.raw<{ id: string; queue: string }>(text, values));
+    const { rows } = await this.guard(() => this.raw<Changed>(text, values));
     const events = new CommitEvents();
+    for (const row of rows) events.appended(row.id, row.queue, row.event_seq);
     const perQueue = events.requeuedBatch(rows);
     events.emitTo(this.events);
     // Other processes only need the wake-up: one entry per queue, not one per job.
@@ -529,10 +569,10 @@ export class PostgresBackend implements Backend {
 
   async reclaimExpired(params: { limit?: number } = {}): Promise<ReclaimResult> {
     const { rows } = await this.guard(() =>
-      this.query<JobRow>(this.sql.reclaim, [params.limit ?? null, LEASE_EXPIRED_ERROR_JSON]),
+      this.query<JobRow & Changed>(this.sql.reclaim, [params.limit ?? null, LEASE_EXPIRED_ERROR_JSON]),
     );
     const events = new CommitEvents();
-    for (const row of rows) events.settled(row, () => rowToJob(row));
+    for (const row of rows) events.appended(row.id, row.queue, row.event_seq).settled(row, () => rowToJob(row));
     events.emitTo(this.events);
     this.notifier.publish(settledWire(rows));
     const requeued = rows.filter((row) => row.status === 'queued').length;
@@ -546,8 +586,8 @@ export class PostgresBackend implements Backend {
   async purgeFinished(params: PurgeParams): Promise<number> {
     const values = [params.finishedOlderThanMs, params.failedOlderThanMs ?? params.finishedOlderThanMs];
     const batch = async (limit: number) => {
-      const { rowCount } = await this.guard(() => this.query(this.sql.purge, [...values, limit]));
-      return rowCount ?? 0;
+      const { rows } = await this.guard(() => this.query<{ deleted: number }>(this.sql.purge, [...values, limit]));
+      return rows[0]?.deleted ?? 0;
     };
     if (params.limit !== undefined) return batch(params.limit);
     let deleted = 0;
@@ -571,6 +611,64 @@ export class PostgresBackend implements Backend {
     }
     const now = rows[0]?.sluice_now ?? this.clock?.now() ?? Date.now();
     return assembleQueueStats({ counts, flags, now, queue: params.queue });
+  }
+
+  async jobEvents(params: JobEventsParams): Promise<JobEvent[] | null> {
+    const after = Math.max(0, Math.floor(params.after ?? 0));
+    const limit = Math.max(0, Math.min(Math.floor(params.limit ?? EVENT_PAGE_LIMIT), EVENT_PAGE_LIMIT));
+    const { rows } = await this.guard(() =>
+      this.read<{ [K in keyof EventRow]: EventRow[K] | null }>(this.sql.jobEvents, [
+        params.id,
+        after,
+        limit,
+        params.tenant ?? null,
+      ]),
+    );
+    if (rows.length === 0) return null;
+    return rows.flatMap((row) => (row.seq === null ? [] : [rowToJobEvent({ ...(row as EventRow), job_id: params.id })]));
+  }
+
+  /**
+   * A page of events of ended transactions only (see sql/event-log.ts), so that a cursor never
+   * passes one that commits late. When events committed beyond the horizon could have filled the
+   * page, it is read again after a short pause (FEED_HELD_BACK_WAITS_MS), so that a reader woken by
+   * `events:appended` finds the event although some other transaction was open at that moment.
+   */
+  async feed(params: FeedParams): Promise<FeedPage> {
+    const after = params.after === undefined ? FEED_START : parseFeedCursor(params.after);
+    const limit = Math.max(0, Math.min(Math.floor(params.limit), EVENT_PAGE_LIMIT));
+    if (!(limit > 0)) {
+      const { rows } = await this.guard(() => this.read<{ horizon: string }>(this.sql.feedEnd, []));
+      return { events: [], cursor: formatFeedCursor({ xid: BigInt(rows[0]!.horizon), pos: 0n }) };
+    }
+    const values = [
+      after.xid.toString(),
+      after.pos.toString(),
+      FEED_SCAN_LIMIT,
+      limit,
+      params.tenant ?? null,
+      params.queue ?? null,
+      params.types === undefined ? null : [...params.types],
+    ];
+    for (let wait = 0; ; wait++) {
+      const { rows } = await this.guard(() => this.read<FeedRow>(this.sql.feed, values));
+      const { page, heldBack } = feedPageFrom(rows, after, limit);
+      const pause = FEED_HELD_BACK_WAITS_MS[wait];
+      if (!heldBack || pause === undefined) return page;
+      await sleep(pause);
+    }
+  }
+
+  async appendOutput(params: AppendOutputParams): Promise<JobEvent> {
+    const chunks = JSON.stringify(params.chunks);
+    const { rows } = await this.guard(() =>
+      this.query<Omit<EventRow, 'job_id'>>(this.sql.appendOutput, [params.id, params.leaseToken, chunks]),
+    );
+    const row = rows[0];
+    if (!row) throw new LeaseLostError(params.id);
+    const event = rowToJobEvent({ ...row, job_id: params.id });
+    this.events.emit('events:appended', { id: params.id, queue: event.queue, seq: event.seq });
+    return event;
   }
 
   async ping(): Promise<void> {
@@ -613,6 +711,9 @@ export class PostgresBackend implements Backend {
           break;
         case 'f':
           finished.push(event[1]);
+          break;
+        case 'a':
+          if (own) this.events.emit('events:appended', { id: event[1], queue: event[2], seq: event[3] });
           break;
       }
     }
@@ -692,6 +793,19 @@ export class PostgresBackend implements Backend {
     return usageTotalsFromGroups(rows, params);
   }
 
+  /** `events:appended` for each row a committed write changed. */
+  private emitAppended(rows: readonly Changed[]): void {
+    for (const row of rows) this.events.emit('events:appended', { id: row.id, queue: row.queue, seq: row.event_seq });
+  }
+
+  /** Runs a named statement that takes no clock (the event log's reads) on the pool. */
+  private read<R extends pg.QueryResultRow = pg.QueryResultRow>(
+    statement: Statement,
+    values: unknown[],
+  ): Promise<pg.QueryResult<R>> {
+    return this.pool.query<R>({ name: statement.name, text: statement.text, values });
+  }
+
   /** `$1` of every statement: the injected clock, or NULL for the database's clock. */
   private nowParam(): number | null {
     return this.clock ? this.clock.now() : null;
@@ -732,6 +846,14 @@ export async function openPostgresBackend(options: PostgresBackendOptions): Prom
 /** What other processes hear of rows a write moved on its own decision: ended, or back to waiting. */
 function settledWire(rows: readonly JobRow[]): WireEvent[] {
   return rows.map((row): WireEvent => (isTerminal(row.status as JobStatus) ? ['f', row.id] : ['r', row.id, row.queue]));
+}
+
+/** The created jobs' `events:appended`: seq 1 (`job.created`), or 2 when `job.scheduled` followed. */
+function appendedWire(results: EnqueueResult[]): Array<['a', string, string, number]> {
+  return results.flatMap(
+    ({ job, created }): Array<['a', string, string, number]> =>
+      created ? [['a', job.id, job.queue, job.status === 'scheduled' ? 2 : 1]] : [],
+  );
 }
 
 /** One `jobs:enqueued` wire entry per queue, counting the jobs actually created. */

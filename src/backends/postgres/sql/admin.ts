@@ -2,6 +2,7 @@ import type { ListParams, RedriveParams } from '../../../core/backend.js';
 import { includes } from '../../../core/listed-job.js';
 import { listColumns } from '../../sql/job-row.js';
 import { LEASE_CLEARED, NOW, ROW_AND_NOW, type SchemaSql, whereClause } from './common.js';
+import { appendEventsCte, oneEventPerRow } from './event-log.js';
 
 /** An unnamed query whose text depends on the call: `$1` is the clock (see NOW), then its arguments. */
 export interface BuiltQuery {
@@ -23,18 +24,25 @@ export function adminStatements(t: SchemaSql) {
     /**
      * Cancels a waiting or running job and revokes its lease, reporting what it found: no row (not
      * found), `prev_status` only (already ended, or another tenant's), or the cancelled row.
-     * $2 id, $3 tenant (NULL: any).
+     * Logged `job.cancelled {from}`, with the attempt when it was running. $2 id, $3 tenant (NULL: any).
      */
     cancel: t.named(
       'cancel',
       `WITH cur AS (SELECT id, status, tenant FROM ${t.jobs} WHERE id = $2 FOR UPDATE),
        upd AS (
-         UPDATE ${t.jobs} AS j SET status = 'cancelled', finished_at = ${NOW}, updated_at = ${NOW}, ${LEASE_CLEARED}
+         UPDATE ${t.jobs} AS j SET status = 'cancelled', finished_at = ${NOW}, updated_at = ${NOW}, ${LEASE_CLEARED},
+           event_seq = j.event_seq + 1
          FROM cur
          WHERE j.id = cur.id AND cur.status IN ('scheduled', 'queued', 'running')
            AND ($3::text IS NULL OR cur.tenant = $3::text)
          RETURNING j.*
-       )
+       ),
+       ${appendEventsCte(
+         t,
+         `SELECT upd.id, upd.event_seq, 'job.cancelled', ${NOW}, CASE WHEN cur.status = 'running' THEN upd.attempts END,
+                 json_build_object('from', cur.status), upd.queue, upd.tenant
+          FROM upd JOIN cur ON cur.id = upd.id`,
+       )}
        SELECT cur.status AS prev_status, cur.tenant AS prev_tenant, upd.*
        FROM cur LEFT JOIN upd ON true`,
     ),
@@ -84,8 +92,8 @@ export function listQuery(t: SchemaSql, now: number | null, params: ListParams):
 }
 
 /**
- * Failed jobs back to `queued` with a fresh start, over the filters given. The new maxAttempts /
- * timeoutMs, when given, replace what made the jobs fail.
+ * Failed jobs back to `queued` with a fresh start, over the filters given, each logged
+ * `job.redriven {runAt}`. The new maxAttempts / timeoutMs, when given, replace what made the jobs fail.
  */
 export function redriveQuery(t: SchemaSql, now: number | null, params: RedriveParams): BuiltQuery {
   const { values, arg } = argsAfterNow(now);
@@ -94,13 +102,17 @@ export function redriveQuery(t: SchemaSql, now: number | null, params: RedrivePa
   if (params.type !== undefined) where.push(`x.type = ${arg(params.type)}`);
   if (params.tenant !== undefined) where.push(`x.tenant = ${arg(params.tenant)}`);
   if (params.ids !== undefined) where.push(`x.id = ANY(${arg(params.ids)}::text[])`);
-  const text = `UPDATE ${t.jobs} AS j SET status = 'queued', attempts = 0, error = NULL, output = NULL, progress = NULL,
+  const text = `WITH moved AS (
+      UPDATE ${t.jobs} AS j SET status = 'queued', attempts = 0, error = NULL, output = NULL, progress = NULL,
         run_at = ${NOW}, started_at = NULL, finished_at = NULL, worker_id = NULL, updated_at = ${NOW},
         max_attempts = coalesce(${arg(params.maxAttempts ?? null)}::int, j.max_attempts),
-        timeout_ms = coalesce(${arg(params.timeoutMs ?? null)}::bigint, j.timeout_ms)
+        timeout_ms = coalesce(${arg(params.timeoutMs ?? null)}::bigint, j.timeout_ms),
+        event_seq = j.event_seq + 1
       WHERE j.id IN (SELECT x.id FROM ${t.jobs} x ${whereClause(where)} ORDER BY x.id
                      LIMIT ${arg(params.limit ?? null)}::bigint FOR UPDATE SKIP LOCKED)
-      RETURNING j.id, j.queue`;
+      RETURNING j.id, j.queue, j.tenant, j.run_at, j.event_seq),
+    ${appendEventsCte(t, oneEventPerRow('moved', 'job.redriven', 'NULL::int', "json_build_object('runAt', run_at)"))}
+    SELECT id, queue, event_seq FROM moved`;
   return { text, values };
 }
 

@@ -80,6 +80,8 @@ export interface Statement {
 export interface SchemaSql {
   schema: string;
   jobs: string;
+  /** The event log (job_events). */
+  jobEvents: string;
   queues: string;
   rateBudgets: string;
   usage: string;
@@ -91,6 +93,7 @@ export function schemaSql(schema: string): SchemaSql {
   return {
     schema,
     jobs: `${quoteIdent(schema)}.jobs`,
+    jobEvents: `${quoteIdent(schema)}.job_events`,
     queues: `${quoteIdent(schema)}.queues`,
     rateBudgets: `${quoteIdent(schema)}.rate_budgets`,
     usage: `${quoteIdent(schema)}.usage`,

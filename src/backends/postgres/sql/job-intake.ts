@@ -1,9 +1,10 @@
 import { batchParam, NOW, notifyCtes, ROW_AND_NOW, type SchemaSql } from './common.js';
+import { appendEventsCte } from './event-log.js';
 
 /** The statements of the intake role (enqueue), for one schema. */
 export function intakeStatements(t: SchemaSql) {
   /**
-   * The batch insert shared by `insert` and `insertNotify` (their RETURNING differs). Columns travel
+   * The batch insert shared by `insert` and `insertNotify` (a CTE of each). Columns travel
    * as arrays, except the JSON ones (inputs, backoff policies), which travel as one JSON array each:
    * their text goes in as it is, where a text[] literal would escape every quote of every input
    * (in JS, per element) and the server would unescape it again. The arrays stay bare parameters
@@ -19,21 +20,40 @@ export function intakeStatements(t: SchemaSql) {
                                 metadata, tenant, run_at, delay_ms, request_hash, ord)
        )
        INSERT INTO ${t.jobs} AS j (id, queue, type, status, input, priority, max_attempts, backoff, timeout_ms,
-                                 idempotency_key, metadata, tenant, created_at, run_at, updated_at, request_hash)
+                                 idempotency_key, metadata, tenant, created_at, run_at, updated_at, request_hash, event_seq)
        SELECT b.id, b.queue, b.type, CASE WHEN r.run_at > ${NOW} THEN 'scheduled' ELSE 'queued' END, b.input::json,
               b.priority, b.max_attempts, b.backoff::json, b.timeout_ms, b.idempotency_key, b.metadata::json, b.tenant,
-              ${NOW}, r.run_at, ${NOW}, b.request_hash
+              ${NOW}, r.run_at, ${NOW}, b.request_hash, CASE WHEN r.run_at > ${NOW} THEN 2 ELSE 1 END
        FROM batch b CROSS JOIN LATERAL (SELECT coalesce(b.run_at, ${NOW} + b.delay_ms) AS run_at) r
        ORDER BY b.ord
-       ON CONFLICT (queue, (coalesce(tenant, '')), idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING`;
+       ON CONFLICT (queue, (coalesce(tenant, '')), idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+       RETURNING j.id, j.queue, j.tenant, j.type, j.status, j.priority, j.created_at, j.run_at, j.event_seq`;
+
+  /**
+   * `job.created` for every row inserted (an idempotency repeat inserts none, so logs none), and
+   * `job.scheduled` after it for a job that waits for its runAt (event_seq 2): in batch order.
+   */
+  const CREATED_EVENTS = appendEventsCte(
+    t,
+    `SELECT i.id, e.seq, e.type, i.created_at, NULL::int, e.data, i.queue, i.tenant
+     FROM ins i CROSS JOIN LATERAL (VALUES
+       (1, 'job.created', json_build_object('type', i.type, 'status', i.status, 'runAt', i.run_at, 'priority', i.priority)),
+       (2, 'job.scheduled', json_build_object('runAt', i.run_at))
+     ) AS e(seq, type, data)
+     WHERE e.seq <= i.event_seq`,
+  );
 
   return {
     /**
-     * Inserts a batch; idempotency repeats (queue, tenant, key) are skipped by ON CONFLICT and
-     * reported by their absence from RETURNING. The status and runAt are decided on the database's
-     * "now" when no clock is injected.
+     * Inserts a batch and logs its events; idempotency repeats (queue, tenant, key) are skipped by
+     * ON CONFLICT and reported by their absence from the result. The status and runAt are decided
+     * on the database's "now" when no clock is injected.
      */
-    insert: t.named('insert', `${INSERT} RETURNING j.id, j.status, j.created_at, j.run_at`),
+    insert: t.named(
+      'insert',
+      `WITH ins AS (${INSERT}), ${CREATED_EVENTS}
+       SELECT ins.id, ins.status, ins.created_at, ins.run_at FROM ins`,
+    ),
     /**
      * The same insert, announcing itself: one `jobs:enqueued` message (notify-payload wire format,
      * every queue with its count of rows actually inserted) goes out with `pg_notify` in the same
@@ -44,7 +64,7 @@ export function intakeStatements(t: SchemaSql) {
      */
     insertNotify: t.named(
       'insert_notify',
-      `WITH ins AS (${INSERT} RETURNING j.id, j.queue, j.status, j.created_at, j.run_at),
+      `WITH ins AS (${INSERT}), ${CREATED_EVENTS},
        per_queue AS (SELECT queue, count(*) AS n FROM ins GROUP BY queue),
        ${notifyCtes(`'["e",' || to_json(queue)::text || ',' || n || ']'`, 'per_queue', '$16', '$17')}
        SELECT ins.id, ins.status, ins.created_at, ins.run_at, note.sent IS NOT NULL AS notified

@@ -1,4 +1,5 @@
 import { batchParam, FENCE, LEASE_CLEARED, NOW, notifyCtes, type SchemaSql } from './common.js';
+import { appendEventsCte, oneEventPerRow } from './event-log.js';
 
 /**
  * A claim's commit does not wait for the WAL flush (synchronous_commit off for its own transaction:
@@ -15,22 +16,47 @@ import { batchParam, FENCE, LEASE_CLEARED, NOW, notifyCtes, type SchemaSql } fro
  */
 const RELAXED_COMMIT = "set_config('synchronous_commit', 'off', true) AS relaxed_commit";
 
-/** What every claim form sets: a fresh lease (token minted by the server) and a counted attempt. */
+/** What every claim form sets: a fresh lease (token minted by the server), a counted attempt, its event's seq. */
 const leaseSet = (leaseMsParam: string, workerIdParam: string) =>
   `status = 'running', lease_token = gen_random_uuid()::text, lease_expires_at = ${NOW} + ${leaseMsParam}::bigint,
-         attempts = j.attempts + 1, started_at = ${NOW}, updated_at = ${NOW}, worker_id = ${workerIdParam}, progress = NULL`;
+         attempts = j.attempts + 1, started_at = ${NOW}, updated_at = ${NOW}, worker_id = ${workerIdParam}, progress = NULL,
+         event_seq = j.event_seq + 1`;
+
+/** Every claim form: the UPDATE that leases (`update`, returning the rows) logs `job.started` per row. */
+const claimWithEvents = (t: SchemaSql, update: string) =>
+  `WITH moved AS (${update} RETURNING j.*, ${RELAXED_COMMIT}),
+   ${appendEventsCte(
+     t,
+     oneEventPerRow(
+       'moved',
+       'job.started',
+       'attempts',
+       "json_build_object('workerId', worker_id, 'leaseExpiresAt', lease_expires_at)",
+     ),
+   )}
+   SELECT * FROM moved`;
 
 /** The statements of the worker's job-store role (claim, heartbeat, complete, fail, release, progress), for one schema. */
 export function jobStoreStatements(t: SchemaSql) {
-  const completeNotify = (returning: string) =>
+  // `job.succeeded {output}`; an output left out (SQL NULL) is left out of the data too.
+  const completeNotify = (returning: string, selected: string) =>
     `WITH done AS (
        UPDATE ${t.jobs} AS j SET status = 'succeeded', output = l.output::json, finished_at = ${NOW}, updated_at = ${NOW},
-         ${LEASE_CLEARED}
+         ${LEASE_CLEARED}, event_seq = j.event_seq + 1
        FROM unnest(${batchParam(2, 'text')}, ${batchParam(3, 'text')}, ${batchParam(4, 'text')}) AS l(id, token, output)
        WHERE ${FENCE}
        RETURNING ${returning}),
+     ${appendEventsCte(
+       t,
+       oneEventPerRow(
+         'done',
+         'job.succeeded',
+         'attempts',
+         "CASE WHEN output IS NULL THEN '{}'::json ELSE json_build_object('output', output) END",
+       ),
+     )},
      ${notifyCtes(`'["f",' || to_json(id)::text || ']'`, 'done', '$5', '$6')}
-     SELECT done.*, note.sent IS NOT NULL AS notified FROM done LEFT JOIN note ON true`;
+     SELECT ${selected}, note.sent IS NOT NULL AS notified FROM done LEFT JOIN note ON true`;
 
   return {
     /**
@@ -43,7 +69,9 @@ export function jobStoreStatements(t: SchemaSql) {
      */
     claim: t.named(
       'claim',
-      `UPDATE ${t.jobs} AS j SET ${leaseSet('$5', '$6')}
+      claimWithEvents(
+        t,
+        `UPDATE ${t.jobs} AS j SET ${leaseSet('$5', '$6')}
        WHERE j.id IN (
          SELECT c.id FROM unnest(${batchParam(2, 'text')}) AS q(name)
          CROSS JOIN LATERAL (
@@ -57,8 +85,8 @@ export function jobStoreStatements(t: SchemaSql) {
          ) c
          WHERE NOT EXISTS (SELECT 1 FROM ${t.queues} p WHERE p.name = q.name AND p.paused)
          ORDER BY c.priority DESC, c.run_at, c.id
-         LIMIT $4)
-       RETURNING j.*, ${RELAXED_COMMIT}`,
+         LIMIT $4)`,
+      ),
     ),
     /**
      * The same claim for one queue (the usual worker): a plain ordered walk of jobs_claim, without
@@ -67,7 +95,9 @@ export function jobStoreStatements(t: SchemaSql) {
      */
     claimOneQueue: t.named(
       'claim_one_queue',
-      `UPDATE ${t.jobs} AS j SET ${leaseSet('$5', '$6')}
+      claimWithEvents(
+        t,
+        `UPDATE ${t.jobs} AS j SET ${leaseSet('$5', '$6')}
        WHERE j.id IN (
          SELECT x.id FROM ${t.jobs} x
          WHERE x.queue = $2::text AND x.status IN ('queued', 'scheduled') AND x.run_at <= ${NOW}
@@ -76,8 +106,8 @@ export function jobStoreStatements(t: SchemaSql) {
            AND NOT EXISTS (SELECT 1 FROM ${t.queues} p WHERE p.name = $2::text AND p.paused)
          ORDER BY x.priority DESC, x.run_at, x.id
          LIMIT $4
-         FOR UPDATE SKIP LOCKED)
-       RETURNING j.*, ${RELAXED_COMMIT}`,
+         FOR UPDATE SKIP LOCKED)`,
+      ),
     ),
     /**
      * Leases exactly the listed jobs that are claimable now (a transport delivered their ids).
@@ -90,7 +120,9 @@ export function jobStoreStatements(t: SchemaSql) {
      */
     claimIds: t.named(
       'claim_ids',
-      `UPDATE ${t.jobs} AS j SET ${leaseSet('$4', '$5')}
+      claimWithEvents(
+        t,
+        `UPDATE ${t.jobs} AS j SET ${leaseSet('$4', '$5')}
        WHERE j.id IN (
          SELECT c.id FROM unnest(${batchParam(2, 'text')}) AS u(id)
          CROSS JOIN LATERAL (
@@ -99,8 +131,8 @@ export function jobStoreStatements(t: SchemaSql) {
              AND ($3::text[] IS NULL OR x.type = ANY($3::text[]))
              AND ($6::text IS NULL OR x.tenant = $6::text)
              AND NOT EXISTS (SELECT 1 FROM ${t.queues} p WHERE p.name = x.queue AND p.paused)
-           FOR UPDATE SKIP LOCKED) c)
-       RETURNING j.*, ${RELAXED_COMMIT}`,
+           FOR UPDATE SKIP LOCKED) c)`,
+      ),
     ),
     /** $2 lease ms, $3 ids, $4 tokens. Returns the ids whose lease was extended. */
     heartbeat: t.named(
@@ -118,37 +150,70 @@ export function jobStoreStatements(t: SchemaSql) {
      * caller falls back to the notifier). $2 ids, $3 tokens, $4 outputs (JSON text), $5 channel,
      * $6 origin.
      */
-    complete: t.named('complete', completeNotify('j.id')),
+    complete: t.named(
+      'complete',
+      completeNotify('j.id, j.queue, j.tenant, j.attempts, j.output, j.event_seq', 'done.id, done.queue, done.event_seq'),
+    ),
     /** Same write, reading the rows back for `job:finished` listeners (skipped when nobody listens). */
-    completeReturning: t.named('complete_rows', completeNotify('j.*')),
+    completeReturning: t.named('complete_rows', completeNotify('j.*', 'done.*')),
     /**
-     * Retries and final failures in one statement. $2 ids, $3 tokens, $4 retry flags, $5 delays
-     * (ms), $6 errors (JSON text). A retry with a delay waits as `scheduled`.
+     * Retries and final failures in one statement, logged `job.retrying {error, runAt}` or
+     * `job.failed {error}`. $2 ids, $3 tokens, $4 retry flags, $5 delays (ms), $6 errors (JSON
+     * text). A retry with a delay waits as `scheduled`.
      */
     fail: t.named(
       'fail',
-      `UPDATE ${t.jobs} AS j SET
-         status = CASE WHEN NOT l.retry THEN 'failed' WHEN l.delay > 0 THEN 'scheduled' ELSE 'queued' END,
-         run_at = CASE WHEN l.retry THEN ${NOW} + l.delay ELSE j.run_at END,
-         finished_at = CASE WHEN l.retry THEN j.finished_at ELSE ${NOW} END,
-         error = l.error::json, updated_at = ${NOW}, ${LEASE_CLEARED}
-       FROM unnest(${batchParam(2, 'text')}, ${batchParam(3, 'text')}, ${batchParam(4, 'bool')}, ${batchParam(5, 'bigint')}, ${batchParam(6, 'text')}) AS l(id, token, retry, delay, error)
-       WHERE ${FENCE}
-       RETURNING j.*`,
+      `WITH moved AS (
+         UPDATE ${t.jobs} AS j SET
+           status = CASE WHEN NOT l.retry THEN 'failed' WHEN l.delay > 0 THEN 'scheduled' ELSE 'queued' END,
+           run_at = CASE WHEN l.retry THEN ${NOW} + l.delay ELSE j.run_at END,
+           finished_at = CASE WHEN l.retry THEN j.finished_at ELSE ${NOW} END,
+           error = l.error::json, updated_at = ${NOW}, ${LEASE_CLEARED}, event_seq = j.event_seq + 1
+         FROM unnest(${batchParam(2, 'text')}, ${batchParam(3, 'text')}, ${batchParam(4, 'bool')}, ${batchParam(5, 'bigint')}, ${batchParam(6, 'text')}) AS l(id, token, retry, delay, error)
+         WHERE ${FENCE}
+         RETURNING j.*),
+       ${appendEventsCte(
+         t,
+         `SELECT id, event_seq, CASE WHEN status = 'failed' THEN 'job.failed' ELSE 'job.retrying' END, ${NOW}, attempts,
+                 CASE WHEN status = 'failed' THEN json_build_object('error', error)
+                      ELSE json_build_object('error', error, 'runAt', run_at) END,
+                 queue, tenant
+          FROM moved`,
+       )}
+       SELECT * FROM moved`,
     ),
-    /** Gives leases back without counting the attempt; runAt unchanged (the job keeps its place). */
+    /**
+     * Gives leases back without counting the attempt; runAt unchanged (the job keeps its place).
+     * Logged `job.released` with the attempt given back.
+     */
     release: t.named(
       'release',
-      `UPDATE ${t.jobs} AS j SET status = 'queued', attempts = j.attempts - 1, updated_at = ${NOW}, ${LEASE_CLEARED}
-       FROM unnest(${batchParam(2, 'text')}, ${batchParam(3, 'text')}) AS l(id, token)
-       WHERE ${FENCE}
-       RETURNING j.id, j.queue`,
+      `WITH moved AS (
+         UPDATE ${t.jobs} AS j SET status = 'queued', attempts = j.attempts - 1, updated_at = ${NOW}, ${LEASE_CLEARED},
+           event_seq = j.event_seq + 1
+         FROM unnest(${batchParam(2, 'text')}, ${batchParam(3, 'text')}) AS l(id, token)
+         WHERE ${FENCE}
+         RETURNING j.id, j.queue, j.tenant, j.attempts, j.event_seq),
+       ${appendEventsCte(t, oneEventPerRow('moved', 'job.released', 'attempts + 1', "'{}'::json"))}
+       SELECT id, queue, event_seq FROM moved`,
     ),
-    /** $2 id, $3 token, $4 progress (JSON text). */
+    /** Logged `job.progress {progress}`. $2 id, $3 token, $4 progress (JSON text). */
     progress: t.named(
       'progress',
-      `UPDATE ${t.jobs} AS j SET progress = $4::json, updated_at = ${NOW}
-       WHERE j.id = $2 AND j.lease_token = $3 AND j.status = 'running'`,
+      `WITH moved AS (
+         UPDATE ${t.jobs} AS j SET progress = $4::json, updated_at = ${NOW}, event_seq = j.event_seq + 1
+         WHERE j.id = $2 AND j.lease_token = $3 AND j.status = 'running'
+         RETURNING j.id, j.queue, j.tenant, j.attempts, j.progress, j.event_seq),
+       ${appendEventsCte(
+         t,
+         oneEventPerRow(
+           'moved',
+           'job.progress',
+           'attempts',
+           "CASE WHEN progress IS NULL THEN '{}'::json ELSE json_build_object('progress', progress) END",
+         ),
+       )}
+       SELECT id, queue, event_seq FROM moved`,
     ),
   };
 }
