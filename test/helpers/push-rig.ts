@@ -1,0 +1,106 @@
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import type { BackendCapabilities, FeedEvent } from '../../src/core/backend.js';
+import { systemClock } from '../../src/core/clock.js';
+import type { ClaimedJob, Job } from '../../src/core/job.js';
+import type { JobSpec } from '../../src/core/new-job.js';
+import { type AppOptions, buildApp } from '../../src/server/app.js';
+import { Sluice } from '../../src/sluice.js';
+import { MemoryBackend } from './memory-backend.js';
+
+/**
+ * An app on the memory backend for the push surfaces, with a hand-driven "worker": the test claims,
+ * reports and completes jobs itself, so each event happens exactly when the test says.
+ */
+export interface PushRig {
+  app: FastifyInstance;
+  sluice: Sluice;
+  backend: MemoryBackend;
+  /** Listens on 127.0.0.1 (an ephemeral port) and returns the base URL; for real clients. */
+  listen(): Promise<string>;
+  enqueue(spec?: Partial<JobSpec>, tenant?: string): Promise<Job>;
+  claim(queue?: string): Promise<ClaimedJob>;
+  progress(job: ClaimedJob, progress: unknown): Promise<void>;
+  emit(job: ClaimedJob, ...chunks: unknown[]): Promise<void>;
+  complete(job: ClaimedJob, output: unknown): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** `capabilities` overrides the fake's declarations (`{ eventLog: false }`: a backend without a log). */
+export async function startPushRig(
+  options: Omit<AppOptions, 'sluice'> = {},
+  capabilities: Partial<BackendCapabilities> = {},
+): Promise<PushRig> {
+  const backend = new MemoryBackend({ clock: systemClock });
+  Object.assign(backend.capabilities, capabilities);
+  const sluice = Sluice.fromBackend(backend, { maintenance: false });
+  const app = await buildApp({ sluice, ...options });
+  return {
+    app,
+    sluice,
+    backend,
+    async listen() {
+      await app.listen({ host: '127.0.0.1', port: 0 });
+      return `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+    },
+    enqueue: (spec = {}, tenant) => sluice.enqueue({ type: 'echo', input: {}, ...spec }, { tenant }),
+    async claim(queue = 'default') {
+      const [job] = await backend.claim({ queues: [queue], limit: 1, leaseMs: 30_000, workerId: 'test-worker' });
+      if (!job) throw new Error(`nothing to claim in ${queue}`);
+      return job;
+    },
+    progress: (job, progress) => backend.reportProgress({ id: job.id, leaseToken: job.leaseToken, progress }),
+    async emit(job, ...chunks) {
+      await backend.appendOutput({ id: job.id, leaseToken: job.leaseToken, chunks });
+    },
+    async complete(job, output) {
+      await backend.complete({ items: [{ id: job.id, leaseToken: job.leaseToken, output }] });
+    },
+    async close() {
+      await app.close();
+      await sluice.close();
+    },
+  };
+}
+
+/** One event of an SSE body as text: its fields (the test reads the wire format, not a client's view). */
+export interface SseMessage {
+  id?: string;
+  event?: string;
+  data?: string;
+  comment?: string;
+  retry?: string;
+}
+
+/** Splits a complete SSE body into its messages (comments as their own entries). */
+export function parseSse(body: string): SseMessage[] {
+  const messages: SseMessage[] = [];
+  for (const block of body.split('\n\n')) {
+    if (block.trim() === '') continue;
+    const message: SseMessage = {};
+    for (const line of block.split('\n')) {
+      if (line.startsWith(':')) message.comment = line.slice(1).trim();
+      else {
+        const colon = line.indexOf(':');
+        const field = line.slice(0, colon) as keyof SseMessage;
+        message[field] = line.slice(colon + 1).replace(/^ /, '');
+      }
+    }
+    messages.push(message);
+  }
+  return messages;
+}
+
+/** Resolves with the next event the memory backend appends to `id`'s log (a feed read sees it). */
+export function nextAppend(rig: PushRig, id: string): Promise<void> {
+  return new Promise((resolve) => {
+    const off = rig.backend.events.on('events:appended', (appended) => {
+      if (appended.id === id) {
+        off();
+        resolve();
+      }
+    });
+  });
+}
+
+export type { FeedEvent };
