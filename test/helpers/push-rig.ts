@@ -1,3 +1,4 @@
+import { type ClientRequest, get as httpGet } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { BackendCapabilities, FeedEvent } from '../../src/core/backend.js';
@@ -104,3 +105,88 @@ export function nextAppend(rig: PushRig, id: string): Promise<void> {
 }
 
 export type { FeedEvent };
+
+/**
+ * An SSE response read as it arrives over a real connection (node:http): the messages so far, and a
+ * wait for the next one that matches. The test sees the wire, not a client library's view of it.
+ */
+export class SseWire {
+  readonly messages: SseMessage[] = [];
+  status = 0;
+  ended = false;
+  private text = '';
+  private readonly waiters = new Set<{ test: (m: SseMessage) => boolean; resolve: (m: SseMessage) => void }>();
+  private endWaiters: Array<() => void> = [];
+  private request: ClientRequest | undefined;
+  readonly opened: Promise<void>;
+
+  constructor(url: string, headers: Record<string, string> = {}) {
+    this.opened = new Promise((resolve, reject) => {
+      this.request = httpGet(url, { headers: { accept: 'text/event-stream', ...headers } }, (res) => {
+        this.status = res.statusCode ?? 0;
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => this.take(chunk));
+        res.on('close', () => this.finish());
+        resolve();
+      });
+      this.request.on('error', (error) => {
+        this.finish();
+        reject(error);
+      });
+    });
+  }
+
+  /** The first message (past or future) that matches. */
+  next(test: (m: SseMessage) => boolean): Promise<SseMessage> {
+    const seen = this.messages.find(test);
+    if (seen) return Promise.resolve(seen);
+    if (this.ended) return Promise.reject(new Error(`stream ended without it: ${JSON.stringify(this.messages)}`));
+    return new Promise((resolve, reject) => {
+      const waiter = { test, resolve };
+      this.waiters.add(waiter);
+      this.endWaiters.push(() => {
+        if (this.waiters.delete(waiter)) reject(new Error(`stream ended without it: ${JSON.stringify(this.messages)}`));
+      });
+    });
+  }
+
+  /** The message with this id. */
+  id(id: string): Promise<SseMessage> {
+    return this.next((m) => m.id === id);
+  }
+
+  /** Resolves once the server has ended the response. */
+  end(): Promise<void> {
+    return this.ended ? Promise.resolve() : new Promise((resolve) => this.endWaiters.push(resolve));
+  }
+
+  /** The ids of the events received (comments and the retry hint left out). */
+  get ids(): string[] {
+    return this.messages.filter((m) => m.id !== undefined).map((m) => m.id!);
+  }
+
+  close(): void {
+    this.request?.destroy();
+  }
+
+  private take(chunk: string): void {
+    this.text += chunk;
+    const blocks = this.text.split('\n\n');
+    this.text = blocks.pop() ?? '';
+    for (const message of parseSse(blocks.map((b) => `${b}\n\n`).join(''))) {
+      this.messages.push(message);
+      for (const waiter of [...this.waiters]) {
+        if (waiter.test(message)) {
+          this.waiters.delete(waiter);
+          waiter.resolve(message);
+        }
+      }
+    }
+  }
+
+  private finish(): void {
+    if (this.ended) return;
+    this.ended = true;
+    for (const waiter of this.endWaiters.splice(0)) waiter();
+  }
+}

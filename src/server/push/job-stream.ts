@@ -105,12 +105,15 @@ export class JobStream {
     }
   }
 
-  /** `live`: a hub event, which a client that does not keep up must not hold in memory. */
+  /**
+   * `live`: a hub event. A client that has not taken what it was sent before is cut rather than
+   * sent more (one large event alone does not cut a client that keeps up).
+   */
   private send(event: JobEvent, live: boolean): void {
+    if (live && this.sink.bufferedBytes > this.limits.maxBufferedBytes) return this.cut('lagging');
     this.sink.send(toJobEventJson(event), String(event.seq));
     this.last = event.seq;
     if (isTerminalEvent(event.type)) this.finish();
-    else if (live && this.sink.bufferedBytes > this.limits.maxBufferedBytes) this.cut('lagging');
   }
 
   private finish(): void {
