@@ -95,6 +95,19 @@ export class SluiceClient {
     });
   }
 
+  /** A job's events so far (JSON): those with a seq above `after`, oldest first, at most `limit` (1000). */
+  async jobEvents(
+    id: string,
+    params: { after?: number; limit?: number } = {},
+    options: RequestOptions = {},
+  ): Promise<JobEventJson[]> {
+    const page = await this.request<{ events: JobEventJson[] }>('GET', `/v1/jobs/${encodeURIComponent(id)}/events`, {
+      query: { after: params.after, limit: params.limit },
+      signal: options.signal,
+    });
+    return page.events;
+  }
+
   /**
    * A job's events as they happen (GET /v1/jobs/{id}/events as Server-Sent Events): the history
    * after `after`, then each change, ending after the job's terminal event. A dropped connection is

@@ -15,7 +15,8 @@ export async function* readSse(body: ReadableStream<Uint8Array>): AsyncGenerator
   const reader = body.getReader();
   let buffer = '';
   let message: SseMessage = {};
-  let data: string[] | undefined;
+  let data: string[] = [];
+  let hasData = false;
   try {
     for (;;) {
       const { value, done } = await reader.read();
@@ -26,16 +27,19 @@ export async function* readSse(body: ReadableStream<Uint8Array>): AsyncGenerator
         const line = buffer.slice(0, newline);
         buffer = buffer.slice(newline + (buffer.startsWith('\r\n', newline) ? 2 : 1));
         if (line === '') {
-          if (data !== undefined) message.data = data.join('\n');
+          if (hasData) message.data = data.join('\n');
           if (message.data !== undefined || message.retry !== undefined) yield message;
           message = {};
-          data = undefined;
+          data = [];
+          hasData = false;
         } else if (!line.startsWith(':')) {
           const colon = line.indexOf(':');
           const field = colon < 0 ? line : line.slice(0, colon);
           const text = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
-          if (field === 'data') (data ??= []).push(text);
-          else if (field === 'id') message.id = text;
+          if (field === 'data') {
+            data.push(text);
+            hasData = true;
+          } else if (field === 'id') message.id = text;
           else if (field === 'event') message.event = text;
           else if (field === 'retry' && /^\d+$/.test(text)) message.retry = Number(text);
         }

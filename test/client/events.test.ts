@@ -97,7 +97,10 @@ describe('SluiceClient.waitFor on a server without an event log', () => {
       const claimed = await rig.claim();
       await rig.complete(claimed, 'ok');
       assert.equal((await waiting).status, 'succeeded');
-      assert.ok(urls.some((u) => u.includes('wait=')), urls.join(' '));
+      assert.ok(
+        urls.some((u) => u.includes('wait=')),
+        urls.join(' '),
+      );
     } finally {
       await rig.close();
     }
