@@ -22,6 +22,7 @@ import { metricsRoutes } from './routes/metrics.js';
 import { openApiRoutes } from './routes/openapi.js';
 import { queueRoutes } from './routes/queues.js';
 import { usageRoutes } from './routes/usage.js';
+import { wsRoutes } from './routes/ws.js';
 
 export interface AppOptions {
   sluice: Sluice;
@@ -129,7 +130,17 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     if (ownMetrics) metrics.close();
   });
 
-  const routeSets = [healthRoutes, jobRoutes, eventRoutes, queueRoutes, dlqRoutes, usageRoutes, metricsRoutes, openApiRoutes];
+  const routeSets = [
+    healthRoutes,
+    jobRoutes,
+    eventRoutes,
+    wsRoutes,
+    queueRoutes,
+    dlqRoutes,
+    usageRoutes,
+    metricsRoutes,
+    openApiRoutes,
+  ];
   for (const routes of routeSets) {
     await app.register(async (scope) => routes(scope, ctx));
   }

@@ -1,10 +1,12 @@
 import { type ClientRequest, get as httpGet } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import type { BackendCapabilities, FeedEvent } from '../../src/core/backend.js';
 import { systemClock } from '../../src/core/clock.js';
 import type { ClaimedJob, Job } from '../../src/core/job.js';
 import type { JobSpec } from '../../src/core/new-job.js';
+import { createLogger } from '../../src/observability/logger.js';
 import { type AppOptions, buildApp } from '../../src/server/app.js';
 import { Sluice } from '../../src/sluice.js';
 import { MemoryBackend } from './memory-backend.js';
@@ -189,4 +191,30 @@ export class SseWire {
     this.ended = true;
     for (const waiter of this.endWaiters.splice(0)) waiter();
   }
+}
+
+/** A logger whose records the test can wait for (the hub's cut is seen nowhere else). */
+export function watchedLogger() {
+  const waiters: Array<{ msg: RegExp; resolve: () => void }> = [];
+  const seen: string[] = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString().split('\n').filter(Boolean)) {
+        seen.push(line);
+        for (const waiter of [...waiters]) {
+          if (waiter.msg.test(line)) {
+            waiters.splice(waiters.indexOf(waiter), 1);
+            waiter.resolve();
+          }
+        }
+      }
+      done();
+    },
+  });
+  return {
+    logger: createLogger('info', { format: 'json', destination }),
+    seen,
+    next: (msg: RegExp) =>
+      seen.some((line) => msg.test(line)) ? Promise.resolve() : new Promise<void>((resolve) => waiters.push({ msg, resolve })),
+  };
 }

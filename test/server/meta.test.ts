@@ -54,6 +54,7 @@ describe('health, metrics and the OpenAPI document', () => {
       'GET /v1/jobs/{id}/output',
       'GET /v1/queues',
       'GET /v1/usage',
+      'GET /v1/ws',
       'POST /v1/dlq/redrive',
       'POST /v1/jobs',
       'POST /v1/jobs/bulk',

@@ -1,36 +1,8 @@
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
-import { Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import type { JobEventJson } from '../../../src/core/job-event-json.js';
-import { createLogger } from '../../../src/observability/logger.js';
-import { type PushRig, SseWire, startPushRig } from '../../helpers/push-rig.js';
-
-/** A logger whose records the test can wait for (the hub's cut is seen nowhere else). */
-function watchedLogger() {
-  const waiters: Array<{ msg: RegExp; resolve: () => void }> = [];
-  const seen: string[] = [];
-  const destination = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString().split('\n').filter(Boolean)) {
-        seen.push(line);
-        for (const waiter of [...waiters]) {
-          if (waiter.msg.test(line)) {
-            waiters.splice(waiters.indexOf(waiter), 1);
-            waiter.resolve();
-          }
-        }
-      }
-      done();
-    },
-  });
-  return {
-    logger: createLogger('info', { format: 'json', destination }),
-    seen,
-    next: (msg: RegExp) =>
-      seen.some((line) => msg.test(line)) ? Promise.resolve() : new Promise<void>((resolve) => waiters.push({ msg, resolve })),
-  };
-}
+import { type PushRig, SseWire, startPushRig, watchedLogger } from '../../helpers/push-rig.js';
 
 function dataOf(message: { data?: string }): JobEventJson {
   return JSON.parse(message.data ?? 'null') as JobEventJson;
