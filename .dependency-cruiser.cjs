@@ -42,9 +42,9 @@ module.exports = {
     },
     {
       name: 'lower-layers-stay-low',
-      comment: 'worker, maintenance, handlers, models, providers, observability, config and client never import the layers above them',
+      comment: 'worker, maintenance, webhooks, handlers, models, providers, observability, config and client never import the layers above them',
       severity: 'error',
-      from: { path: '^src/(worker|maintenance|handlers|models|providers|observability|config|client)/' },
+      from: { path: '^src/(worker|maintenance|webhooks|handlers|models|providers|observability|config|client)/' },
       to: { path: '^src/(server|cli|backends)/|^src/sluice\\.ts$|^src/index\\.ts$' },
     },
     {

@@ -41,6 +41,7 @@ const run = async (input: unknown): Promise<unknown> =>
     job: { input } as never,
     signal: new AbortController().signal,
     progress: async () => undefined,
+    emit: () => undefined,
   });
 const mb = (bytes: number): number => Math.round(bytes / 1e5) / 10;
 

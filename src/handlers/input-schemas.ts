@@ -81,6 +81,8 @@ export const chatInputSchema = z.object({
   model: z.string().min(1).max(200),
   temperature: z.number().min(0).max(2).optional(),
   maxTokens: z.number().int().positive().max(1_000_000).optional(),
+  /** Stream the answer's text into the job's event log (`job.output.delta`) as it is generated. */
+  stream: z.boolean({ error: 'must be a boolean' }).optional(),
 });
 
 export const embedInputSchema = z.object({

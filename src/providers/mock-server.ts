@@ -2,8 +2,11 @@ import { createHash } from 'node:crypto';
 import Fastify, { type FastifyReply } from 'fastify';
 import { estimateChatTokens, estimateTokens } from './tokens.js';
 
-/** A failure the mock answers with instead of a normal response. */
-export type MockFailure = 'error' | 'rate-limit' | 'hang';
+/**
+ * A failure the mock answers with instead of a normal response. `cut`: a streamed chat answer
+ * stops after half of its tokens (the connection is dropped); an answer not streamed is a 500.
+ */
+export type MockFailure = 'error' | 'rate-limit' | 'hang' | 'cut';
 
 export interface MockProviderOptions {
   /** Port to listen on; 0 (default) picks a free one. Always on 127.0.0.1 unless `host` says otherwise. */
@@ -11,6 +14,8 @@ export interface MockProviderOptions {
   host?: string;
   /** Delay before every answer, in ms. Default 0. */
   latencyMs?: number;
+  /** Delay before each token of a streamed chat answer (`stream: true`), in ms. Default 0. */
+  streamDelayMs?: number;
   /** Share (0..1) of requests answered with a 500. Default 0. */
   failRate?: number;
   /** Share (0..1) of requests answered with a 429 (Retry-After). Default 0. */
@@ -59,7 +64,10 @@ export interface MockProvider {
   /** Changes options while running (latency, rates, rpm). */
   configure(
     options: Partial<
-      Pick<MockProviderOptions, 'latencyMs' | 'failRate' | 'rateLimitRate' | 'hangRate' | 'rpm' | 'retryAfterSeconds'>
+      Pick<
+        MockProviderOptions,
+        'latencyMs' | 'streamDelayMs' | 'failRate' | 'rateLimitRate' | 'hangRate' | 'rpm' | 'retryAfterSeconds'
+      >
     >,
   ): void;
   /** Resolves on the next request that gets an answer or a hang (after its counters are updated). */
@@ -73,6 +81,8 @@ interface ChatBody {
   messages?: unknown;
   max_tokens?: unknown;
   max_completion_tokens?: unknown;
+  stream?: unknown;
+  stream_options?: { include_usage?: unknown } | null;
 }
 
 interface EmbeddingsBody {
@@ -85,13 +95,15 @@ const WINDOW_MS = 60_000;
 
 /**
  * An OpenAI-compatible server for tests, the demo and benchmarks: `POST /v1/chat/completions`
- * (echoes the last user message), `POST /v1/embeddings` (a deterministic hash-based unit vector per
+ * (echoes the last user message; with `stream: true` as server-sent events in OpenAI's chunk
+ * format, one token of about four characters per event, then `data: [DONE]`), `POST /v1/embeddings` (a deterministic hash-based unit vector per
  * input), `GET /v1/models`, token `usage`, latency, injected failures (500, 429 with Retry-After
  * and `x-ratelimit-*` headers, hangs) and its own requests-per-minute limit.
  */
 export async function startMockProvider(options: MockProviderOptions = {}): Promise<MockProvider> {
   const settings = {
     latencyMs: options.latencyMs ?? 0,
+    streamDelayMs: options.streamDelayMs ?? 0,
     failRate: options.failRate ?? 0,
     rateLimitRate: options.rateLimitRate ?? 0,
     hangRate: options.hangRate ?? 0,
@@ -137,9 +149,9 @@ export async function startMockProvider(options: MockProviderOptions = {}): Prom
     reply.header('x-ratelimit-reset-requests', formatDuration(resetMs));
   };
 
-  /** Runs the failure script, rates and rpm; true when the request was answered here. (A FastifyReply
-   * is thenable, so it is never returned through a promise.) */
-  const gate = async (reply: FastifyReply, model: unknown): Promise<boolean> => {
+  /** Runs the failure script, rates and rpm; true when the request was answered here, `cut` when a
+   * stream must break halfway. (A FastifyReply is thenable, so it is never returned through a promise.) */
+  const gate = async (reply: FastifyReply, model: unknown, streamed = false): Promise<boolean | 'cut'> => {
     stats.requests += 1;
     if (settings.latencyMs > 0) await delay(settings.latencyMs);
     if (options.apiKey !== undefined && reply.request.headers.authorization !== `Bearer ${options.apiKey}`) {
@@ -153,7 +165,9 @@ export async function startMockProvider(options: MockProviderOptions = {}): Prom
       await new Promise<void>((resolve) => hanging.add(resolve));
       return answer(reply, 503, errorBody('mock provider closed', 'server_error'));
     }
-    if (failure === 'error') return answer(reply, 500, errorBody('injected failure', 'server_error'));
+    if (failure === 'error' || (failure === 'cut' && !streamed)) {
+      return answer(reply, 500, errorBody('injected failure', 'server_error'));
+    }
     if (failure === 'rate-limit') {
       reply.header('retry-after', String(settings.retryAfterSeconds));
       rateHeaders(reply, settings.retryAfterSeconds * 1000, 0);
@@ -181,7 +195,7 @@ export async function startMockProvider(options: MockProviderOptions = {}): Prom
     if (options.models && !options.models.includes(model)) {
       return answer(reply, 404, errorBody(`The model \`${model}\` does not exist`, 'invalid_request_error', 'model_not_found'));
     }
-    return false;
+    return failure === 'cut' ? 'cut' : false;
   };
 
   const pickFailure = (): MockFailure | undefined => {
@@ -206,7 +220,9 @@ export async function startMockProvider(options: MockProviderOptions = {}): Prom
 
   app.post('/v1/chat/completions', async (request, reply) => {
     const body = (request.body ?? {}) as ChatBody;
-    if (await gate(reply, body.model)) return reply;
+    const streamed = body.stream === true;
+    const gated = await gate(reply, body.model, streamed);
+    if (gated === true) return reply;
     if (!Array.isArray(body.messages) || body.messages.length === 0) {
       return send(reply, 400, errorBody('messages must be a non-empty array', 'invalid_request_error'));
     }
@@ -224,6 +240,25 @@ export async function startMockProvider(options: MockProviderOptions = {}): Prom
     stats.chat += 1;
     stats.promptTokens += promptTokens;
     stats.completionTokens += completionTokens;
+    const usage = {
+      prompt_tokens: promptTokens,
+      completion_tokens: completionTokens,
+      total_tokens: promptTokens + completionTokens,
+    };
+    if (streamed) {
+      stats.byStatus[200] = (stats.byStatus[200] ?? 0) + 1;
+      notify();
+      await streamChat(reply, {
+        id: `chatcmpl-mock-${stats.chat}`,
+        model: body.model,
+        text,
+        finishReason,
+        usage: body.stream_options?.include_usage === true ? usage : undefined,
+        cut: gated === 'cut',
+        delayMs: settings.streamDelayMs,
+      });
+      return reply;
+    }
     return send(reply, 200, {
       id: `chatcmpl-mock-${stats.chat}`,
       object: 'chat.completion',
@@ -232,7 +267,7 @@ export async function startMockProvider(options: MockProviderOptions = {}): Prom
       choices: [
         { index: 0, message: { role: 'assistant', content: text, refusal: null }, finish_reason: finishReason, logprobs: null },
       ],
-      usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens },
+      usage,
     });
   });
 
@@ -278,6 +313,56 @@ export async function startMockProvider(options: MockProviderOptions = {}): Prom
       await app.close();
     },
   };
+}
+
+interface StreamedChat {
+  id: string;
+  model: unknown;
+  text: string;
+  finishReason: string;
+  /** Sent as a last chunk with no choices (OpenAI's `stream_options.include_usage`). */
+  usage: Record<string, number> | undefined;
+  /** Drop the connection after half of the tokens. */
+  cut: boolean;
+  delayMs: number;
+}
+
+/**
+ * Writes a chat answer as OpenAI streams it: a chunk with the role, one chunk per token (about
+ * four characters, so the count matches `completion_tokens`), a chunk with the finish reason, the
+ * usage chunk when asked for, then `data: [DONE]`.
+ */
+async function streamChat(reply: FastifyReply, chat: StreamedChat): Promise<void> {
+  const headers = { ...reply.getHeaders(), 'content-type': 'text/event-stream', 'cache-control': 'no-cache' };
+  reply.hijack();
+  const raw = reply.raw;
+  raw.writeHead(200, headers as Record<string, string>);
+  const base = { id: chat.id, object: 'chat.completion.chunk', created: Math.floor(Date.now() / 1000), model: chat.model };
+  const write = (data: unknown): boolean => {
+    if (raw.destroyed) return false;
+    raw.write(`data: ${JSON.stringify(data)}\n\n`);
+    return true;
+  };
+  const delta = (content: Record<string, string>, finishReason: string | null = null) => ({
+    ...base,
+    choices: [{ index: 0, delta: content, finish_reason: finishReason, logprobs: null }],
+  });
+  write(delta({ role: 'assistant', content: '' }));
+  const tokens = chat.text.match(/[\s\S]{1,4}/gu) ?? [];
+  for (const [index, token] of tokens.entries()) {
+    if (chat.cut && index === Math.floor(tokens.length / 2)) {
+      // What was written goes out first: the client must see the tokens before the break.
+      await new Promise<void>((resolve) => raw.write('', () => resolve()));
+      raw.destroy();
+      return;
+    }
+    if (chat.delayMs > 0) await delay(chat.delayMs);
+    if (!write(delta({ content: token }))) return;
+  }
+  write(delta({}, chat.finishReason));
+  if (chat.usage) write({ ...base, choices: [], usage: chat.usage });
+  if (raw.destroyed) return;
+  raw.end('data: [DONE]\n\n');
 }
 
 /**

@@ -1,4 +1,7 @@
-import type { PoolResult, ProviderPool, TokenUsage } from './provider-pool.js';
+import type { ChatCompletionCreateParamsBase } from 'openai/resources/chat/completions';
+import { ProviderStreamInterruptedError } from './provider-errors.js';
+import type { PoolCallResult, PoolMember, PoolResult, ProviderPool, TokenUsage } from './provider-pool.js';
+import { estimateChatTokens, estimateTokens } from './tokens.js';
 
 export interface ChatMessage {
   role: 'system' | 'developer' | 'user' | 'assistant';
@@ -13,6 +16,11 @@ export interface ChatRequest {
   /** Tokens drawn from the tpm budget before the call (reconciled with `usage` after). */
   estimatedTokens: number;
   signal?: AbortSignal | undefined;
+  /**
+   * Streams the answer: called with each piece of text as the provider sends it (the answer still
+   * resolves with the whole text). Must not throw.
+   */
+  onText?: ((text: string) => void) | undefined;
 }
 
 export interface ChatAnswer {
@@ -20,27 +28,74 @@ export interface ChatAnswer {
   finishReason: string;
 }
 
-/** One chat completion through the pool (failover, limits, circuit breakers). */
+/**
+ * One chat completion through the pool (failover, limits, circuit breakers). With `onText`, the
+ * answer is streamed: a stream that fails before its first piece of text fails over like any
+ * call; one that breaks after it ends the attempt (ProviderStreamInterruptedError).
+ */
 export function chatCompletion(pool: ProviderPool, request: ChatRequest): Promise<PoolResult<ChatAnswer>> {
-  return pool.run(
-    { model: request.model, estimatedTokens: request.estimatedTokens, signal: request.signal },
-    async (member, signal) => {
-      const completion = await member.client.chat.completions.create(
-        {
-          model: request.model,
-          messages: request.messages,
-          ...(request.temperature === undefined ? {} : { temperature: request.temperature }),
-          ...(request.maxTokens === undefined ? {} : { max_tokens: request.maxTokens }),
-        },
-        { signal },
-      );
-      const choice = completion.choices[0];
-      return {
-        value: { text: choice?.message.content ?? '', finishReason: choice?.finish_reason ?? 'stop' },
-        usage: toUsage(completion.usage?.prompt_tokens, completion.usage?.completion_tokens),
-      };
-    },
+  const onText = request.onText;
+  return pool.run({ model: request.model, estimatedTokens: request.estimatedTokens, signal: request.signal }, (member, signal) =>
+    onText ? streamedChat(member, request, onText, signal) : wholeChat(member, request, signal),
   );
+}
+
+function chatParams(request: ChatRequest): ChatCompletionCreateParamsBase {
+  return {
+    model: request.model,
+    messages: request.messages,
+    ...(request.temperature === undefined ? {} : { temperature: request.temperature }),
+    ...(request.maxTokens === undefined ? {} : { max_tokens: request.maxTokens }),
+  };
+}
+
+async function wholeChat(member: PoolMember, request: ChatRequest, signal: AbortSignal): Promise<PoolCallResult<ChatAnswer>> {
+  const completion = await member.client.chat.completions.create({ ...chatParams(request), stream: false }, { signal });
+  const choice = completion.choices[0];
+  return {
+    value: { text: choice?.message.content ?? '', finishReason: choice?.finish_reason ?? 'stop' },
+    usage: toUsage(completion.usage?.prompt_tokens, completion.usage?.completion_tokens),
+  };
+}
+
+/** A streamed chat: usage from OpenAI's last chunk (`include_usage`), else estimated from the text. */
+async function streamedChat(
+  member: PoolMember,
+  request: ChatRequest,
+  onText: (text: string) => void,
+  signal: AbortSignal,
+): Promise<PoolCallResult<ChatAnswer>> {
+  const stream = await member.client.chat.completions.create(
+    { ...chatParams(request), stream: true, stream_options: { include_usage: true } },
+    { signal },
+  );
+  let text = '';
+  let finishReason = 'stop';
+  let usage: TokenUsage | undefined;
+  try {
+    for await (const chunk of stream) {
+      if (chunk.usage) usage = toUsage(chunk.usage.prompt_tokens, chunk.usage.completion_tokens);
+      const choice = chunk.choices[0];
+      if (choice?.finish_reason) finishReason = choice.finish_reason;
+      const piece = choice?.delta?.content;
+      if (piece) {
+        text += piece;
+        onText(piece);
+      }
+    }
+  } catch (error) {
+    // Nothing reached the handler yet (or the attempt itself was aborted): the pool decides.
+    if (text === '' || signal.aborted) throw error;
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new ProviderStreamInterruptedError(
+      `provider ${member.config.name} broke its stream after ${text.length} characters: ${reason}`,
+      error,
+    );
+  }
+  return {
+    value: { text, finishReason },
+    usage: usage ?? toUsage(estimateChatTokens(request.messages), estimateTokens(text)),
+  };
 }
 
 export interface EmbeddingsRequest {

@@ -1,4 +1,20 @@
 import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
+import { SluiceError } from '../core/errors.js';
+
+/** Error code of a streamed answer that broke after its first token (transient: the job retries). */
+export const PROVIDER_STREAM_INTERRUPTED = 'SLUICE_PROVIDER_STREAM_INTERRUPTED';
+
+/**
+ * A streamed answer broke after part of it reached the handler (and so the job's event log). The
+ * pool does not fail over from it: another provider would start the text again within the same
+ * attempt, and a reader would see it twice. The attempt fails instead; the retry is a new attempt,
+ * whose deltas carry its own `attempt` number.
+ */
+export class ProviderStreamInterruptedError extends SluiceError {
+  constructor(message: string, cause: unknown) {
+    super(PROVIDER_STREAM_INTERRUPTED, message, { cause });
+  }
+}
 
 /** How a failed provider call counts: fail over (`server`, `timeout`, `connection`, `rate-limited`) or give up (`client`). */
 export type FailureKind = 'server' | 'timeout' | 'connection' | 'rate-limited' | 'client' | 'aborted';

@@ -10,7 +10,7 @@ import {
 import OpenAI from 'openai';
 import { PermanentError, RateLimitedError, SluiceError } from '../core/errors.js';
 import type { ProviderConfig } from './provider-config.js';
-import { type ClassifiedFailure, classifyFailure } from './provider-errors.js';
+import { type ClassifiedFailure, classifyFailure, ProviderStreamInterruptedError } from './provider-errors.js';
 import { MemoryRateLimitStore, type RateBudgetResult, type RateLimitStore } from './rate-limit-store.js';
 import { ProviderLimiter } from './rate-limiter.js';
 
@@ -86,7 +86,8 @@ export interface PoolResult<T> extends PoolCallResult<T> {
  * Several OpenAI-compatible providers behind one call. Per call: the providers serving the model
  * are ordered by the strategy; each is skipped while its circuit is open, its concurrency is full
  * or its rate budget is empty; a 5xx, timeout, connection error or 429 moves on to the next
- * provider within the same attempt; any other 4xx is a PermanentError. When every provider failed,
+ * provider within the same attempt; any other 4xx is a PermanentError. A streamed answer that
+ * breaks after its first token ends the attempt (ProviderStreamInterruptedError), with no failover. When every provider failed,
  * all with 429s, the call throws RateLimitedError with the smallest retry-after; when only budget is
  * missing, it waits (not a failure) up to `maxBudgetWaitMs`.
  */
@@ -238,6 +239,8 @@ export class ProviderPool {
       }
       const failure = classifyFailure(error);
       this.onEvent({ type: 'failure', provider: name, model: request.model, failure });
+      // Part of the answer was used: no failover, and the tokens drawn stay spent.
+      if (error instanceof ProviderStreamInterruptedError) throw error;
       if (failure.kind === 'client') {
         throw new PermanentError(`provider ${name} rejected the request (${failure.status}): ${failure.message}`, {
           cause: error,

@@ -111,7 +111,7 @@ export class Attempt {
   run(
     handle: HandlerFunction<never, unknown>,
     timeoutMs: number,
-    progress: (value: unknown) => Promise<void>,
+    output: Pick<HandlerContext, 'progress' | 'emit'>,
   ): Promise<AttemptOutcome> {
     const attempt = this;
     const context: HandlerContext = {
@@ -119,7 +119,8 @@ export class Attempt {
       get signal() {
         return attempt.signal;
       },
-      progress,
+      progress: output.progress,
+      emit: output.emit,
     };
     return new Promise<AttemptOutcome>((resolve) => {
       const timer = setTimeout(() => this.abort(timeoutReason(timeoutMs)), timeoutMs);

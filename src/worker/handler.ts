@@ -5,9 +5,23 @@ export interface HandlerContext<Input = unknown> {
   job: ClaimedJob & { input: Input };
   /** Fires on timeout, cancellation, lost lease or shutdown; `signal.reason` says which. */
   signal: AbortSignal;
-  /** Records progress or partial output (a number 0..100, or any JSON object). Fenced by the
-   * lease: rejects with LeaseLostError when this attempt no longer owns the job. */
+  /**
+   * Records progress (a number 0..100, or any JSON object) as the job's `progress` and a
+   * `job.progress` event. Calls close together are written as one (the latest value wins);
+   * resolves once the value (or a later one) is stored. Fenced by the lease: rejects with
+   * LeaseLostError when this attempt no longer owns the job.
+   */
   progress(progress: unknown): Promise<void>;
+  /**
+   * Appends a chunk of partial output (a JSON value, e.g. a token's text) to the job's event log:
+   * chunks keep their order and are written together, several to one `job.output.delta` event
+   * (see the worker options `emitFlushMs`, `emitMaxChunks`, `emitMaxBytes`), all before the
+   * attempt's result. Returns at once. Throws a ValidationError (field `chunk`) for a chunk that
+   * is not plain JSON or is too large, and LeaseLostError once the attempt no longer owns the job
+   * (a write that finds the lease gone aborts the handler, as a lost heartbeat does). On a backend
+   * without `capabilities.eventLog` chunks are dropped (the worker warns once).
+   */
+  emit(chunk: unknown): void;
 }
 
 export type HandlerFunction<Input = unknown, Output = unknown> = (ctx: HandlerContext<Input>) => Promise<Output> | Output;

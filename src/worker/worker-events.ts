@@ -2,7 +2,7 @@ import type { SluiceError } from '../core/errors.js';
 import type { ClaimedJob, Job, JobError } from '../core/job.js';
 
 /** The backend call during which a worker met an error. */
-export type WorkerErrorPhase = 'claim' | 'heartbeat' | 'settle' | 'release' | 'progress';
+export type WorkerErrorPhase = 'claim' | 'heartbeat' | 'settle' | 'release' | 'progress' | 'output';
 
 /**
  * What a Worker reports, for metrics, logs and tests (which wait on these instead of sleeping).

@@ -43,6 +43,15 @@ export interface WorkerOptions {
   shutdownGraceMs?: number | undefined;
   /** Attempt timeout when neither the job nor the handler gives one. Default 15 min. */
   defaultTimeoutMs?: number | undefined;
+  /**
+   * Least time between two writes of one attempt's `ctx.emit` chunks and `ctx.progress` (the first
+   * goes at once; what comes meanwhile is written together). Default 50 ms.
+   */
+  emitFlushMs?: number | undefined;
+  /** Most chunks in one `job.output.delta` event; a buffer this full is written at once. Default 1000. */
+  emitMaxChunks?: number | undefined;
+  /** Most JSON bytes of chunks in one `job.output.delta` event, and so of one chunk. Default 64 KiB. */
+  emitMaxBytes?: number | undefined;
   /** Names this worker in leases and logs. Default `host-pid-random`. */
   workerId?: string | undefined;
   /** Used for attempt durations. Default the system clock. */
@@ -64,6 +73,9 @@ export interface ResolvedWorkerOptions {
   pollIntervalMs: number;
   shutdownGraceMs: number;
   defaultTimeoutMs: number;
+  emitFlushMs: number;
+  emitMaxChunks: number;
+  emitMaxBytes: number;
   workerId: string;
   clock: Clock;
   random: () => number;
@@ -86,6 +98,9 @@ export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOpti
     pollIntervalMs: options.pollIntervalMs ?? 250,
     shutdownGraceMs: options.shutdownGraceMs ?? 30_000,
     defaultTimeoutMs: options.defaultTimeoutMs ?? 15 * 60_000,
+    emitFlushMs: options.emitFlushMs ?? 50,
+    emitMaxChunks: options.emitMaxChunks ?? 1_000,
+    emitMaxBytes: options.emitMaxBytes ?? 64 * 1024,
     workerId: options.workerId ?? `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`,
     clock: options.clock ?? systemClock,
     random: options.random ?? Math.random,
@@ -114,6 +129,10 @@ export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOpti
   requirePositiveInteger('heartbeatMs', resolved.heartbeatMs);
   requirePositiveInteger('pollIntervalMs', resolved.pollIntervalMs);
   requirePositiveInteger('defaultTimeoutMs', resolved.defaultTimeoutMs);
+  if (!Number.isInteger(resolved.emitFlushMs) || resolved.emitFlushMs < 0)
+    throw configError('emitFlushMs', 'must be an integer >= 0');
+  requirePositiveInteger('emitMaxChunks', resolved.emitMaxChunks);
+  requirePositiveInteger('emitMaxBytes', resolved.emitMaxBytes);
   if (!Number.isInteger(resolved.shutdownGraceMs) || resolved.shutdownGraceMs < 0) {
     throw configError('shutdownGraceMs', 'must be an integer >= 0');
   }

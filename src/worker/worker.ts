@@ -8,6 +8,7 @@ import { ClaimLoop } from './claim-loop.js';
 import { Heartbeats } from './heartbeats.js';
 import { HeldAttempts } from './held-attempts.js';
 import { Outcomes } from './outcomes.js';
+import type { OutputLogDeclaration } from './output-stream.js';
 import { PrefetchLine } from './prefetch-line.js';
 import { Shutdown } from './shutdown.js';
 import { Slots } from './slots.js';
@@ -28,9 +29,10 @@ export interface StopOptions {
 
 /**
  * What a worker needs of a backend: the worker's job store and the change events; for a worker
- * bound to a tenant, the `tenantClaims` declaration too.
+ * bound to a tenant, the `tenantClaims` declaration too; for `ctx.emit`, the event log's
+ * `appendOutput` when the backend declares `eventLog`.
  */
-export type WorkerBackend = WorkerJobStore & Pick<Backend, 'events'> & TenantClaimsDeclaration;
+export type WorkerBackend = WorkerJobStore & Pick<Backend, 'events'> & TenantClaimsDeclaration & OutputLogDeclaration;
 
 /**
  * Claims jobs from a Backend and runs their handlers. Each duty has its own part:

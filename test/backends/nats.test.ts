@@ -85,6 +85,11 @@ async function rig(
   };
 }
 
+/** Whether the transport's store declares `flag` (the roles a transport forwards from its store). */
+function storeDeclares(backend: Backend, flag: 'eventLog'): boolean {
+  return (backend as unknown as { store: Backend }).store.capabilities[flag] === true;
+}
+
 /** The conformance factory of the transport over one kind of store. */
 function conformanceFactory(store: StoreKind): BackendFactory {
   return async ({ clock }) => {
@@ -115,6 +120,7 @@ describe('nats adapter', { skip }, () => {
         usage: true,
         tenantClaims: true,
         synchronousWrites: true,
+        eventLog: true,
       });
     } finally {
       await r.cleanup();
@@ -134,6 +140,8 @@ describe('nats adapter', { skip }, () => {
         usage: true,
         tenantClaims: true,
         synchronousWrites: false,
+        // The event log is the store's: declared exactly when the Redis store declares it.
+        eventLog: storeDeclares(r.backend, 'eventLog'),
       });
     } finally {
       await r.cleanup();

@@ -227,6 +227,7 @@ describe('sqlite adapter', () => {
         usage: true,
         synchronousWrites: true,
         outputText: true,
+        eventLog: true,
       });
     } finally {
       await backend.close();

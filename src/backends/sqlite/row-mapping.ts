@@ -6,7 +6,7 @@ import { effectiveStatus, type JobRow, rowToJob } from '../sql/job-row.js';
 export { effectiveStatus, type JobRow, rowToJob };
 
 /** A completed row as the completion statements read it back: without `output`, which the writer holds. */
-export type CompletedRow = Omit<JobRow, 'output'>;
+export type CompletedRow = Omit<EventedJobRow, 'output'>;
 
 /** The columns that hold what the job's spec asked for, in the order both statements list them. */
 type SpecColumns = [
@@ -112,7 +112,20 @@ export type ClaimedRow = [
   runAt: number,
   finishedAt: number | null,
   leaseToken: string,
+  lastSeq: number,
 ];
+
+/** The job's newest event seq (schema migration 5), which every event-appending write reads back. */
+export type EventedJobRow = JobRow & { last_seq: number };
+
+/** What a write that appends events reads back (sql/common.ts EVENT_JOB_RETURNING). */
+export interface EventJobRow {
+  id: string;
+  queue: string;
+  tenant: string | null;
+  attempts: number;
+  last_seq: number;
+}
 
 /** The values one claim statement wrote into every row it leased. */
 export interface ClaimStamp {

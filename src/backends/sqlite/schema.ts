@@ -89,6 +89,33 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE jobs ADD COLUMN request_hash TEXT;
   `,
+  // 5: the event log (ports/event-log.ts). `last_seq` is the seq of the job's newest event: each
+  // write bumps it in the UPDATE it already makes and reads it back with RETURNING, so numbering
+  // an event costs no extra statement. Jobs stored before this migration start at 0: their log
+  // begins with their next change, at seq 1 (they have no job.created).
+  // The rowid is the feed's cursor; AUTOINCREMENT never hands out a rowid again, also not after
+  // retention deleted the newest events, so a reader's cursor never skips a later event.
+  `
+  ALTER TABLE jobs ADD COLUMN last_seq INTEGER NOT NULL DEFAULT 0;
+  CREATE TABLE job_events (
+    position INTEGER PRIMARY KEY AUTOINCREMENT,
+    job_id   TEXT NOT NULL,
+    seq      INTEGER NOT NULL,
+    type     TEXT NOT NULL,
+    at       INTEGER NOT NULL,
+    attempt  INTEGER,
+    data     TEXT,                        -- JSON
+    queue    TEXT NOT NULL,
+    tenant   TEXT
+  );
+  -- A job's log in order (jobEvents), and what retention deletes with the job.
+  CREATE UNIQUE INDEX job_events_job ON job_events (job_id, seq);
+  -- Events go with their job: whatever deletes a job (retention) deletes its log in the same
+  -- statement, through the index above.
+  CREATE TRIGGER jobs_delete_events AFTER DELETE ON jobs BEGIN
+    DELETE FROM job_events WHERE job_id = old.id;
+  END;
+  `,
 ];
 
 /** The schema version this code writes. */

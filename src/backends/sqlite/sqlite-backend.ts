@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import type {
+  AppendOutputParams,
   Backend,
   BackendCapabilities,
   ClaimIdsParams,
@@ -8,8 +9,12 @@ import type {
   EnqueueParams,
   EnqueueResult,
   FailParams,
+  FeedPage,
+  FeedParams,
   HeartbeatParams,
   HeartbeatResult,
+  JobEvent,
+  JobEventsParams,
   ListParams,
   ListResult,
   ProgressParams,
@@ -28,9 +33,10 @@ import { ConflictError, LeaseLostError, NotFoundError, ValidationError } from '.
 import { SluiceEvents } from '../../core/events.js';
 import { rejectMismatches } from '../../core/idempotency-mismatch.js';
 import { type ClaimedJob, compareClaimOrder, type Job, type QueueStats } from '../../core/job.js';
+import { JobEventDrafts } from '../../core/job-events.js';
 import { assembleQueueStats, type StatusCountRow } from '../../core/queue-stats.js';
 import { applyRateBudget, type RateBudgetResult, type RateBudgetState } from '../../core/rate-budget.js';
-import { LEASE_EXPIRED_ERROR_JSON } from '../../core/reclaim-policy.js';
+import { LEASE_EXPIRED_ERROR, LEASE_EXPIRED_ERROR_JSON } from '../../core/reclaim-policy.js';
 import {
   type RecordUsageParams,
   type UsageEntry,
@@ -42,9 +48,12 @@ import {
 import { effectiveStatus, type ListedRow, rowToListedJob } from '../sql/job-row.js';
 
 import { openConnection, type SqliteSynchronous } from './connection.js';
+import { SqliteEventLog, succeededDataJson } from './event-log.js';
 import {
   type ClaimedRow,
   type ClaimStamp,
+  type CompletedRow,
+  type EventJobRow,
   insertedJob,
   type JobRow,
   rowToClaimedJob,
@@ -120,11 +129,13 @@ export class SqliteBackend implements Backend {
     usage: true,
     synchronousWrites: true,
     outputText: true,
+    eventLog: true,
   };
   readonly events = new SluiceEvents();
 
   private readonly db: Database.Database;
   private readonly stmts: Statements;
+  private readonly log: SqliteEventLog;
   private readonly clock: Clock;
   /** One-queue claim statements by type filter and limit (see claimOneStatement). */
   private readonly claimStatements = new Map<string, Database.Statement<[ClaimOneParams], ClaimedRow>>();
@@ -138,6 +149,7 @@ export class SqliteBackend implements Backend {
     this.db = db;
     this.clock = clock;
     this.stmts = prepareStatements(db);
+    this.log = new SqliteEventLog(db);
     this.transaction = db.transaction(<T>(fn: () => T): T => fn());
   }
 
@@ -160,6 +172,8 @@ export class SqliteBackend implements Backend {
       throw new ValidationError('the SQLite backend cannot enqueue inside a caller transaction (use PostgreSQL)', 'connection');
     }
     const created = new Map<string, number>();
+    const events = new CommitEvents();
+    const appended = this.appendedTo(events);
     const results = this.write(() => {
       const now = this.clock.now();
       const results: EnqueueResult[] = [];
@@ -177,7 +191,10 @@ export class SqliteBackend implements Backend {
           }
         }
         const args = toInsertArgs(newJob, now);
-        this.stmts.insert.run(...args);
+        const [, , , status, , , , , , , , tenant, , runAt] = args;
+        const drafts = JobEventDrafts.created({ type: newJob.type, status, runAt, priority: newJob.priority });
+        this.stmts.insert.run(...args, drafts.length);
+        this.log.append({ id: newJob.id, queue: newJob.queue, tenant }, drafts.length, now, drafts, appended);
         results.push({ job: insertedJob(newJob, args), created: true });
         created.set(newJob.queue, (created.get(newJob.queue) ?? 0) + 1);
       }
@@ -185,7 +202,6 @@ export class SqliteBackend implements Backend {
       if (mismatch === 'reject') rejectMismatches(jobs, results);
       return results;
     });
-    const events = new CommitEvents();
     for (const [queue, count] of created) events.enqueued(queue, count);
     events.emitTo(this.events);
     return results;
@@ -213,11 +229,19 @@ export class SqliteBackend implements Backend {
    */
   private lease(params: { leaseMs: number; workerId: string }, claimRows: (stamp: ClaimStamp) => ClaimedRow[]): ClaimedJob[] {
     const stamp: ClaimStamp = { now: 0, leaseExpiresAt: 0, workerId: params.workerId };
+    const events = new CommitEvents();
+    const appended = this.appendedTo(events);
     const rows = this.write(() => {
       stamp.now = this.clock.now();
       stamp.leaseExpiresAt = stamp.now + params.leaseMs;
-      return claimRows(stamp);
+      const rows = claimRows(stamp);
+      for (const row of rows) {
+        const started = JobEventDrafts.started(row[5], stamp.workerId, stamp.leaseExpiresAt);
+        this.log.append({ id: row[0], queue: row[1], tenant: row[11] }, row[17], stamp.now, [started], appended);
+      }
+      return rows;
     });
+    events.emitTo(this.events);
     return rows.map((row) => rowToClaimedJob(row, stamp)).sort(compareClaimOrder);
   }
 
@@ -264,25 +288,47 @@ export class SqliteBackend implements Backend {
     if (items.length === 0) return [];
     // Reading the finished rows back costs a JSON parse per job; only pay it when someone listens.
     const wantJobs = this.events.listenerCount('job:finished') > 0;
-    // Each output becomes JSON text once. A finished job's output is parsed from that same text, never
-    // read back from the row: an output can be large (150000! is 700 kB) and this runs on the event loop.
+    // Each output becomes JSON text once: the row and its job.succeeded event store that text, and a
+    // finished job's output is parsed from it, never read back from the row: an output can be large
+    // (150000! is 700 kB) and this runs on the event loop.
     const texts = items.map((item) => toNullableJsonText(item.output));
+    const events = new CommitEvents();
+    const appended = this.appendedTo(events);
+    const logSucceeded = (row: EventJobRow, i: number, now: number) =>
+      this.log.append(
+        row,
+        row.last_seq,
+        now,
+        [JobEventDrafts.succeeded(row.attempts, items[i]!.output)],
+        appended,
+        succeededDataJson(texts[i] ?? null),
+      );
     // One statement settles a batch of several, each row fenced by its own token. A single item (the
     // usual case for long jobs) binds its text as it is rather than nested in a JSON array, which would
     // escape it and make SQLite parse it again; a batch naming a job twice (two leases of one id) goes
     // row by row too, so that each item gets its own answer.
     if (items.length > 1 && hasUniqueIds(items)) {
-      const params = {
-        items: JSON.stringify(items.map((item, i) => [item.id, item.leaseToken, texts[i]])),
-        now: this.clock.now(),
-      };
-      const textById = new Map(items.map((item, i) => [item.id, texts[i] ?? null]));
-      const finished = wantJobs
-        ? this.write(() => this.stmts.completeManyReturning.all(params)).map((row) =>
-            rowToJob({ ...row, output: textById.get(row.id) ?? null }),
-          )
-        : [];
-      const ok = new Set(wantJobs ? finished.map((job) => job.id) : this.write(() => this.stmts.completeMany.all(params)));
+      const now = this.clock.now();
+      const params = { items: JSON.stringify(items.map((item, i) => [item.id, item.leaseToken, texts[i]])), now };
+      const indexById = new Map(items.map((item, i) => [item.id, i]));
+      const finished: Job[] = [];
+      const ok = new Set<string>();
+      this.write(() => {
+        if (wantJobs) {
+          for (const row of this.stmts.completeManyReturning.all(params)) {
+            const i = indexById.get(row.id)!;
+            logSucceeded(row, i, now);
+            finished.push(rowToJob({ ...row, output: texts[i] ?? null }));
+            ok.add(row.id);
+          }
+        } else {
+          for (const row of this.stmts.completeMany.all(params)) {
+            logSucceeded(row, indexById.get(row.id)!, now);
+            ok.add(row.id);
+          }
+        }
+      });
+      events.emitTo(this.events);
       for (const job of finished) this.events.emit('job:finished', { job });
       if (!wantJobs) this.events.emitEnded(ok);
       return items.map((item): SettleOutcome => ({ id: item.id, result: ok.has(item.id) ? 'ok' : 'lease_lost' }));
@@ -293,18 +339,20 @@ export class SqliteBackend implements Backend {
       const finished: Job[] = [];
       items.forEach((item, i) => {
         const params = { id: item.id, leaseToken: item.leaseToken, now, output: texts[i] ?? null };
-        let ok: boolean;
+        let row: EventJobRow | undefined;
         if (wantJobs) {
-          const row = this.stmts.completeReturning.get(params);
-          if (row) finished.push(rowToJob({ ...row, output: params.output }));
-          ok = row !== undefined;
+          const completed: CompletedRow | undefined = this.stmts.completeReturning.get(params);
+          if (completed) finished.push(rowToJob({ ...completed, output: params.output }));
+          row = completed;
         } else {
-          ok = this.stmts.complete.run(params).changes > 0;
+          row = this.stmts.complete.get(params);
         }
-        outcomes.push({ id: item.id, result: ok ? 'ok' : 'lease_lost' });
+        if (row) logSucceeded(row, i, now);
+        outcomes.push({ id: item.id, result: row ? 'ok' : 'lease_lost' });
       });
       return { outcomes, finished };
     });
+    events.emitTo(this.events);
     for (const job of finished) this.events.emit('job:finished', { job });
     if (!wantJobs) this.events.emitEnded(outcomes.filter((o) => o.result === 'ok').map((o) => o.id));
     return outcomes;
@@ -313,6 +361,7 @@ export class SqliteBackend implements Backend {
   async fail({ items }: FailParams): Promise<SettleOutcome[]> {
     if (items.length === 0) return [];
     const events = new CommitEvents();
+    const appended = this.appendedTo(events);
     const outcomes = this.write(() => {
       const now = this.clock.now();
       return items.map((item): SettleOutcome => {
@@ -321,11 +370,13 @@ export class SqliteBackend implements Backend {
           const runAt = now + Math.max(0, item.delayMs);
           const row = this.stmts.retry.get({ ...base, runAt, status: runAt > now ? 'scheduled' : 'queued' });
           if (!row) return { id: item.id, result: 'lease_lost' };
+          this.log.append(row, row.last_seq, now, [JobEventDrafts.retrying(row.attempts, item.error, runAt)], appended);
           events.requeued(item.id, row.queue);
           return { id: item.id, result: 'ok' };
         }
         const row = this.stmts.failFinal.get(base);
         if (!row) return { id: item.id, result: 'lease_lost' };
+        this.log.append(row, row.last_seq, now, [JobEventDrafts.failed(row.attempts, item.error)], appended);
         events.finished(rowToJob(row));
         return { id: item.id, result: 'ok' };
       });
@@ -337,11 +388,13 @@ export class SqliteBackend implements Backend {
   async release({ items }: ReleaseParams): Promise<SettleOutcome[]> {
     if (items.length === 0) return [];
     const events = new CommitEvents();
+    const appended = this.appendedTo(events);
     const outcomes = this.write(() => {
       const now = this.clock.now();
       return items.map((item): SettleOutcome => {
         const row = this.stmts.release.get({ id: item.id, leaseToken: item.leaseToken, now });
         if (!row) return { id: item.id, result: 'lease_lost' };
+        this.log.append(row, row.last_seq, now, [JobEventDrafts.released(row.attempts)], appended);
         events.requeued(item.id, row.queue);
         return { id: item.id, result: 'ok' };
       });
@@ -351,27 +404,34 @@ export class SqliteBackend implements Backend {
   }
 
   async reportProgress(params: ProgressParams): Promise<void> {
-    const { changes } = this.guard(() =>
-      this.stmts.progress.run({
-        id: params.id,
-        leaseToken: params.leaseToken,
-        now: this.clock.now(),
-        progress: toNullableJsonText(params.progress),
-      }),
-    );
-    if (changes === 0) throw new LeaseLostError(params.id);
-    this.events.emit('job:progress', { id: params.id, progress: params.progress });
+    const events = new CommitEvents();
+    const row = this.write(() => {
+      const now = this.clock.now();
+      const progress = toNullableJsonText(params.progress);
+      const row = this.stmts.progress.get({ id: params.id, leaseToken: params.leaseToken, now, progress });
+      if (row) {
+        const draft = JobEventDrafts.progress(row.attempts, params.progress);
+        this.log.append(row, row.last_seq, now, [draft], this.appendedTo(events));
+      }
+      return row;
+    });
+    if (!row) throw new LeaseLostError(params.id);
+    events.add('job:progress', { id: params.id, progress: params.progress }).emitTo(this.events);
   }
 
   async cancel({ id, tenant }: { id: string; tenant?: string | undefined }): Promise<Job> {
+    const events = new CommitEvents();
     const { job, wasRunning } = this.write(() => {
       const current = this.stmts.byId.get(id);
       if (!current || !visibleTo(current, tenant)) throw new NotFoundError(`job ${id} not found`);
-      const row = this.stmts.cancel.get({ id, now: this.clock.now() });
+      const now = this.clock.now();
+      const row = this.stmts.cancel.get({ id, now });
       if (!row) throw new ConflictError(`job ${id} already ${current.status}; only waiting or running jobs can be cancelled`);
+      const cancelled = JobEventDrafts.cancelled(effectiveStatus(current, now), current.attempts);
+      this.log.append(row, row.last_seq, now, [cancelled], this.appendedTo(events));
       return { job: rowToJob(row), wasRunning: current.status === 'running' };
     });
-    new CommitEvents().cancelled(job, wasRunning).emitTo(this.events);
+    events.cancelled(job, wasRunning).emitTo(this.events);
     return job;
   }
 
@@ -407,22 +467,31 @@ export class SqliteBackend implements Backend {
     const query = admin.redriveSql(params);
     if (query === undefined) return 0;
     const { sql, args } = query;
-    const moved = this.write(() => this.statement<{ id: string; queue: string }>(sql).all({ ...args, now: this.clock.now() }));
     const events = new CommitEvents();
+    const appended = this.appendedTo(events);
+    const moved = this.write(() => {
+      const now = this.clock.now();
+      const rows = this.statement<EventJobRow>(sql).all({ ...args, now });
+      for (const row of rows) this.log.append(row, row.last_seq, now, [JobEventDrafts.redriven(now)], appended);
+      return rows;
+    });
     events.requeuedBatch(moved);
     events.emitTo(this.events);
     return moved.length;
   }
 
   async reclaimExpired(params: { limit?: number } = {}): Promise<ReclaimResult> {
-    const rows = this.write(() =>
-      this.stmts.reclaim.all({
-        now: this.clock.now(),
-        limit: params.limit ?? NO_LIMIT,
-        error: LEASE_EXPIRED_ERROR_JSON,
-      }),
-    );
     const events = new CommitEvents();
+    const appended = this.appendedTo(events);
+    const rows = this.write(() => {
+      const now = this.clock.now();
+      const rows = this.stmts.reclaim.all({ now, limit: params.limit ?? NO_LIMIT, error: LEASE_EXPIRED_ERROR_JSON });
+      for (const row of rows) {
+        const lost = JobEventDrafts.lost(row.attempts, LEASE_EXPIRED_ERROR, row.status as 'queued' | 'failed');
+        this.log.append(row, row.last_seq, now, lost, appended);
+      }
+      return rows;
+    });
     for (const row of rows) events.settled(row, () => rowToJob(row));
     events.emitTo(this.events);
     const requeued = rows.filter((row) => row.status === 'queued').length;
@@ -464,6 +533,29 @@ export class SqliteBackend implements Backend {
       now,
       queue: params.queue,
     });
+  }
+
+  async jobEvents(params: JobEventsParams): Promise<JobEvent[] | null> {
+    return this.guard(() => this.read(() => this.log.jobEvents(params)));
+  }
+
+  async feed(params: FeedParams): Promise<FeedPage> {
+    return this.guard(() => this.read(() => this.log.feed(params)));
+  }
+
+  async appendOutput(params: AppendOutputParams): Promise<JobEvent> {
+    const events = new CommitEvents();
+    const event = this.write(() => {
+      const now = this.clock.now();
+      const row = this.stmts.appendOutput.get({ id: params.id, leaseToken: params.leaseToken, now });
+      if (!row) return undefined;
+      const delta = JobEventDrafts.outputDelta(row.attempts, params.chunks);
+      return this.log.append(row, row.last_seq, now, [delta], events)[0];
+    });
+    if (!event) throw new LeaseLostError(params.id);
+    events.emitTo(this.events);
+    // The caller's chunks as stored (JSON), not the caller's own objects.
+    return { ...event, data: JSON.parse(JSON.stringify(event.data)) };
   }
 
   async ping(): Promise<void> {
@@ -514,6 +606,14 @@ export class SqliteBackend implements Backend {
     const { sql, args } = ledger.usageSql(params);
     const groups = this.guard(() => this.statement<UsageGroup>(sql).all(args));
     return usageTotalsFromGroups(groups, params);
+  }
+
+  /**
+   * Where a write tells of the events it appended: `events`, or nowhere while nothing listens for
+   * `events:appended` (a claim or a bulk enqueue then builds no payload per job).
+   */
+  private appendedTo(events: CommitEvents): CommitEvents | undefined {
+    return this.events.listenerCount('events:appended') > 0 ? events : undefined;
   }
 
   private write<T>(fn: () => T): T {

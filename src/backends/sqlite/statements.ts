@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { ClaimedRow, CompletedRow, JobInsertArgs, JobRow } from './row-mapping.js';
+import type { ClaimedRow, CompletedRow, EventedJobRow, EventJobRow, JobInsertArgs, JobRow } from './row-mapping.js';
 import * as admin from './sql/admin.js';
 import * as intake from './sql/job-intake.js';
 import * as store from './sql/job-store.js';
@@ -15,9 +15,9 @@ export { type ClaimCandidate, type ClaimShape, claimOneSql, claimShapeKey } from
 export function prepareStatements(db: Database.Database): Statements {
   return {
     // Positional: the arguments are a JobInsertArgs tuple, in this column order.
-    insert: db.prepare<JobInsertArgs, void>(intake.INSERT),
+    insert: db.prepare<InsertArgs, void>(intake.INSERT),
     byIdempotencyKey: db.prepare<[{ queue: string; tenant: string; key: string }], JobRow>(intake.BY_IDEMPOTENCY_KEY),
-    byId: db.prepare<[string], JobRow>(admin.BY_ID),
+    byId: db.prepare<[string], EventedJobRow>(admin.BY_ID),
     pausedQueues: db.prepare<[], string>(store.PAUSED_QUEUES).pluck(),
 
     promoteOne: db.prepare<[{ queue: string; now: number }], void>(store.PROMOTE_ONE),
@@ -33,19 +33,20 @@ export function prepareStatements(db: Database.Database): Statements {
 
     claimIds: db.prepare<[ClaimIdsStatementParams], ClaimedRow>(store.CLAIM_IDS).raw(),
     heartbeat: db.prepare<[{ id: string; leaseToken: string; leaseExpiresAt: number }], void>(store.HEARTBEAT),
-    complete: db.prepare<[SettleParams & { output: string | null }], void>(store.COMPLETE),
-    completeMany: db.prepare<[{ items: string; now: number }], string>(store.COMPLETE_MANY).pluck(),
+    complete: db.prepare<[SettleParams & { output: string | null }], EventJobRow>(store.COMPLETE),
+    completeMany: db.prepare<[{ items: string; now: number }], EventJobRow>(store.COMPLETE_MANY),
     completeManyReturning: db.prepare<[{ items: string; now: number }], CompletedRow>(store.COMPLETE_MANY_RETURNING),
     completeReturning: db.prepare<[SettleParams & { output: string | null }], CompletedRow>(store.COMPLETE_RETURNING),
-    retry: db.prepare<[SettleParams & { status: 'scheduled' | 'queued'; runAt: number; error: string }], { queue: string }>(
+    retry: db.prepare<[SettleParams & { status: 'scheduled' | 'queued'; runAt: number; error: string }], EventJobRow>(
       store.RETRY,
     ),
-    failFinal: db.prepare<[SettleParams & { error: string }], JobRow>(store.FAIL_FINAL),
-    release: db.prepare<[SettleParams], { queue: string }>(store.RELEASE),
-    progress: db.prepare<[SettleParams & { progress: string | null }], void>(store.PROGRESS),
-    cancel: db.prepare<[{ id: string; now: number }], JobRow>(admin.CANCEL),
+    failFinal: db.prepare<[SettleParams & { error: string }], EventedJobRow>(store.FAIL_FINAL),
+    release: db.prepare<[SettleParams], EventJobRow>(store.RELEASE),
+    progress: db.prepare<[SettleParams & { progress: string | null }], EventJobRow>(store.PROGRESS),
+    appendOutput: db.prepare<[SettleParams], EventJobRow>(store.APPEND_OUTPUT),
+    cancel: db.prepare<[{ id: string; now: number }], EventedJobRow>(admin.CANCEL),
     setPaused: db.prepare<[{ queue: string; paused: number; now: number }], void>(admin.SET_PAUSED),
-    reclaim: db.prepare<[{ now: number; limit: number; error: string }], JobRow>(maintenance.RECLAIM),
+    reclaim: db.prepare<[{ now: number; limit: number; error: string }], EventedJobRow>(maintenance.RECLAIM),
     purge: db.prepare<[{ finishedBefore: number; failedBefore: number; limit: number }], void>(maintenance.PURGE),
     ping: db.prepare<[], number>('SELECT 1').pluck(),
   };
@@ -53,9 +54,9 @@ export function prepareStatements(db: Database.Database): Statements {
 
 /** The fixed statements of the adapter (typed by their parameters and result rows). */
 export interface Statements {
-  insert: Database.Statement<JobInsertArgs, void>;
+  insert: Database.Statement<InsertArgs, void>;
   byIdempotencyKey: Database.Statement<[{ queue: string; tenant: string; key: string }], JobRow>;
-  byId: Database.Statement<[string], JobRow>;
+  byId: Database.Statement<[string], EventedJobRow>;
   pausedQueues: Database.Statement<[], string>;
   promoteOne: Database.Statement<[{ queue: string; now: number }], void>;
   promoteMany: Database.Statement<[{ queues: string; now: number }], void>;
@@ -64,20 +65,24 @@ export interface Statements {
   claimRowids: Database.Statement<[{ rowids: string; now: number; leaseExpiresAt: number; workerId: string }], ClaimedRow>;
   claimIds: Database.Statement<[ClaimIdsStatementParams], ClaimedRow>;
   heartbeat: Database.Statement<[{ id: string; leaseToken: string; leaseExpiresAt: number }], void>;
-  complete: Database.Statement<[SettleParams & { output: string | null }], void>;
-  completeMany: Database.Statement<[{ items: string; now: number }], string>;
+  complete: Database.Statement<[SettleParams & { output: string | null }], EventJobRow>;
+  completeMany: Database.Statement<[{ items: string; now: number }], EventJobRow>;
   completeManyReturning: Database.Statement<[{ items: string; now: number }], CompletedRow>;
   completeReturning: Database.Statement<[SettleParams & { output: string | null }], CompletedRow>;
-  retry: Database.Statement<[SettleParams & { status: 'scheduled' | 'queued'; runAt: number; error: string }], { queue: string }>;
-  failFinal: Database.Statement<[SettleParams & { error: string }], JobRow>;
-  release: Database.Statement<[SettleParams], { queue: string }>;
-  progress: Database.Statement<[SettleParams & { progress: string | null }], void>;
-  cancel: Database.Statement<[{ id: string; now: number }], JobRow>;
+  retry: Database.Statement<[SettleParams & { status: 'scheduled' | 'queued'; runAt: number; error: string }], EventJobRow>;
+  failFinal: Database.Statement<[SettleParams & { error: string }], EventedJobRow>;
+  release: Database.Statement<[SettleParams], EventJobRow>;
+  progress: Database.Statement<[SettleParams & { progress: string | null }], EventJobRow>;
+  appendOutput: Database.Statement<[SettleParams], EventJobRow>;
+  cancel: Database.Statement<[{ id: string; now: number }], EventedJobRow>;
   setPaused: Database.Statement<[{ queue: string; paused: number; now: number }], void>;
-  reclaim: Database.Statement<[{ now: number; limit: number; error: string }], JobRow>;
+  reclaim: Database.Statement<[{ now: number; limit: number; error: string }], EventedJobRow>;
   purge: Database.Statement<[{ finishedBefore: number; failedBefore: number; limit: number }], void>;
   ping: Database.Statement<[], number>;
 }
+
+/** The INSERT's arguments: the job's columns, then its last_seq (the events its enqueue appends). */
+type InsertArgs = [...JobInsertArgs, lastSeq: number];
 
 const CLAIM_SHAPES: ClaimShape[] = [
   { typed: false, tenanted: false },

@@ -1,4 +1,5 @@
 import {
+  type AppendOutputParams,
   type Backend,
   type BackendCapabilities,
   type ClaimByIdStore,
@@ -7,8 +8,12 @@ import {
   type EnqueueParams,
   type EnqueueResult,
   type FailParams,
+  type FeedPage,
+  type FeedParams,
   type HeartbeatParams,
   type HeartbeatResult,
+  type JobEvent,
+  type JobEventsParams,
   type ListParams,
   type ListResult,
   type ProgressParams,
@@ -116,6 +121,11 @@ export class TransportBackend<D extends BrokerDelivery = BrokerDelivery> impleme
   readonly usage?: (params: UsageParams) => Promise<UsageTotals>;
   /** The store's read of a job's output text, when it has one (capabilities.outputText). */
   readonly readOutput?: (params: { id: string; tenant?: string | undefined }) => Promise<StoredOutput | null>;
+  /** The store's event log, when it keeps one (capabilities.eventLog): every change the store makes
+   * appends there, also those made through this transport; appendOutput is fenced by the store. */
+  readonly jobEvents?: (params: JobEventsParams) => Promise<JobEvent[] | null>;
+  readonly feed?: (params: FeedParams) => Promise<FeedPage>;
+  readonly appendOutput?: (params: AppendOutputParams) => Promise<JobEvent>;
 
   protected readonly broker: Broker<D>;
   private readonly store: Backend;
@@ -195,6 +205,7 @@ export class TransportBackend<D extends BrokerDelivery = BrokerDelivery> impleme
     const rateBudgets = withCapability(this.store, 'rateBudgets');
     const outputText = withCapability(this.store, 'outputText');
     const usage = withCapability(this.store, 'usage');
+    const eventLog = withCapability(this.store, 'eventLog');
     this.capabilities = {
       // Deliveries wake this handle's workers whoever enqueued, so wake-ups cross processes.
       crossProcessEvents: store.crossProcessEvents,
@@ -204,17 +215,23 @@ export class TransportBackend<D extends BrokerDelivery = BrokerDelivery> impleme
       rateBudgets: rateBudgets !== undefined,
       outputText: outputText !== undefined,
       usage: usage !== undefined,
+      eventLog: eventLog !== undefined,
       // A tenant's claim is the store's own (see claim).
       tenantClaims: store.tenantClaims === true,
       // The publish after the store write is a synchronous send (its confirm is not awaited).
       synchronousWrites: store.synchronousWrites === true,
     };
-    // Optional roles the store has are the transport's too: budgets and accounting are records.
+    // Optional roles the store has are the transport's too: budgets, accounting and the log are records.
     if (rateBudgets) this.updateRateBudget = (params) => rateBudgets.updateRateBudget(params);
     if (outputText) this.readOutput = (params) => outputText.readOutput(params);
     if (usage) {
       this.recordUsage = (params) => usage.recordUsage(params);
       this.usage = (params) => usage.usage(params);
+    }
+    if (eventLog) {
+      this.jobEvents = (params) => eventLog.jobEvents(params);
+      this.feed = (params) => eventLog.feed(params);
+      this.appendOutput = (params) => eventLog.appendOutput(params);
     }
   }
 

@@ -7,6 +7,7 @@ interface MockProviderFlags {
   port: string;
   host: string;
   latency: string;
+  streamDelay: string;
   failRate: string;
   rateLimitRate: string;
   hangRate: string;
@@ -23,6 +24,7 @@ export function mockProviderCommand(): Command {
     .option('-p, --port <n>', 'port to listen on (0 picks a free one)', '8090')
     .option('--host <host>', 'interface to listen on', '127.0.0.1')
     .option('--latency <ms>', 'delay before every answer, in ms', '0')
+    .option('--stream-delay <ms>', 'delay before each token of a streamed chat answer, in ms', '0')
     .option('--fail-rate <r>', 'share of requests answered with a 500 (0..1)', '0')
     .option('--rate-limit-rate <r>', 'share of requests answered with a 429 (0..1)', '0')
     .option('--hang-rate <r>', 'share of requests never answered (0..1)', '0')
@@ -35,6 +37,7 @@ export function mockProviderCommand(): Command {
         port: number('--port', flags.port, 0, 65535, true),
         host: flags.host,
         latencyMs: number('--latency', flags.latency, 0, 3_600_000, true),
+        streamDelayMs: number('--stream-delay', flags.streamDelay, 0, 60_000, true),
         failRate: number('--fail-rate', flags.failRate, 0, 1),
         rateLimitRate: number('--rate-limit-rate', flags.rateLimitRate, 0, 1),
         hangRate: number('--hang-rate', flags.hangRate, 0, 1),

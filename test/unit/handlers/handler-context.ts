@@ -26,19 +26,24 @@ export function claimedJob(type: string, input: unknown): ClaimedJob {
 }
 
 /** A handler context for `input` (deliberately untyped: handlers must check what they get). The
- * progress reports are recorded in `reports`. */
+ * progress reports are recorded in `reports`, the emitted chunks in `chunks`. */
 export function handlerContext<Input>(
   type: string,
   input: unknown,
   signal: AbortSignal = new AbortController().signal,
-): HandlerContext<Input> & { reports: unknown[] } {
+): HandlerContext<Input> & { reports: unknown[]; chunks: unknown[] } {
   const reports: unknown[] = [];
+  const chunks: unknown[] = [];
   return {
     job: claimedJob(type, input) as ClaimedJob & { input: Input },
     signal,
     reports,
+    chunks,
     progress: async (progress: unknown) => {
       reports.push(progress);
+    },
+    emit: (chunk: unknown) => {
+      chunks.push(chunk);
     },
   };
 }

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import OpenAI from 'openai';
 import { hashVector, type MockProvider, startMockProvider } from '../../../src/providers/mock-server.js';
 
 async function post(mock: MockProvider, path: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
@@ -110,5 +111,91 @@ describe('mock provider limits', () => {
     assert.equal(mock.stats.hangs, 1);
     await mock.close();
     assert.ok(['cut', 503].includes(await pending));
+  });
+});
+
+describe('mock provider streaming (stream: true)', () => {
+  let mock: MockProvider;
+  before(async () => {
+    mock = await startMockProvider();
+  });
+  after(() => mock.close());
+
+  test('streams a chat answer as OpenAI SSE chunks: role, a token per event, finish, usage, [DONE]', async () => {
+    const response = await post(mock, '/chat/completions', {
+      model: 'm',
+      stream: true,
+      stream_options: { include_usage: true },
+      messages: [{ role: 'user', content: 'hello there' }],
+    });
+    assert.equal(response.status, 200);
+    assert.match(response.headers.get('content-type') ?? '', /^text\/event-stream/);
+    const lines = (await response.text()).split('\n\n').filter((line) => line !== '');
+    assert.ok(lines.every((line) => line.startsWith('data: ')));
+    assert.equal(lines.at(-1), 'data: [DONE]');
+    const chunks = lines.slice(0, -1).map((line) => JSON.parse(line.slice('data: '.length)));
+    assert.ok(chunks.every((chunk) => chunk.object === 'chat.completion.chunk'));
+    assert.deepEqual(chunks[0].choices[0].delta, { role: 'assistant', content: '' });
+    const tokens = chunks.flatMap((chunk) =>
+      chunk.choices.map((choice: { delta: { content?: string } }) => choice.delta.content ?? ''),
+    );
+    assert.deepEqual(tokens.slice(1, -1), ['hell', 'o th', 'ere']);
+    assert.equal(chunks.at(-2).choices[0].finish_reason, 'stop');
+    assert.deepEqual(chunks.at(-1).choices, []);
+    assert.equal(chunks.at(-1).usage.completion_tokens, 3);
+  });
+
+  test('the openai client reads the mock stream: the whole text, in order, with usage', async () => {
+    const client = new OpenAI({ baseURL: mock.url, apiKey: 'test', maxRetries: 0 });
+    const content = Array.from({ length: 50 }, (_, i) => `w${i}`).join(' ');
+    const stream = await client.chat.completions.create({
+      model: 'm',
+      messages: [{ role: 'user', content }],
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+    let text = '';
+    let pieces = 0;
+    let usage: OpenAI.CompletionUsage | undefined;
+    let finishReason: string | null | undefined;
+    for await (const chunk of stream) {
+      const choice = chunk.choices[0];
+      if (choice?.delta.content) {
+        text += choice.delta.content;
+        pieces += 1;
+      }
+      finishReason = choice?.finish_reason ?? finishReason;
+      if (chunk.usage) usage = chunk.usage;
+    }
+    assert.equal(text, content);
+    assert.equal(pieces, Math.ceil(content.length / 4));
+    assert.equal(finishReason, 'stop');
+    assert.equal(usage?.completion_tokens, pieces);
+  });
+
+  test('a cut stream drops the connection halfway; the openai client sees it fail', async () => {
+    const cutting = await startMockProvider({ streamDelayMs: 1 });
+    try {
+      cutting.failNext('cut');
+      const client = new OpenAI({ baseURL: cutting.url, apiKey: 'test', maxRetries: 0 });
+      const stream = await client.chat.completions.create({
+        model: 'm',
+        messages: [{ role: 'user', content: 'abcdefghijklmnop' }],
+        stream: true,
+      });
+      const received: string[] = [];
+      await assert.rejects(async () => {
+        for await (const chunk of stream) if (chunk.choices[0]?.delta.content) received.push(chunk.choices[0].delta.content);
+      });
+      assert.deepEqual(received, ['abcd', 'efgh']);
+      // Not streamed, `cut` is a 500.
+      cutting.failNext('cut');
+      assert.equal(
+        (await post(cutting, '/chat/completions', { model: 'm', messages: [{ role: 'user', content: 'x' }] })).status,
+        500,
+      );
+    } finally {
+      await cutting.close();
+    }
   });
 });

@@ -26,7 +26,8 @@ function claimedJob(): ClaimedJob {
   };
 }
 
-const noProgress = async () => {};
+/** A handler context's output calls that do nothing. */
+const noOutput = { progress: async () => {}, emit: () => {} };
 
 describe('Attempt (its abort signal is made on first use)', () => {
   test('a signal first read after the abort is already aborted, with the reason', () => {
@@ -55,7 +56,7 @@ describe('Attempt (its abort signal is made on first use)', () => {
         return new Promise(() => {}); // never settles
       },
       60_000,
-      noProgress,
+      noOutput,
     );
     // The handler starts on a microtask; abort once it has.
     await Promise.resolve();
@@ -77,7 +78,7 @@ describe('Attempt (its abort signal is made on first use)', () => {
         return 'ran';
       },
       60_000,
-      noProgress,
+      noOutput,
     );
     assert.equal(called, false);
     assert.equal(result.kind, 'aborted');
@@ -92,7 +93,7 @@ describe('Attempt (its abort signal is made on first use)', () => {
         return 42;
       },
       60_000,
-      noProgress,
+      noOutput,
     );
     assert.deepEqual(result, { kind: 'succeeded', output: 42 });
     assert.equal(seen, attempt.signal);

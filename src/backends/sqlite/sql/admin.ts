@@ -2,7 +2,7 @@ import type { ListParams, RedriveParams } from '../../../core/backend.js';
 import { includes } from '../../../core/listed-job.js';
 import { listColumns } from '../../sql/job-row.js';
 import { equalityFilters } from '../equality-filters.js';
-import { LEASE_CLEARED, NO_LIMIT, whereClause } from './common.js';
+import { LEASE_CLEARED, NO_LIMIT, ONE_EVENT, whereClause } from './common.js';
 
 /** The SQL of the admin role: get, list, cancel, pause, redrive, stats. */
 
@@ -12,7 +12,7 @@ export const BY_ID = 'SELECT * FROM jobs WHERE id = ?';
 export const OUTPUT = 'SELECT status, run_at, tenant, output FROM jobs WHERE id = @id';
 export type OutputRow = { status: string; run_at: number; tenant: string | null; output: string | null };
 
-export const CANCEL = `UPDATE jobs SET status = 'cancelled', finished_at = @now, updated_at = @now, ${LEASE_CLEARED}
+export const CANCEL = `UPDATE jobs SET status = 'cancelled', finished_at = @now, updated_at = @now, ${ONE_EVENT}, ${LEASE_CLEARED}
        WHERE id = @id AND status IN ('scheduled', 'queued', 'running')
        RETURNING *`;
 
@@ -64,10 +64,10 @@ export function redriveSql(params: RedriveParams): { sql: string; args: Record<s
   args.maxAttempts = params.maxAttempts ?? null;
   args.timeoutMs = params.timeoutMs ?? null;
   const sql = `UPDATE jobs SET status = 'queued', attempts = 0, error = NULL, output = NULL, progress = NULL,
-        run_at = @now, started_at = NULL, finished_at = NULL, worker_id = NULL, updated_at = @now,
+        run_at = @now, started_at = NULL, finished_at = NULL, worker_id = NULL, updated_at = @now, ${ONE_EVENT},
         max_attempts = coalesce(@maxAttempts, max_attempts), timeout_ms = coalesce(@timeoutMs, timeout_ms)
       WHERE rowid IN (SELECT rowid FROM jobs ${whereClause(where)} ORDER BY id LIMIT @limit)
-      RETURNING id, queue`;
+      RETURNING id, queue, tenant, last_seq`;
   return { sql, args };
 }
 

@@ -1,4 +1,4 @@
-import { FENCE, LEASE_CLEARED } from './common.js';
+import { EVENT_JOB_RETURNING, FENCE, LEASE_CLEARED, ONE_EVENT } from './common.js';
 
 /** The SQL of the worker's job-store role: claim, heartbeat, complete, fail, release, progress. */
 
@@ -10,7 +10,7 @@ const LEASE_TOKEN_SQL = 'lower(hex(randomblob(16)))';
 
 /** Columns a claim sets: a fresh token per row (minted in SQL, so one statement leases the batch). */
 const CLAIM_SET = `status = 'running', lease_token = ${LEASE_TOKEN_SQL}, lease_expires_at = @leaseExpiresAt,
-  attempts = attempts + 1, started_at = @now, updated_at = @now, worker_id = @workerId, progress = NULL`;
+  attempts = attempts + 1, started_at = @now, updated_at = @now, worker_id = @workerId, progress = NULL, ${ONE_EVENT}`;
 
 /**
  * What a claim reads back, in ClaimedRow's order: the columns a ClaimedJob carries that the claim did
@@ -19,7 +19,7 @@ const CLAIM_SET = `status = 'running', lease_token = ${LEASE_TOKEN_SQL}, lease_e
  * are raw (rows as arrays), which saves building an object per row.
  */
 const CLAIM_RETURNING = `RETURNING id, queue, type, input, priority, attempts, max_attempts, backoff, timeout_ms,
-  idempotency_key, metadata, tenant, error, created_at, run_at, finished_at, lease_token`;
+  idempotency_key, metadata, tenant, error, created_at, run_at, finished_at, lease_token, last_seq`;
 
 /**
  * What a completion reads back for `job:finished`: every column but `output`, which the caller has
@@ -28,7 +28,7 @@ const CLAIM_RETURNING = `RETURNING id, queue, type, input, priority, attempts, m
  */
 const COMPLETED_RETURNING = `RETURNING id, queue, type, status, input, error, progress, priority, attempts, max_attempts,
   backoff, timeout_ms, idempotency_key, metadata, tenant, created_at, run_at, started_at, finished_at, updated_at,
-  lease_token, lease_expires_at, worker_id`;
+  lease_token, lease_expires_at, worker_id, last_seq`;
 
 /** Order of the claim, served by the jobs_claim index. */
 const CLAIM_ORDER = 'ORDER BY priority DESC, run_at, id';
@@ -108,35 +108,51 @@ export const CLAIM_IDS = `UPDATE jobs SET ${CLAIM_SET}
 
 export const HEARTBEAT = `UPDATE jobs SET lease_expires_at = @leaseExpiresAt ${FENCE}`;
 
-export const COMPLETE = `UPDATE jobs SET status = 'succeeded', output = @output, finished_at = @now, updated_at = @now, ${LEASE_CLEARED} ${FENCE}`;
+export const COMPLETE = `UPDATE jobs SET status = 'succeeded', output = @output, finished_at = @now, updated_at = @now, ${ONE_EVENT},
+       ${LEASE_CLEARED} ${FENCE}
+       ${EVENT_JOB_RETURNING}`;
 
 /**
  * A whole batch in one statement: `items` is a JSON array of [id, leaseToken, outputText|null];
- * each row is fenced by its own token, and the ids returned are the ones written.
+ * each row is fenced by its own token, and the rows returned are the ones written.
  */
-export const COMPLETE_MANY = `UPDATE jobs SET status = 'succeeded', output = j.value ->> 2, finished_at = @now, updated_at = @now, ${LEASE_CLEARED}
+export const COMPLETE_MANY = `UPDATE jobs SET status = 'succeeded', output = j.value ->> 2, finished_at = @now, updated_at = @now, ${ONE_EVENT},
+       ${LEASE_CLEARED}
        FROM json_each(@items) AS j
        WHERE jobs.id = j.value ->> 0 AND jobs.lease_token = j.value ->> 1 AND jobs.status = 'running'
-       RETURNING id`;
+       ${EVENT_JOB_RETURNING}`;
 
 /** The same batch write, reading the rows back (but their output) for `job:finished` listeners. */
-export const COMPLETE_MANY_RETURNING = `UPDATE jobs SET status = 'succeeded', output = j.value ->> 2, finished_at = @now, updated_at = @now, ${LEASE_CLEARED}
+export const COMPLETE_MANY_RETURNING = `UPDATE jobs SET status = 'succeeded', output = j.value ->> 2, finished_at = @now, updated_at = @now, ${ONE_EVENT},
+       ${LEASE_CLEARED}
        FROM json_each(@items) AS j
        WHERE jobs.id = j.value ->> 0 AND jobs.lease_token = j.value ->> 1 AND jobs.status = 'running'
        ${COMPLETED_RETURNING}`;
 
 /** One row, reading it back but its output (a batch of one, or naming one job twice). */
-export const COMPLETE_RETURNING = `UPDATE jobs SET status = 'succeeded', output = @output, finished_at = @now, updated_at = @now, ${LEASE_CLEARED} ${FENCE}
+export const COMPLETE_RETURNING = `UPDATE jobs SET status = 'succeeded', output = @output, finished_at = @now, updated_at = @now, ${ONE_EVENT},
+       ${LEASE_CLEARED} ${FENCE}
        ${COMPLETED_RETURNING}`;
 
-export const RETRY = `UPDATE jobs SET status = @status, run_at = @runAt, error = @error, updated_at = @now, ${LEASE_CLEARED} ${FENCE}
-       RETURNING queue`;
+export const RETRY = `UPDATE jobs SET status = @status, run_at = @runAt, error = @error, updated_at = @now, ${ONE_EVENT},
+       ${LEASE_CLEARED} ${FENCE}
+       ${EVENT_JOB_RETURNING}`;
 
-export const FAIL_FINAL = `UPDATE jobs SET status = 'failed', error = @error, finished_at = @now, updated_at = @now, ${LEASE_CLEARED} ${FENCE}
+export const FAIL_FINAL = `UPDATE jobs SET status = 'failed', error = @error, finished_at = @now, updated_at = @now, ${ONE_EVENT},
+       ${LEASE_CLEARED} ${FENCE}
        RETURNING *`;
 
-/** Gives a lease back without counting the attempt; runAt unchanged (the job keeps its place). */
-export const RELEASE = `UPDATE jobs SET status = 'queued', attempts = attempts - 1, updated_at = @now, ${LEASE_CLEARED} ${FENCE}
-       RETURNING queue`;
+/**
+ * Gives a lease back without counting the attempt; runAt unchanged (the job keeps its place).
+ * `attempts` reads back the attempt given back (job.released belongs to it), not the new count.
+ */
+export const RELEASE = `UPDATE jobs SET status = 'queued', attempts = attempts - 1, updated_at = @now, ${ONE_EVENT},
+       ${LEASE_CLEARED} ${FENCE}
+       RETURNING id, queue, tenant, attempts + 1 AS attempts, last_seq`;
 
-export const PROGRESS = `UPDATE jobs SET progress = @progress, updated_at = @now ${FENCE}`;
+export const PROGRESS = `UPDATE jobs SET progress = @progress, updated_at = @now, ${ONE_EVENT} ${FENCE}
+       ${EVENT_JOB_RETURNING}`;
+
+/** A running attempt's output chunks: only an event (job.output.delta), fenced like every attempt write. */
+export const APPEND_OUTPUT = `UPDATE jobs SET updated_at = @now, ${ONE_EVENT} ${FENCE}
+       ${EVENT_JOB_RETURNING}`;
