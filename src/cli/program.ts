@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { dlqCommand } from './commands/dlq.js';
+import { eventsCommand } from './commands/events.js';
 import { jobsCommand } from './commands/jobs.js';
 import { migrateCommand } from './commands/migrate.js';
 import { mockProviderCommand } from './commands/mock-provider.js';
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
       .addCommand(workerCommand())
       .addCommand(submitCommand())
       .addCommand(statusCommand())
+      .addCommand(eventsCommand())
       .addCommand(jobsCommand())
       .addCommand(queuesCommand())
       .addCommand(dlqCommand())

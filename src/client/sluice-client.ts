@@ -1,8 +1,10 @@
 import { ErrorCodes, SluiceError } from '../core/errors.js';
 import { isTerminal } from '../core/job.js';
+import { isTerminalEvent, type JobEventJson } from '../core/job-event-json.js';
 import type { JobJson } from '../core/job-json.js';
 import type { JobSpec } from '../core/job-spec.js';
 import { errorFromResponse, SluiceHttpError } from './http-error.js';
+import { readSse } from './sse-reader.js';
 import type { DeadLetterParams, JobPage, ListJobsParams, QueueList, QueueState, RedriveParams, RedriveResult } from './types.js';
 
 export interface SluiceClientOptions {
@@ -35,6 +37,19 @@ export interface WaitForOptions extends RequestOptions {
   timeoutMs?: number | undefined;
 }
 
+export interface EventsOptions extends RequestOptions {
+  /** Only events with a higher seq (default 0: the whole history). */
+  after?: number | undefined;
+  /**
+   * How long to keep trying to reconnect after the connection dropped (a server restarting, a
+   * proxy's idle cut) before giving up with SLUICE_BACKEND_UNAVAILABLE. Default 60 s.
+   */
+  reconnectForMs?: number | undefined;
+}
+
+/** The wait between reconnects when the server sent no `retry:` hint. */
+const DEFAULT_RETRY_MS = 1_000;
+
 type Query = Record<string, string | number | undefined>;
 
 /**
@@ -47,6 +62,8 @@ export class SluiceClient {
   private readonly apiKey: string | undefined;
   private readonly fetchFn: typeof fetch;
   private readonly longPollSeconds: number;
+  /** Whether the server streams job events (undefined until a waitFor found out). */
+  private eventStreams: boolean | undefined;
 
   constructor(options: SluiceClientOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
@@ -78,15 +95,100 @@ export class SluiceClient {
     });
   }
 
-  /** Resolves with the job once it ended (succeeded, failed or cancelled), long-polling meanwhile. */
+  /** A job's events so far (JSON): those with a seq above `after`, oldest first, at most `limit` (1000). */
+  async jobEvents(
+    id: string,
+    params: { after?: number; limit?: number } = {},
+    options: RequestOptions = {},
+  ): Promise<JobEventJson[]> {
+    const page = await this.request<{ events: JobEventJson[] }>('GET', `/v1/jobs/${encodeURIComponent(id)}/events`, {
+      query: { after: params.after, limit: params.limit },
+      signal: options.signal,
+    });
+    return page.events;
+  }
+
+  /**
+   * A job's events as they happen (GET /v1/jobs/{id}/events as Server-Sent Events): the history
+   * after `after`, then each change, ending after the job's terminal event. A dropped connection is
+   * resumed by itself from the last seq received, so the iterator yields each event once, in order.
+   * Errors the server answers (404, 501 without an event log) are thrown as SluiceHttpError.
+   */
+  async *events(id: string, options: EventsOptions = {}): AsyncGenerator<JobEventJson> {
+    let after = options.after ?? 0;
+    let retryMs = DEFAULT_RETRY_MS;
+    const reconnectForMs = options.reconnectForMs ?? 60_000;
+    let failingSince: number | undefined;
+    const url = `${this.baseUrl}/v1/jobs/${encodeURIComponent(id)}/events`;
+    for (;;) {
+      let response: Response;
+      try {
+        response = await this.fetchFn(url, { headers: this.streamHeaders(after), signal: options.signal ?? null });
+      } catch (error) {
+        if (options.signal?.aborted) throw error;
+        failingSince ??= Date.now();
+        if (Date.now() - failingSince > reconnectForMs) throw unreachable(this.baseUrl, error);
+        await delay(retryMs, options.signal);
+        continue;
+      }
+      if (response.status === 204) return; // nothing after `after`: the job had ended
+      if (!response.ok || response.body === null) {
+        throw errorFromResponse(response.status, response.statusText, parseJson(await response.text()));
+      }
+      failingSince = undefined;
+      try {
+        for await (const message of readSse(response.body)) {
+          if (message.retry !== undefined) retryMs = message.retry;
+          if (message.data === undefined) continue;
+          const event = JSON.parse(message.data) as JobEventJson;
+          if (event.seq <= after) continue;
+          after = event.seq;
+          yield event;
+          if (isTerminalEvent(event.type)) return;
+        }
+      } catch (error) {
+        if (options.signal?.aborted) throw error;
+        // The connection dropped mid-stream: resume from `after`.
+      }
+      await delay(retryMs, options.signal);
+    }
+  }
+
+  /**
+   * Resolves with the job once it ended (succeeded, failed or cancelled). Rides the job's event
+   * stream when the server has one (one connection, woken by the change itself); otherwise, on a
+   * server whose backend keeps no event log, long-polls.
+   */
   async waitFor(id: string, options: WaitForOptions = {}): Promise<JobJson> {
-    const deadline = Date.now() + (options.timeoutMs ?? 30_000);
-    let job = await this.get(id, { signal: options.signal });
+    const timeoutMs = options.timeoutMs ?? 30_000;
+    if (this.eventStreams !== false) {
+      const timeout = AbortSignal.timeout(timeoutMs);
+      const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+      try {
+        for await (const event of this.events(id, { signal })) {
+          if (isTerminalEvent(event.type)) break;
+        }
+        this.eventStreams = true;
+        return await this.get(id, { signal: options.signal });
+      } catch (error) {
+        if (timeout.aborted && !options.signal?.aborted) {
+          throw new SluiceError(ErrorCodes.timeout, `job ${id} did not finish within ${timeoutMs} ms`);
+        }
+        if (!(error instanceof SluiceHttpError) || error.status !== 501) throw error;
+        this.eventStreams = false;
+      }
+    }
+    return this.longPollUntilEnd(id, timeoutMs, options.signal);
+  }
+
+  private async longPollUntilEnd(id: string, timeoutMs: number, signal: AbortSignal | undefined): Promise<JobJson> {
+    const deadline = Date.now() + timeoutMs;
+    let job = await this.get(id, { signal });
     while (!isTerminal(job.status)) {
       const remainingMs = deadline - Date.now();
       if (remainingMs <= 0) throw new SluiceError(ErrorCodes.timeout, `job ${id} did not finish in time (still ${job.status})`);
       const waitSeconds = Math.min(this.longPollSeconds, Math.ceil(remainingMs / 10) / 100);
-      job = await this.get(id, { waitSeconds, signal: options.signal });
+      job = await this.get(id, { waitSeconds, signal });
     }
     return job;
   }
@@ -132,6 +234,12 @@ export class SluiceClient {
     return this.request<RedriveResult>('POST', '/v1/dlq/redrive', { body: withoutUndefined(params), signal: options.signal });
   }
 
+  private streamHeaders(after: number): Record<string, string> {
+    const headers: Record<string, string> = { accept: 'text/event-stream', 'last-event-id': String(after) };
+    if (this.apiKey !== undefined) headers.authorization = `Bearer ${this.apiKey}`;
+    return headers;
+  }
+
   private async request<T>(
     method: 'GET' | 'POST',
     path: string,
@@ -155,8 +263,7 @@ export class SluiceClient {
       response = await this.fetchFn(url, init);
     } catch (error) {
       if (options.signal?.aborted) throw error;
-      const reason = error instanceof Error ? ((error.cause as Error | undefined)?.message ?? error.message) : String(error);
-      throw new SluiceHttpError(0, ErrorCodes.backendUnavailable, `cannot reach ${this.baseUrl}: ${reason}`, { cause: error });
+      throw unreachable(this.baseUrl, error);
     }
     const text = await response.text();
     const body = parseJson(text);
@@ -173,6 +280,27 @@ export class SluiceClient {
 }
 
 const NOT_JSON = Symbol('not JSON');
+
+function unreachable(baseUrl: string, error: unknown): SluiceHttpError {
+  const reason = error instanceof Error ? ((error.cause as Error | undefined)?.message ?? error.message) : String(error);
+  return new SluiceHttpError(0, ErrorCodes.backendUnavailable, `cannot reach ${baseUrl}: ${reason}`, { cause: error });
+}
+
+/** Waits `ms`; rejects at once when `signal` aborts. */
+function delay(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
 
 function parseJson(text: string): unknown {
   if (text === '') return undefined;

@@ -70,6 +70,13 @@ export const envSchema = z.object({
   SLUICE_MAX_CONNECTIONS: int(1, 1_000_000).optional(),
   /** How long /readyz waits for the backend before answering 503. */
   SLUICE_READY_TIMEOUT_MS: int(100, 600_000).optional(),
+  /** Push (SSE, WebSocket; src/server/push/push.ts holds the defaults). The event hub's fallback read
+   * of the event log while streams are open, besides the wake-ups. */
+  SLUICE_EVENTS_POLL_MS: int(10, 60_000).optional(),
+  /** An SSE comment (a WebSocket ping) this often keeps proxies from closing an idle stream. */
+  SLUICE_EVENTS_KEEPALIVE_MS: int(100, 3_600_000).optional(),
+  /** Bytes a stream's connection may hold unsent before the client counts as too slow and is cut. */
+  SLUICE_EVENTS_BUFFER_BYTES: int(1024, 1024 * 1024 * 1024).optional(),
   /** Job types the API accepts besides the built-in handlers (comma separated); `*` accepts any. */
   SLUICE_JOB_TYPES: list.default([]),
   SLUICE_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

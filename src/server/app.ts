@@ -12,14 +12,17 @@ import { closeFreshConnectionsOnClose } from './fresh-connections.js';
 import { installErrorHandling, sendError } from './http-errors.js';
 import { type GivenHttpLimits, resolveHttpLimits, serverOptionsFor } from './http-limits.js';
 import { LongPolls } from './long-poll.js';
+import { type GivenPushOptions, Push } from './push/push.js';
 import { OneLinePerRequest } from './request-logging.js';
 import { dlqRoutes } from './routes/dlq.js';
+import { eventRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
 import { jobRoutes } from './routes/jobs.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { openApiRoutes } from './routes/openapi.js';
 import { queueRoutes } from './routes/queues.js';
 import { usageRoutes } from './routes/usage.js';
+import { wsRoutes } from './routes/ws.js';
 
 export interface AppOptions {
   sluice: Sluice;
@@ -49,6 +52,8 @@ export interface AppOptions {
   /** The API's public base URL (e.g. behind a proxy), shown as the server in /openapi.json; by default
    * the document names its own origin (a relative URL). */
   publicUrl?: string | undefined;
+  /** Event streams (SSE, WebSocket): keep-alive, the hub's poll, how far a client may fall behind. */
+  push?: GivenPushOptions | undefined;
   /** A logger to use instead (the process's, so the API's lines share its level and format). */
   loggerInstance?: FastifyBaseLogger | undefined;
 }
@@ -92,6 +97,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     readyTimeoutMs: options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS,
     metrics,
     longPolls: new LongPolls(options.sluice),
+    push: new Push(options.sluice, options.push ?? {}, {
+      error: (error) => app.log.warn({ err: error }, 'event stream: reading the event log failed'),
+      cut: (reason) => app.log.info({ reason }, 'event stream cut: the client resumes by its cursor'),
+    }),
     routes: [],
     publicUrl: options.publicUrl,
   };
@@ -115,12 +124,24 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.addHook('preClose', async () => {
     closing = true;
     ctx.longPolls.abortAll();
+    ctx.push.endAll();
   });
   app.addHook('onClose', async () => {
     if (ownMetrics) metrics.close();
   });
 
-  for (const routes of [healthRoutes, jobRoutes, queueRoutes, dlqRoutes, usageRoutes, metricsRoutes, openApiRoutes]) {
+  const routeSets = [
+    healthRoutes,
+    jobRoutes,
+    eventRoutes,
+    wsRoutes,
+    queueRoutes,
+    dlqRoutes,
+    usageRoutes,
+    metricsRoutes,
+    openApiRoutes,
+  ];
+  for (const routes of routeSets) {
     await app.register(async (scope) => routes(scope, ctx));
   }
   return app;

@@ -3,6 +3,7 @@ import type { Metrics } from '../observability/metrics.js';
 import type { Sluice } from '../sluice.js';
 import type { Authenticator } from './auth.js';
 import type { LongPolls } from './long-poll.js';
+import type { Push } from './push/push.js';
 import type { RouteDoc } from './route-doc.js';
 
 /** What every route plugin is handed by buildApp. */
@@ -18,6 +19,8 @@ export interface ServerContext {
   readyTimeoutMs: number;
   metrics: Metrics;
   longPolls: LongPolls;
+  /** The push surfaces (event streams over SSE and WebSocket) and their hub. */
+  push: Push;
   /** Every route registered through defineRoute, in order: the source of /openapi.json. */
   routes: RouteDoc[];
   /** The API's public base URL for /openapi.json's servers (undefined: relative to the document). */

@@ -1,10 +1,12 @@
 import { z } from 'zod';
 import { isJobId } from '../core/ids.js';
 import { JOB_STATUSES } from '../core/job.js';
+import { jobEventJsonSchema } from '../core/job-event-json.js';
 import { jobJsonSchema } from '../core/job-json.js';
 import { jobSpecSchema, keyStringSchema, LIMITS, nameSchema } from '../core/job-spec.js';
 import { LIST_INCLUDES, type ListInclude } from '../core/listed-job.js';
 import { listedJobJsonSchema } from '../core/listed-job-json.js';
+import { EVENT_PAGE_LIMIT, JOB_EVENT_TYPES, type JobEventType } from '../core/ports/event-log.js';
 
 /**
  * Zod schemas for the HTTP surface beyond the job spec itself: path parameters, query strings and
@@ -190,4 +192,58 @@ export const usageTotalsSchema = z.object({
     .describe('Absent when the answer is scoped to one tenant'),
   byProvider: z.array(z.object({ provider: z.string(), ...usageCountsShape })),
   byModel: z.array(z.object({ model: z.string(), ...usageCountsShape })),
+});
+
+/** A job's seq on the query string or in Last-Event-ID: plain decimal, 0 for "from the start". */
+export const seqSchema = queryNumber(z.number({ error: 'must be a whole decimal number (a seq)' }).int().min(0));
+
+const eventLimitSchema = queryNumber(z.number({ error: 'must be a whole decimal number' }).int().min(1).max(EVENT_PAGE_LIMIT))
+  .default(EVENT_PAGE_LIMIT)
+  .describe(`At most this many events (1..${EVENT_PAGE_LIMIT}, default ${EVENT_PAGE_LIMIT}); JSON only`);
+
+export const jobEventsQuerySchema = z
+  .object({
+    after: seqSchema
+      .optional()
+      .describe('Only events with a higher seq (default 0: all). Last-Event-ID, when sent, wins: it is newer'),
+    limit: eventLimitSchema,
+  })
+  .strict();
+
+/** A feed cursor as a client sends it back; the backend says whether it is one of its own. */
+export const feedCursorSchema = keyStringSchema.min(1).max(200);
+
+/** `?type=job.progress,job.succeeded`: the event types to keep. */
+const eventTypesSchema = z
+  .string()
+  .max(500)
+  .transform((value, ctx): JobEventType[] => {
+    const names = value.split(',').map((name) => name.trim());
+    const unknown = names.find((name) => !(JOB_EVENT_TYPES as readonly string[]).includes(name));
+    if (unknown !== undefined) {
+      ctx.addIssue({ code: 'custom', message: `unknown event type "${unknown}" (one of: ${JOB_EVENT_TYPES.join(', ')})` });
+      return z.NEVER;
+    }
+    return [...new Set(names as JobEventType[])];
+  })
+  .describe(`Only these event types, comma-separated: ${JOB_EVENT_TYPES.join(', ')}`);
+
+export const eventFeedQuerySchema = z
+  .object({
+    queue: nameSchema.optional().describe('Only this queue'),
+    type: eventTypesSchema.optional(),
+    after: feedCursorSchema
+      .optional()
+      .describe(
+        "Resume after this cursor (an event's cursor, a page's cursor); default: the oldest retained event. Last-Event-ID wins",
+      ),
+    limit: eventLimitSchema,
+  })
+  .strict();
+
+export const jobEventListSchema = z.object({ events: z.array(jobEventJsonSchema) });
+
+export const eventFeedPageSchema = z.object({
+  events: z.array(jobEventJsonSchema),
+  cursor: z.string().describe('Where the next read resumes (pass it as after)'),
 });

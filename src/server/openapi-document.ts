@@ -1,11 +1,14 @@
 import { z } from 'zod';
+import { jobEventJsonSchema } from '../core/job-event-json.js';
 import { jobJsonSchema } from '../core/job-json.js';
 import { bulkSpecSchema, jobSpecSchema } from '../core/job-spec.js';
 import { listedJobJsonSchema } from '../core/listed-job-json.js';
 import {
   bulkResultSchema,
   errorBodySchema,
+  eventFeedPageSchema,
   healthSchema,
+  jobEventListSchema,
   jobPageSchema,
   queueJsonSchema,
   queueListSchema,
@@ -36,6 +39,9 @@ const COMPONENTS: ReadonlyArray<[string, z.ZodType]> = [
   ['RedriveRequest', redriveRequestSchema],
   ['RedriveResult', redriveResultSchema],
   ['UsageTotals', usageTotalsSchema],
+  ['JobEvent', jobEventJsonSchema],
+  ['JobEventList', jobEventListSchema],
+  ['EventFeedPage', eventFeedPageSchema],
   ['Error', errorBodySchema],
   ['Health', healthSchema],
 ];
@@ -87,8 +93,13 @@ export function buildOpenApiDocument(routes: readonly RouteDoc[], options: OpenA
     const responses: Record<string, JsonObject> = {};
     for (const [status, response] of Object.entries(route.responses)) {
       const out: JsonObject = { description: response.description };
-      if (response.schema) out.content = { [response.contentType ?? 'application/json']: { schema: schemaRef(response.schema) } };
-      else if (response.contentType) out.content = { [response.contentType]: { schema: { type: 'string' } } };
+      const content: Record<string, JsonObject> = {};
+      if (response.schema) content[response.contentType ?? 'application/json'] = { schema: schemaRef(response.schema) };
+      else if (response.contentType) content[response.contentType] = { schema: { type: 'string' } };
+      for (const [type, schema] of Object.entries(response.alternatives ?? {})) {
+        content[type] = { schema: schema ? schemaRef(schema) : { type: 'string' } };
+      }
+      if (Object.keys(content).length > 0) out.content = content;
       if (response.headers) {
         out.headers = Object.fromEntries(
           Object.entries(response.headers).map(([h, d]) => [h, { description: d, schema: { type: 'string' } }]),

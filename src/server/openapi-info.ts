@@ -5,7 +5,8 @@
 
 export const API_DESCRIPTION = [
   'Sluice accepts AI jobs at once, stores them durably and runs them at the pace hardware and providers allow;',
-  'clients get results by polling or long-polling (`GET /v1/jobs/{id}?wait=SECONDS`).',
+  'clients get results by polling or long-polling (`GET /v1/jobs/{id}?wait=SECONDS`), or follow every change',
+  'of a job as it happens (`GET /v1/jobs/{id}/events` as Server-Sent Events, `GET /v1/events`, `GET /v1/ws`).',
   '',
   'Every error answer is `{"error":{"code","message","field"?}}`: `code` is a stable `SLUICE_*` code and `field`',
   'names the input at fault as a dotted path (`priority`, `jobs.3.type`). A rejected request changes nothing.',
@@ -22,6 +23,7 @@ export const TAG_DESCRIPTIONS: Readonly<Record<string, string>> = {
   jobs: 'Submit jobs, read them (with long-poll), their output, cancel, list',
   queues: 'Counts and lag per queue; pause and resume (admin)',
   dlq: 'The dead-letter queue: failed jobs, and redrive to run them again',
+  events: "A job's events (JSON, or Server-Sent Events that resume by Last-Event-ID), the tenant's feed, the WebSocket",
   usage: 'Token and cost totals of provider calls',
   health: 'Liveness and readiness probes (no key needed)',
   observability: 'Prometheus metrics (admin)',

@@ -9,6 +9,8 @@ export interface ResponseDoc {
   /** Content type when not application/json. */
   contentType?: string;
   headers?: Record<string, string>;
+  /** The same answer in other content types (a stream of it, say): type → body schema (none: text). */
+  alternatives?: Record<string, z.ZodType | undefined>;
 }
 
 /** What /openapi.json says about a route; recorded by defineRoute as the route is registered. */

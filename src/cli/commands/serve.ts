@@ -71,6 +71,11 @@ export function serveCommand(): Command {
           maxRequestsPerSocket: config.SLUICE_MAX_REQUESTS_PER_SOCKET,
           maxConnections: config.SLUICE_MAX_CONNECTIONS,
         },
+        push: {
+          pollMs: config.SLUICE_EVENTS_POLL_MS,
+          keepAliveMs: config.SLUICE_EVENTS_KEEPALIVE_MS,
+          maxBufferedBytes: config.SLUICE_EVENTS_BUFFER_BYTES,
+        },
         metrics: createMetrics(sluice.backend),
         loggerInstance: logger,
       });

@@ -1,8 +1,10 @@
 import { Command } from 'commander';
 import ora from 'ora';
+import type { SluiceClient } from '../../client/index.js';
 import type { JobJson } from '../../core/job-json.js';
 import type { JobSpec } from '../../core/job-spec.js';
 import { type ClientFlags, clientFrom, withClientOptions } from '../client-options.js';
+import { followJob } from '../follow-job.js';
 import { printJson } from '../output.js';
 import { parseJsonArg } from '../parse-json-arg.js';
 
@@ -14,6 +16,7 @@ interface SubmitFlags extends ClientFlags {
   timeout?: string;
   idempotencyKey?: string;
   wait?: boolean;
+  follow?: boolean;
   waitTimeout?: string;
 }
 
@@ -31,6 +34,7 @@ export function submitCommand(): Command {
       .option('--timeout <ms>', 'abort an attempt after this many ms')
       .option('-k, --idempotency-key <key>', 'a repeat with the same key returns the first job')
       .option('-w, --wait', 'wait for the job to finish, showing progress, and print its output')
+      .option('-f, --follow', 'stream the job: print output deltas as they arrive, a progress bar, then the end')
       .option('--wait-timeout <ms>', 'give up waiting after this many ms', '600000'),
   ).action(async (type: string, inputText: string, flags: SubmitFlags) => {
     const client = clientFrom(flags);
@@ -41,6 +45,7 @@ export function submitCommand(): Command {
     if (flags.maxAttempts !== undefined) spec.maxAttempts = Number(flags.maxAttempts);
     if (flags.timeout !== undefined) spec.timeoutMs = Number(flags.timeout);
     const job = await client.enqueue(spec, flags.idempotencyKey ? { idempotencyKey: flags.idempotencyKey } : {});
+    if (flags.follow) return follow(client, job);
     if (!flags.wait) return printJson(job);
 
     const spinner = ora({ text: describe(job), stream: process.stderr }).start();
@@ -57,6 +62,17 @@ export function submitCommand(): Command {
     printJson(current.status === 'succeeded' ? current.output : current);
     if (current.status !== 'succeeded') process.exitCode = 1;
   });
+}
+
+/** `--follow`: the deltas as they come, then the output itself when the job streamed none. */
+async function follow(client: SluiceClient, job: JobJson): Promise<void> {
+  process.stderr.write(`${job.type} ${job.id} ${job.status}\n`);
+  const { last, printed } = await followJob(client, job.id);
+  const ended = await client.get(job.id);
+  process.stderr.write(`${describe(ended)}${last === undefined ? '' : ` (${last.type})`}\n`);
+  if (ended.status === 'succeeded' && !printed) printJson(ended.output);
+  else if (ended.status !== 'succeeded') printJson(ended.error ?? ended);
+  if (ended.status !== 'succeeded') process.exitCode = 1;
 }
 
 function isDone(job: JobJson): boolean {

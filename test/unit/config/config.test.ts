@@ -71,3 +71,21 @@ describe('SLUICE_LOG_FORMAT', () => {
     );
   });
 });
+
+describe('SLUICE_EVENTS_*', () => {
+  test('unset by default (the push defaults apply); a value out of range names the variable', () => {
+    const config = loadConfig({});
+    assert.equal(config.SLUICE_EVENTS_POLL_MS, undefined);
+    assert.equal(loadConfig({ SLUICE_EVENTS_KEEPALIVE_MS: '5000' }).SLUICE_EVENTS_KEEPALIVE_MS, 5000);
+    for (const [name, value] of [
+      ['SLUICE_EVENTS_POLL_MS', '5'],
+      ['SLUICE_EVENTS_KEEPALIVE_MS', 'soon'],
+      ['SLUICE_EVENTS_BUFFER_BYTES', '10'],
+    ] as const) {
+      assert.throws(
+        () => loadConfig({ [name]: value }),
+        (error: unknown) => error instanceof SluiceError && error.field === name,
+      );
+    }
+  });
+});
