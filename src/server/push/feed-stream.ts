@@ -106,7 +106,10 @@ export class FeedStream {
 
   /** `live`: a hub event; a client that has not taken what it was sent before is cut (see JobStream). */
   private send(event: FeedEvent, live: boolean): void {
-    if (live && this.sink.bufferedBytes > this.limits.maxBufferedBytes) return this.cut('lagging');
+    if (live && this.sink.bufferedBytes > this.limits.maxBufferedBytes) {
+      this.cut('lagging');
+      return;
+    }
     this.sink.send(toJobEventJson(event), event.cursor);
   }
 

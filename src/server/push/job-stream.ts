@@ -110,7 +110,10 @@ export class JobStream {
    * sent more (one large event alone does not cut a client that keeps up).
    */
   private send(event: JobEvent, live: boolean): void {
-    if (live && this.sink.bufferedBytes > this.limits.maxBufferedBytes) return this.cut('lagging');
+    if (live && this.sink.bufferedBytes > this.limits.maxBufferedBytes) {
+      this.cut('lagging');
+      return;
+    }
     this.sink.send(toJobEventJson(event), String(event.seq));
     this.last = event.seq;
     if (isTerminalEvent(event.type)) this.finish();

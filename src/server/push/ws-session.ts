@@ -47,7 +47,8 @@ export class WsSession {
     try {
       message = JSON.parse(text);
     } catch {
-      return this.sendError(new SluiceError(ErrorCodes.invalidJson, 'a frame must be a JSON object'));
+      this.sendError(new SluiceError(ErrorCodes.invalidJson, 'a frame must be a JSON object'));
+      return;
     }
     const op = (message as { op?: unknown } | null)?.op;
     if (op === 'subscribe') void this.subscribe(message);
