@@ -23,6 +23,7 @@ test('the memory fake declares exactly its capabilities (a flipped flag is a red
       rateBudgets: true,
       usage: true,
       outputText: true,
+      eventLog: true,
     });
   } finally {
     await backend.close();
