@@ -12,7 +12,7 @@ import { ErrorCodes } from '../../src/core/errors.js';
 import { toNewJob } from '../../src/core/new-job.js';
 import { EVENT_PAGE_LIMIT } from '../../src/core/ports/event-log.js';
 import { nextEvent, rejectsWithCode } from '../conformance/harness.js';
-import { serviceSkipReason } from '../helpers/require-service.js';
+import { pgStoreSkip, pgUrl } from '../helpers/store-rig.js';
 
 /**
  * What the PostgreSQL feed promises beyond the conformance cases: its cursor never passes a
@@ -20,17 +20,9 @@ import { serviceSkipReason } from '../helpers/require-service.js';
  * bounded, its cursor text is checked strictly, and a schema from before the event log upgrades.
  */
 
-const PG_URL = process.env.SLUICE_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const PG_URL = pgUrl;
 
-const skip = await serviceSkipReason('PostgreSQL', PG_URL, async () => {
-  const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 3000 });
-  try {
-    await client.connect();
-    await client.query('SELECT 1');
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-});
+const skip = await pgStoreSkip();
 
 function log(backend: Backend) {
   const found = withCapability(backend, 'eventLog');
