@@ -5,6 +5,7 @@ import type { JobIntake } from './ports/job-intake.js';
 import type { ClaimByIdStore, WorkerJobStore } from './ports/job-store.js';
 import type { MaintenanceStore } from './ports/maintenance-store.js';
 import type { RateBudgetLedger, UsageLedger } from './ports/provider-ledger.js';
+import type { RecordStore } from './ports/record-store.js';
 
 export type * from './ports/admin-store.js';
 export type * from './ports/event-log.js';
@@ -12,11 +13,13 @@ export type * from './ports/job-intake.js';
 export type * from './ports/job-store.js';
 export type * from './ports/maintenance-store.js';
 export type * from './ports/provider-ledger.js';
+export type * from './ports/record-store.js';
 
 /**
  * The Backend port: what a storage adapter must do, split by the role each client needs
  * (core/ports/): intake (enqueue), the worker's job store, admin, maintenance, and the optional
- * roles an adapter declares in `capabilities` (claim by id, output text, the provider ledger).
+ * roles an adapter declares in `capabilities` (claim by id, output text, the provider ledger, the
+ * event log, the record store).
  * A client takes the narrowest role it uses (the worker a WorkerJobStore, the reaper a
  * MaintenanceStore); an optional role is reached through `withCapability`, never by checking
  * whether a method exists.
@@ -45,10 +48,11 @@ export interface CapabilityRoles {
   eventLog: EventLogStore;
   outputText: OutputTextReader;
   rateBudgets: RateBudgetLedger;
+  records: RecordStore;
   usage: UsageLedger;
 }
 
-type OptionalRoles = ClaimByIdStore & EventLogStore & OutputTextReader & RateBudgetLedger & UsageLedger;
+type OptionalRoles = ClaimByIdStore & EventLogStore & OutputTextReader & RateBudgetLedger & RecordStore & UsageLedger;
 
 export type OptionalCapability = keyof CapabilityRoles;
 
@@ -71,6 +75,9 @@ export interface BackendCapabilities {
   /** The event log (`jobEvents`, `feed`, `appendOutput`; ports/event-log.ts): every change of a
    * job is appended in the same atomic step. Absent = false. */
   eventLog?: boolean;
+  /** The record store (ports/record-store.ts: small JSON documents by namespace and key, with a
+   * TTL), where webhook endpoints, secrets and deliveries live. Absent = false. */
+  records?: boolean;
   /** The usage ledger (`recordUsage` and `usage`: token and cost accounting). Absent = false. */
   usage?: boolean;
   /** `claim` and `claimIds` honour `tenant` (a remote worker of one tenant). Absent = false: such

@@ -24,6 +24,7 @@ test('the memory fake declares exactly its capabilities (a flipped flag is a red
       usage: true,
       outputText: true,
       eventLog: true,
+      records: true,
     });
   } finally {
     await backend.close();

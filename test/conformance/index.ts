@@ -18,6 +18,7 @@ import { listAndTenantsSuite } from './list-and-tenants.js';
 import { listSummariesSuite, readOutputSuite } from './list-summaries.js';
 import { pauseSuite } from './pause.js';
 import { rateBudgetsSuite } from './rate-budgets.js';
+import { recordsSuite } from './records.js';
 import { retentionSuite } from './retention.js';
 import { statsSuite } from './stats.js';
 import { usageSuite } from './usage.js';
@@ -48,6 +49,7 @@ const AREAS: ReadonlyArray<readonly [string, (factory: BackendFactory) => void]>
   ['claim by tenant', claimTenantSuite],
   ['rate budgets', rateBudgetsSuite],
   ['usage', usageSuite],
+  ['records', recordsSuite],
 ];
 
 /**

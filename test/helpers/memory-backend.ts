@@ -39,7 +39,9 @@ import { type EventDraft, JobEventDrafts, toJobEvents } from '../../src/core/job
 import { includes, type ListedJob, type ListInclude } from '../../src/core/listed-job.js';
 import type { NewJob } from '../../src/core/new-job.js';
 import { EVENT_PAGE_LIMIT } from '../../src/core/ports/event-log.js';
+import type { ListRecordsParams, PutRecordParams, RecordKey, StoredRecord } from '../../src/core/ports/record-store.js';
 import { applyRateBudget, type RateBudgetResult, type RateBudgetState } from '../../src/core/rate-budget.js';
+import { MemoryRecords } from './memory-records.js';
 import { isLeaseExpired, LEASE_EXPIRED_ERROR, reclaimOutcome } from '../../src/core/reclaim-policy.js';
 import {
   type RecordUsageParams,
@@ -89,10 +91,12 @@ export class MemoryBackend implements Backend {
     usage: true,
     outputText: true,
     eventLog: true,
+    records: true,
   };
   readonly events = new SluiceEvents();
 
   private readonly clock: Clock;
+  private readonly records: MemoryRecords;
   private readonly rateBudgets = new Map<string, RateBudgetState>();
   private readonly usageEntries: Array<UsageEntry & { at: number }> = [];
   private readonly jobs = new Map<string, StoredJob>();
@@ -111,6 +115,7 @@ export class MemoryBackend implements Backend {
 
   constructor(options: { clock: Clock; maxOutputBytes?: number }) {
     this.clock = options.clock;
+    this.records = new MemoryRecords(options.clock);
     this.maxOutputBytes = options.maxOutputBytes ?? Number.POSITIVE_INFINITY;
   }
 
@@ -519,6 +524,31 @@ export class MemoryBackend implements Backend {
     const { state, result } = applyRateBudget(this.rateBudgets.get(scope), action, this.clock.now());
     this.rateBudgets.set(scope, state);
     return result;
+  }
+
+  async putRecord(params: PutRecordParams): Promise<boolean> {
+    this.begin();
+    return this.records.putRecord(params);
+  }
+
+  async getRecord(params: RecordKey): Promise<unknown> {
+    this.begin();
+    return this.records.getRecord(params);
+  }
+
+  async listRecords(params: ListRecordsParams): Promise<StoredRecord[]> {
+    this.begin();
+    return this.records.listRecords(params);
+  }
+
+  async deleteRecord(params: RecordKey): Promise<boolean> {
+    this.begin();
+    return this.records.deleteRecord(params);
+  }
+
+  async purgeExpiredRecords(params?: { limit?: number | undefined }): Promise<number> {
+    this.begin();
+    return this.records.purgeExpiredRecords(params);
   }
 
   async recordUsage({ entries }: RecordUsageParams): Promise<void> {
