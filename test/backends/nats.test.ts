@@ -86,7 +86,7 @@ async function rig(
 }
 
 /** Whether the transport's store declares `flag` (the roles a transport forwards from its store). */
-function storeDeclares(backend: Backend, flag: 'eventLog'): boolean {
+function storeDeclares(backend: Backend, flag: 'eventLog' | 'records'): boolean {
   return (backend as unknown as { store: Backend }).store.capabilities[flag] === true;
 }
 
@@ -121,6 +121,7 @@ describe('nats adapter', { skip }, () => {
         tenantClaims: true,
         synchronousWrites: true,
         eventLog: true,
+        records: false,
       });
     } finally {
       await r.cleanup();
@@ -142,6 +143,7 @@ describe('nats adapter', { skip }, () => {
         synchronousWrites: false,
         // The event log is the store's: declared exactly when the Redis store declares it.
         eventLog: storeDeclares(r.backend, 'eventLog'),
+        records: storeDeclares(r.backend, 'records'),
       });
     } finally {
       await r.cleanup();

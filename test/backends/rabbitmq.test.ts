@@ -142,7 +142,7 @@ async function rig(
 }
 
 /** Whether the transport's store declares `flag` (the roles a transport forwards from its store). */
-function storeDeclares(backend: Backend, flag: 'eventLog'): boolean {
+function storeDeclares(backend: Backend, flag: 'eventLog' | 'records'): boolean {
   return (backend as unknown as { store: Backend }).store.capabilities[flag] === true;
 }
 
@@ -229,7 +229,14 @@ describe('rabbitmq adapter', { skip }, () => {
     [
       'sqlite',
       undefined,
-      { crossProcessEvents: false, multiMachine: false, ...transportFlags, synchronousWrites: true, eventLog: true },
+      {
+        crossProcessEvents: false,
+        multiMachine: false,
+        ...transportFlags,
+        synchronousWrites: true,
+        eventLog: true,
+        records: false,
+      },
     ],
     ['redis', redisSkip, { crossProcessEvents: true, multiMachine: true, ...transportFlags, synchronousWrites: false }],
     ['postgres', pgSkip, { crossProcessEvents: true, multiMachine: true, ...transportFlags, synchronousWrites: false }],
@@ -240,7 +247,11 @@ describe('rabbitmq adapter', { skip }, () => {
     }, async () => {
       const r = await rig({ store });
       try {
-        assert.deepEqual(r.backend.capabilities, { eventLog: storeDeclares(r.backend, 'eventLog'), ...expected });
+        assert.deepEqual(r.backend.capabilities, {
+          eventLog: storeDeclares(r.backend, 'eventLog'),
+          records: storeDeclares(r.backend, 'records'),
+          ...expected,
+        });
       } finally {
         await r.cleanup();
       }

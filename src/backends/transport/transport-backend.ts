@@ -19,6 +19,7 @@ import {
   type ProgressParams,
   type PurgeParams,
   type ReclaimResult,
+  type RecordStore,
   type RedriveParams,
   type ReleaseParams,
   type SettleOutcome,
@@ -126,6 +127,12 @@ export class TransportBackend<D extends BrokerDelivery = BrokerDelivery> impleme
   readonly jobEvents?: (params: JobEventsParams) => Promise<JobEvent[] | null>;
   readonly feed?: (params: FeedParams) => Promise<FeedPage>;
   readonly appendOutput?: (params: AppendOutputParams) => Promise<JobEvent>;
+  /** The store's record store, when it has one (capabilities.records). */
+  readonly putRecord?: RecordStore['putRecord'];
+  readonly getRecord?: RecordStore['getRecord'];
+  readonly listRecords?: RecordStore['listRecords'];
+  readonly deleteRecord?: RecordStore['deleteRecord'];
+  readonly purgeExpiredRecords?: RecordStore['purgeExpiredRecords'];
 
   protected readonly broker: Broker<D>;
   private readonly store: Backend;
@@ -206,6 +213,7 @@ export class TransportBackend<D extends BrokerDelivery = BrokerDelivery> impleme
     const outputText = withCapability(this.store, 'outputText');
     const usage = withCapability(this.store, 'usage');
     const eventLog = withCapability(this.store, 'eventLog');
+    const records = withCapability(this.store, 'records');
     this.capabilities = {
       // Deliveries wake this handle's workers whoever enqueued, so wake-ups cross processes.
       crossProcessEvents: store.crossProcessEvents,
@@ -216,12 +224,14 @@ export class TransportBackend<D extends BrokerDelivery = BrokerDelivery> impleme
       outputText: outputText !== undefined,
       usage: usage !== undefined,
       eventLog: eventLog !== undefined,
+      records: records !== undefined,
       // A tenant's claim is the store's own (see claim).
       tenantClaims: store.tenantClaims === true,
       // The publish after the store write is a synchronous send (its confirm is not awaited).
       synchronousWrites: store.synchronousWrites === true,
     };
-    // Optional roles the store has are the transport's too: budgets, accounting and the log are records.
+    // Optional roles the store has are the transport's too: budgets, accounting, the log and records
+    // live in the store.
     if (rateBudgets) this.updateRateBudget = (params) => rateBudgets.updateRateBudget(params);
     if (outputText) this.readOutput = (params) => outputText.readOutput(params);
     if (usage) {
@@ -232,6 +242,13 @@ export class TransportBackend<D extends BrokerDelivery = BrokerDelivery> impleme
       this.jobEvents = (params) => eventLog.jobEvents(params);
       this.feed = (params) => eventLog.feed(params);
       this.appendOutput = (params) => eventLog.appendOutput(params);
+    }
+    if (records) {
+      this.putRecord = (params) => records.putRecord(params);
+      this.getRecord = (params) => records.getRecord(params);
+      this.listRecords = (params) => records.listRecords(params);
+      this.deleteRecord = (params) => records.deleteRecord(params);
+      this.purgeExpiredRecords = (params) => records.purgeExpiredRecords(params);
     }
   }
 
