@@ -14,6 +14,9 @@ import { LIMITS } from './core/job-spec.js';
 import { type JobSpec, type NewJob, toNewJob } from './core/new-job.js';
 import { EnqueueCoalescer } from './enqueue-coalescer.js';
 import { Maintenance, type MaintenanceOptions } from './maintenance/maintenance.js';
+import { startWebhookDelivery } from './maintenance/webhook-delivery.js';
+import { DELIVERY_JOB_TYPE, DELIVERY_QUEUE, type WebhookSettings } from './webhooks/settings.js';
+import { type WebhookBackend, Webhooks } from './webhooks/webhooks.js';
 import { Worker, type WorkerOptions } from './worker/worker.js';
 
 export interface EnqueueOptions {
@@ -66,6 +69,13 @@ export interface SluiceOptions {
    * `false`: a worker starts none (another process runs them, or `startMaintenance()` later).
    */
   maintenance?: MaintenanceOptions | false | undefined;
+  /**
+   * Webhooks (job spec `webhook`, tenant endpoints): how they are signed, guarded and retried.
+   * They need a backend with `capabilities.eventLog` and `capabilities.records`. Where maintenance
+   * runs, deliveries are made too, once the first webhook anywhere armed them. `false`: this
+   * Sluice neither takes webhooks nor delivers them.
+   */
+  webhooks?: WebhookSettings | false | undefined;
 }
 
 /**
@@ -76,6 +86,9 @@ export class Sluice {
   private readonly workers = new Set<Worker>();
   private closed = false;
   private maintenanceService: Maintenance | undefined;
+  private stopWebhookDelivery: (() => Promise<void>) | undefined;
+  /** Webhooks on this backend; undefined when disabled or the backend lacks the roles. */
+  readonly webhooks: Webhooks | undefined;
 
   /** Single-job enqueues that arrive together share one backend write, per queue (see EnqueueCoalescer). */
   private readonly singles = new Map<string, EnqueueCoalescer>();
@@ -83,11 +96,14 @@ export class Sluice {
   private constructor(
     readonly backend: Backend,
     private readonly options: SluiceOptions,
-  ) {}
+  ) {
+    const roles = backend.capabilities.eventLog === true && backend.capabilities.records === true;
+    this.webhooks = options.webhooks === false || !roles ? undefined : new Webhooks(backend as WebhookBackend, options.webhooks);
+  }
 
   /** Opens the backend named by `url` (default `sqlite:./data/sluice.db`). */
   static async connect(url?: string, options: OpenBackendOptions & SluiceOptions = {}): Promise<Sluice> {
-    return new Sluice(await openBackend(url, options), { maintenance: options.maintenance });
+    return new Sluice(await openBackend(url, options), { maintenance: options.maintenance, webhooks: options.webhooks });
   }
 
   /** Wraps an already open backend (tests, custom adapters). */
@@ -124,6 +140,32 @@ export class Sluice {
       ),
     );
     if (bulk) checkKeysWithinRequest(jobs);
+    const hooked = jobs.some((job) => job.webhook !== undefined);
+    if (hooked) await this.takeWebhooks(jobs, bulk);
+    try {
+      return await this.store(jobs, bulk, options);
+    } catch (error) {
+      if (hooked) await this.webhooks?.forgetJobWebhooks(jobs);
+      throw error;
+    }
+  }
+
+  /** The SSRF guard on the jobs' webhooks, then the webhooks stored (before their jobs). */
+  private async takeWebhooks(jobs: NewJob[], bulk: boolean): Promise<void> {
+    if (this.webhooks === undefined) {
+      const i = jobs.findIndex((job) => job.webhook !== undefined);
+      const field = bulk ? `jobs.${i}.webhook` : 'webhook';
+      const why =
+        this.options.webhooks === false
+          ? 'webhooks are disabled here'
+          : `the ${this.backend.name} backend keeps no event log or records`;
+      throw new ValidationError(`${field}: ${why}, so no webhook can be delivered`, field);
+    }
+    await this.webhooks.checkJobs(jobs, bulk);
+    await this.webhooks.storeJobWebhooks(jobs);
+  }
+
+  private async store(jobs: NewJob[], bulk: boolean, options: EnqueueOptions): Promise<EnqueueResult[]> {
     let results: EnqueueResult[];
     // A key used before for a different request refuses the whole call, inside the backend's write,
     // so that nothing of it is stored (IETF Idempotency-Key).
@@ -301,7 +343,27 @@ export class Sluice {
     }
     const configured = this.options.maintenance === false ? undefined : this.options.maintenance;
     this.maintenanceService = new Maintenance(this.backend, options ?? configured ?? {});
+    this.startDeliveries(options ?? configured ?? {});
     return this.maintenanceService.start();
+  }
+
+  /** Webhook delivery beside the maintenance duties: a dispatcher and a worker of the delivery queue. */
+  private startDeliveries(options: MaintenanceOptions): void {
+    const webhooks = this.webhooks;
+    if (webhooks === undefined || this.stopWebhookDelivery !== undefined) return;
+    this.stopWebhookDelivery = startWebhookDelivery(webhooks, {
+      logger: options.logger,
+      startWorker: async () => {
+        const worker = new Worker(this.backend, {
+          queues: [DELIVERY_QUEUE],
+          handlers: { [DELIVERY_JOB_TYPE]: webhooks.handler() },
+          concurrency: webhooks.settings.concurrency,
+          logger: options.logger,
+        });
+        await worker.start();
+        return () => worker.stop();
+      },
+    });
   }
 
   /** This Sluice's maintenance once started (by the first worker or startMaintenance); stop() stops it. */
@@ -314,6 +376,7 @@ export class Sluice {
     if (this.closed) return;
     this.closed = true;
     await Promise.all([...this.workers].map((w) => w.stop(options)));
+    await this.stopWebhookDelivery?.();
     await this.maintenanceService?.stop();
     await this.backend.close();
   }

@@ -77,6 +77,28 @@ export const envSchema = z.object({
   SLUICE_EVENTS_KEEPALIVE_MS: int(100, 3_600_000).optional(),
   /** Bytes a stream's connection may hold unsent before the client counts as too slow and is cut. */
   SLUICE_EVENTS_BUFFER_BYTES: int(1024, 1024 * 1024 * 1024).optional(),
+  /** Webhooks (job spec `webhook`, POST /v1/webhooks) and their delivery in this process: `off` refuses them. */
+  SLUICE_WEBHOOKS: z.enum(['on', 'off']).default('on'),
+  /** Signing secrets (whsec_…) of a deployment without tenants, newest first, space or comma separated;
+   * every one signs (rotation: the new one first, drop the old after the overlap). Empty: one kept in the backend. */
+  SLUICE_WEBHOOK_SECRET: z
+    .string()
+    .default('')
+    .transform((s) => s.split(/[\s,]+/).filter(Boolean)),
+  /** Hosts, IPs or CIDRs a webhook may reach although the SSRF guard refuses them (e.g. 127.0.0.1 for tests). */
+  SLUICE_WEBHOOK_ALLOW: z.string().default(''),
+  /** One delivery attempt: connect, send and the answer together. */
+  SLUICE_WEBHOOK_TIMEOUT_MS: int(100, 300_000).default(10_000),
+  /** A delivery is retried (exponential backoff with jitter) for at most this long. */
+  SLUICE_WEBHOOK_RETRY_FOR_MS: int(1_000, 7 * DAY).default(DAY),
+  /** The first retry waits up to this long; each later one twice as long, up to an hour. */
+  SLUICE_WEBHOOK_RETRY_DELAY_MS: int(10, 3_600_000).default(5_000),
+  /** Deliveries in flight at once per process. */
+  SLUICE_WEBHOOK_CONCURRENCY: int(1, 1_000).default(16),
+  /** Deliveries in flight at once to one receiver (scheme, host, port) per process. */
+  SLUICE_WEBHOOK_ENDPOINT_CONCURRENCY: int(1, 1_000).default(4),
+  /** How long a tenant's rotated-out secret keeps signing. */
+  SLUICE_WEBHOOK_ROTATION_OVERLAP_MS: int(0, 30 * DAY).default(DAY),
   /** Job types the API accepts besides the built-in handlers (comma separated); `*` accepts any. */
   SLUICE_JOB_TYPES: list.default([]),
   SLUICE_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

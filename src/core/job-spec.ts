@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { BackoffPolicy } from './job.js';
 import { badStringReason } from './json-bounds.js';
+import { webhookEventsSchema, webhookUrlSchema } from './webhook-url.js';
 
 /**
  * The one schema for a job request. The HTTP server validates with it, the SDK and CLI take their
@@ -48,6 +49,18 @@ export const backoffSchema = z
   })
   .strict();
 
+/** A job's own webhook: where its events are delivered, signed (Standard Webhooks). */
+export const jobWebhookSchema = z
+  .object({
+    url: webhookUrlSchema.describe(
+      'http(s) URL the events are POSTed to; refused when its host resolves to a private, loopback or link-local address',
+    ),
+    events: webhookEventsSchema
+      .optional()
+      .describe('Event types to deliver (default the terminal ones: job.succeeded, job.failed, job.cancelled)'),
+  })
+  .strict();
+
 export const DEFAULT_BACKOFF: BackoffPolicy = { type: 'exponential', delayMs: 1000, maxDelayMs: 5 * 60_000, jitter: 'full' };
 export const DEFAULT_MAX_ATTEMPTS = 3;
 export const DEFAULT_QUEUE = 'default';
@@ -78,6 +91,7 @@ export const jobSpecSchema = z
       .optional()
       .describe('A repeat with the same key (per queue) returns the first job'),
     metadata: z.record(z.string(), z.unknown()).optional().describe('Free-form JSON kept with the job'),
+    webhook: jobWebhookSchema.optional().describe("Deliver this job's events to a URL (signed, retried for up to a day)"),
   })
   .strict()
   .refine((spec) => spec.delayMs === undefined || spec.runAt === undefined, {

@@ -3,6 +3,7 @@ import { newJobId } from './ids.js';
 import type { BackoffPolicy } from './job.js';
 import { DEFAULT_BACKOFF, DEFAULT_MAX_ATTEMPTS, DEFAULT_QUEUE, type JobSpec, jobSpecSchema, LIMITS } from './job-spec.js';
 import { toBoundedJson } from './json-bounds.js';
+import type { JobEventType } from './ports/event-log.js';
 import { requestHash } from './request-hash.js';
 import { parseOrThrow } from './validate.js';
 
@@ -28,6 +29,8 @@ export interface NewJob {
   /** `metadata` as JSON text, when there is metadata. */
   metadataJson?: string;
   tenant?: string;
+  /** The job's own webhook (its events, signed, to a URL), when the spec has one. */
+  webhook?: { url: string; events?: JobEventType[] };
   /** Absolute time to run at (epoch ms), or ... */
   runAt?: number;
   /** ... a delay from the backend's "now". Neither: run at once. */
@@ -86,6 +89,7 @@ export function toNewJob(spec: unknown, options: NewJobOptions = {}, fieldPrefix
     job.metadataJson = metadataJson ?? JSON.stringify(parsed.metadata);
   }
   if (options.tenant !== undefined) job.tenant = options.tenant;
+  if (parsed.webhook !== undefined) job.webhook = stripUndefined(parsed.webhook) as NonNullable<NewJob['webhook']>;
   if (parsed.runAt !== undefined) job.runAt = runAtOf(parsed.runAt, options.now, prefixed(fieldPrefix, 'runAt'));
   if (parsed.delayMs !== undefined) job.delayMs = parsed.delayMs;
   return job;

@@ -15,7 +15,8 @@ export function checkRecordKey(params: RecordKey): void {
 /** A TTL as the store applies it: undefined (no expiry) or whole positive milliseconds. */
 export function checkTtl(ttlMs: number | undefined): number | undefined {
   if (ttlMs === undefined) return undefined;
-  if (!Number.isSafeInteger(ttlMs) || ttlMs < 1) throw new ValidationError('ttlMs must be a positive whole number of ms', 'ttlMs');
+  if (!Number.isSafeInteger(ttlMs) || ttlMs < 1)
+    throw new ValidationError('ttlMs must be a positive whole number of ms', 'ttlMs');
   return ttlMs;
 }
 

@@ -1,4 +1,10 @@
-import type { MaintenanceStore, ReclaimResult } from '../core/backend.js';
+import {
+  type CapabilityHolder,
+  type MaintenanceStore,
+  type ReclaimResult,
+  type RecordStore,
+  withCapability,
+} from '../core/backend.js';
 import type { WorkerLogger } from '../worker/worker-options.js';
 import { startLeaseReaper } from './lease-reaper.js';
 import type { StopPeriodicTask } from './periodic-task.js';
@@ -58,7 +64,8 @@ export class Maintenance {
   private stops: StopPeriodicTask[] = [];
 
   constructor(
-    private readonly backend: Pick<MaintenanceStore, 'reclaimExpired' | 'purgeFinished'>,
+    private readonly backend: Pick<MaintenanceStore, 'reclaimExpired' | 'purgeFinished'> &
+      Partial<CapabilityHolder & RecordStore>,
     readonly options: MaintenanceOptions = {},
   ) {}
 
@@ -91,6 +98,8 @@ export class Maintenance {
           finishedOlderThanMs,
           failedOlderThanMs: retention?.failedOlderThanMs ?? MAINTENANCE_DEFAULTS.failedOlderThanMs,
           limit: retention?.limit,
+          records:
+            this.backend.capabilities === undefined ? undefined : withCapability(this.backend as CapabilityHolder, 'records'),
           logger,
           onPurge: retention?.onPurge,
           onError: retention?.onError,

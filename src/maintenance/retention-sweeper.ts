@@ -1,4 +1,4 @@
-import type { MaintenanceStore } from '../core/backend.js';
+import type { MaintenanceStore, RecordStore } from '../core/backend.js';
 import type { WorkerLogger } from '../worker/worker-options.js';
 import { type StopPeriodicTask, startPeriodicTask } from './periodic-task.js';
 
@@ -12,6 +12,8 @@ export interface RetentionSweeperOptions {
   /** Most jobs deleted per pass (the backend's default when omitted). */
   limit?: number | undefined;
   logger?: WorkerLogger | undefined;
+  /** The backend's record store, when it has one: each pass also frees its expired records. */
+  records?: Pick<RecordStore, 'purgeExpiredRecords'> | undefined;
   /** Told after every pass that deleted something. */
   onPurge?: ((deleted: number) => void) | undefined;
   /** Told when a pass fails; the sweeper keeps its schedule. */
@@ -34,6 +36,8 @@ export function startRetentionSweeper(
         failedOlderThanMs: options.failedOlderThanMs ?? options.finishedOlderThanMs,
         limit: options.limit,
       });
+      const expired = (await options.records?.purgeExpiredRecords({ limit: options.limit })) ?? 0;
+      if (expired > 0) options.logger?.info({ deleted: expired }, 'purged expired records');
       if (deleted === 0) return;
       options.logger?.info({ deleted }, 'purged finished jobs past retention');
       options.onPurge?.(deleted);

@@ -22,6 +22,7 @@ import { metricsRoutes } from './routes/metrics.js';
 import { openApiRoutes } from './routes/openapi.js';
 import { queueRoutes } from './routes/queues.js';
 import { usageRoutes } from './routes/usage.js';
+import { webhookRoutes } from './routes/webhooks.js';
 import { wsRoutes } from './routes/ws.js';
 
 export interface AppOptions {
@@ -138,6 +139,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     queueRoutes,
     dlqRoutes,
     usageRoutes,
+    webhookRoutes,
     metricsRoutes,
     openApiRoutes,
   ];

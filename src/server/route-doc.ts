@@ -15,7 +15,7 @@ export interface ResponseDoc {
 
 /** What /openapi.json says about a route; recorded by defineRoute as the route is registered. */
 export interface RouteDoc {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'DELETE';
   /** Fastify form (`/v1/jobs/:id`). */
   url: string;
   access: Access;

@@ -2,38 +2,16 @@ import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from 'nod
 import { lookup as dnsLookupAll } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { ValidationError } from '../core/errors.js';
+import { parseWebhookUrl } from '../core/webhook-url.js';
 import type { AddressPolicy } from './address-policy.js';
 
-/** Longest webhook URL accepted. */
-export const MAX_WEBHOOK_URL_LENGTH = 2_048;
+export { MAX_WEBHOOK_URL_LENGTH, parseWebhookUrl } from '../core/webhook-url.js';
 
 /** Resolves a host name to every address it has (node's dns.lookup with `all`; tests inject one). */
 export type Resolver = (hostname: string) => Promise<string[]>;
 
 export const systemResolver: Resolver = async (hostname) =>
   (await dnsLookupAll(hostname, { all: true, verbatim: true })).map((entry) => entry.address);
-
-/**
- * The shape checks of a webhook URL, before any DNS: http or https, no credentials, not too long.
- * Throws ValidationError naming `field`.
- */
-export function parseWebhookUrl(text: string, field = 'webhook.url'): URL {
-  if (text.length > MAX_WEBHOOK_URL_LENGTH) {
-    throw new ValidationError(`${field} is longer than ${MAX_WEBHOOK_URL_LENGTH} characters`, field);
-  }
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    throw new ValidationError(`${field} is not a URL`, field);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new ValidationError(`${field} must be http or https, not ${url.protocol.slice(0, -1)}`, field);
-  }
-  if (url.username !== '' || url.password !== '') throw new ValidationError(`${field} must not carry credentials`, field);
-  if (url.hostname === '') throw new ValidationError(`${field} has no host`, field);
-  return url;
-}
 
 /** The host of a URL as DNS and isIP want it: IPv6 literals lose their brackets. */
 function hostOf(url: URL): string {
@@ -48,7 +26,7 @@ function hostOf(url: URL): string {
 export async function checkWebhookUrl(
   text: string,
   policy: AddressPolicy,
-  options: { resolve?: Resolver; field?: string } = {},
+  options: { resolve?: Resolver | undefined; field?: string } = {},
 ): Promise<URL> {
   const field = options.field ?? 'webhook.url';
   const url = parseWebhookUrl(text, field);

@@ -15,7 +15,12 @@ export function recordsSuite(factory: BackendFactory): void {
     it(
       'a record reads back as the JSON it was written as; another namespace does not see it',
       async ({ backend }) => {
-        const value = { url: 'https://example.com/hook', events: ['job.succeeded'], n: 1.5, nested: { ok: true, list: [null, 'ü'] } };
+        const value = {
+          url: 'https://example.com/hook',
+          events: ['job.succeeded'],
+          n: 1.5,
+          nested: { ok: true, list: [null, 'ü'] },
+        };
         assert.equal(await records(backend).putRecord({ namespace: 'ns.a', key: 'k1', value }), true);
         assert.deepEqual(await records(backend).getRecord({ namespace: 'ns.a', key: 'k1' }), value);
         assert.equal(await records(backend).getRecord({ namespace: 'ns.b', key: 'k1' }), undefined);
@@ -45,7 +50,9 @@ export function recordsSuite(factory: BackendFactory): void {
         const other = records(await openAnother());
         const r = records(backend);
         const wrote = await Promise.all(
-          Array.from({ length: 10 }, (_, i) => (i % 2 === 0 ? r : other).putRecord({ namespace: 'race', key: 'k', value: i, ifAbsent: true })),
+          Array.from({ length: 10 }, (_, i) =>
+            (i % 2 === 0 ? r : other).putRecord({ namespace: 'race', key: 'k', value: i, ifAbsent: true }),
+          ),
         );
         assert.equal(wrote.filter(Boolean).length, 1);
         const winner = wrote.indexOf(true);
@@ -97,7 +104,10 @@ export function recordsSuite(factory: BackendFactory): void {
         await r.putRecord({ namespace: 'q', key: 'forever', value: 'y' });
         clock.advance(200);
         const purged = await r.purgeExpiredRecords({ limit: 1_000 });
-        assert.ok(purged === 0 || purged === 5, `purged ${purged}: all five expired records, or 0 where the store expires by itself`);
+        assert.ok(
+          purged === 0 || purged === 5,
+          `purged ${purged}: all five expired records, or 0 where the store expires by itself`,
+        );
         assert.equal(await r.purgeExpiredRecords(), 0);
         assert.deepEqual(await r.listRecords({ namespace: 'p' }), [{ key: 'live', value: 'x' }]);
         assert.equal(await r.getRecord({ namespace: 'q', key: 'forever' }), 'y');

@@ -41,7 +41,6 @@ import type { NewJob } from '../../src/core/new-job.js';
 import { EVENT_PAGE_LIMIT } from '../../src/core/ports/event-log.js';
 import type { ListRecordsParams, PutRecordParams, RecordKey, StoredRecord } from '../../src/core/ports/record-store.js';
 import { applyRateBudget, type RateBudgetResult, type RateBudgetState } from '../../src/core/rate-budget.js';
-import { MemoryRecords } from './memory-records.js';
 import { isLeaseExpired, LEASE_EXPIRED_ERROR, reclaimOutcome } from '../../src/core/reclaim-policy.js';
 import {
   type RecordUsageParams,
@@ -51,6 +50,7 @@ import {
   type UsageTotals,
   usageTotalsFromGroups,
 } from '../../src/core/usage.js';
+import { MemoryRecords } from './memory-records.js';
 
 /** The lease of a running attempt: kept beside the job, never shown in `get`/`list`. */
 interface Lease {

@@ -1,5 +1,11 @@
 import type { Clock } from '../../src/core/clock.js';
-import type { ListRecordsParams, PutRecordParams, RecordKey, RecordStore, StoredRecord } from '../../src/core/ports/record-store.js';
+import type {
+  ListRecordsParams,
+  PutRecordParams,
+  RecordKey,
+  RecordStore,
+  StoredRecord,
+} from '../../src/core/ports/record-store.js';
 import { checkRecordKey, checkTtl, compareRecordKeys, recordPageLimit } from '../../src/core/record-params.js';
 
 interface Entry {
@@ -20,7 +26,10 @@ export class MemoryRecords implements RecordStore {
     const json = JSON.stringify(params.value ?? null);
     if (params.ifAbsent && this.live(params) !== undefined) return false;
     let records = this.namespaces.get(params.namespace);
-    if (!records) this.namespaces.set(params.namespace, (records = new Map()));
+    if (!records) {
+      records = new Map();
+      this.namespaces.set(params.namespace, records);
+    }
     records.set(params.key, { json, expiresAt: ttlMs === undefined ? undefined : this.clock.now() + ttlMs });
     return true;
   }

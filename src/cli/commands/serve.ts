@@ -9,6 +9,7 @@ import { Sluice } from '../../sluice.js';
 import { startWorkers } from '../start-workers.js';
 import { backendStartupError, closingOnFailure, listenStartupError } from '../startup-error.js';
 import { untilSignal } from '../until-signal.js';
+import { webhookSettingsFrom } from '../webhook-settings.js';
 
 interface ServeFlags {
   port?: string;
@@ -45,6 +46,7 @@ export function serveCommand(): Command {
       const sluice = await Sluice.connect(config.SLUICE_BACKEND, {
         migrate: config.SLUICE_AUTO_MIGRATE,
         store: config.SLUICE_STORE,
+        webhooks: webhookSettingsFrom(config),
       }).catch((error: unknown) => Promise.reject(backendStartupError(error)));
       const extraTypes = config.SLUICE_JOB_TYPES;
       const app = await buildApp({

@@ -5,6 +5,7 @@ import { Sluice } from '../../sluice.js';
 import { startWorkers } from '../start-workers.js';
 import { backendStartupError, closingOnFailure } from '../startup-error.js';
 import { untilSignal } from '../until-signal.js';
+import { webhookSettingsFrom } from '../webhook-settings.js';
 
 interface WorkerFlags {
   backend?: string;
@@ -38,6 +39,7 @@ export function workerCommand(): Command {
       const sluice = await Sluice.connect(config.SLUICE_BACKEND, {
         migrate: config.SLUICE_AUTO_MIGRATE,
         store: config.SLUICE_STORE,
+        webhooks: webhookSettingsFrom(config),
       }).catch((error: unknown) => Promise.reject(backendStartupError(error)));
       const concurrency = Math.max(1, config.SLUICE_CONCURRENCY);
       const stopWorkers = await startWorkers(sluice, config, logger, concurrency).catch(closingOnFailure(sluice));

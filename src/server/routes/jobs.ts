@@ -199,7 +199,7 @@ function idempotencyHeader(header: string | string[] | undefined): string | unde
 }
 
 /** A body that is not a JSON object has no field to name: say what is expected instead. */
-function requireObject(body: unknown): Record<string, unknown> {
+export function requireObject(body: unknown): Record<string, unknown> {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new ValidationError('request body must be a JSON object');
   }
