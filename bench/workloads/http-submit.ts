@@ -49,7 +49,13 @@ export async function sluiceHttp(sluice: Sluice, options: HttpOptions): Promise<
   // counts the 503s; like the bare Fastify ceiling, this run puts no cap on requests per socket.
   const httpLimits = { maxRequestsPerSocket: 0 };
   const one = await hammer(await buildApp({ sluice, httpLimits }), '/v1/jobs', oneBody, 1, options);
-  const bulk = await hammer(await buildApp({ sluice, httpLimits }), '/v1/jobs/bulk', bulkBody(options.bulkSize), options.bulkSize, options);
+  const bulk = await hammer(
+    await buildApp({ sluice, httpLimits }),
+    '/v1/jobs/bulk',
+    bulkBody(options.bulkSize),
+    options.bulkSize,
+    options,
+  );
   return [
     { metric: 'POST /v1/jobs', unit: 'jobs/s', better: 'higher', value: one },
     { metric: `POST /v1/jobs/bulk (${options.bulkSize}/req)`, unit: 'jobs/s', better: 'higher', value: bulk },

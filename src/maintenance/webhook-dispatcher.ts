@@ -21,8 +21,6 @@ export type DispatcherBackend = Pick<Backend, 'enqueue' | 'get' | 'events'> & Pi
 
 /** Events read per pass. */
 const PAGE = 500;
-/** How long a tenant's endpoint list is reused before it is read again. */
-const ENDPOINTS_TTL_MS = 1_000;
 /** Jobs whose webhook (or its absence) is remembered. */
 const JOB_WEBHOOK_CACHE = 10_000;
 
@@ -36,7 +34,6 @@ const JOB_WEBHOOK_CACHE = 10_000;
  */
 export class WebhookDispatcher {
   private readonly jobWebhooks = new Map<string, JobWebhookRecord | null>();
-  private readonly endpoints = new Map<string, { at: number; list: EndpointRecord[] }>();
 
   constructor(
     private readonly backend: DispatcherBackend,
@@ -54,7 +51,10 @@ export class WebhookDispatcher {
     }
     const page = await this.backend.feed({ after: cursor.cursor, limit: PAGE });
     const jobs: NewJob[] = [];
-    for (const event of page.events) jobs.push(...(await this.deliveriesOf(event)));
+    // Endpoints are read after the page, once per tenant: an endpoint made before any event of
+    // the page happened is in the list (one made a moment ago is not missed by a cache).
+    const endpoints = new Map<string, EndpointRecord[]>();
+    for (const event of page.events) jobs.push(...(await this.deliveriesOf(event, endpoints)));
     if (jobs.length > 0) await this.backend.enqueue({ jobs });
     if (page.cursor !== cursor.cursor)
       await this.backend.putRecord({ namespace: CURSOR_NS, key: CURSOR_KEY, value: { cursor: page.cursor } });
@@ -62,9 +62,9 @@ export class WebhookDispatcher {
   }
 
   /** The delivery jobs of one event (records written first: a job always finds its record). */
-  private async deliveriesOf(event: FeedEvent): Promise<NewJob[]> {
+  private async deliveriesOf(event: FeedEvent, endpoints: Map<string, EndpointRecord[]>): Promise<NewJob[]> {
     if (event.queue === DELIVERY_QUEUE) return [];
-    const targets = targetsOf(event, await this.jobWebhook(event.jobId), await this.endpointsOf(event.tenant));
+    const targets = targetsOf(event, await this.jobWebhook(event.jobId), await this.endpointsOf(event.tenant, endpoints));
     if (targets.length === 0) return [];
     const job = await this.backend.get({ id: event.jobId });
     const body = deliveryBody(event, job);
@@ -105,12 +105,13 @@ export class WebhookDispatcher {
     return found ?? undefined;
   }
 
-  private async endpointsOf(tenant: string | undefined): Promise<EndpointRecord[]> {
+  private async endpointsOf(tenant: string | undefined, read: Map<string, EndpointRecord[]>): Promise<EndpointRecord[]> {
     const namespace = endpointsNs(tenant);
-    const cached = this.endpoints.get(namespace);
-    if (cached !== undefined && this.now() - cached.at < ENDPOINTS_TTL_MS) return cached.list;
-    const list = (await this.backend.listRecords({ namespace })).map((record) => record.value as EndpointRecord);
-    this.endpoints.set(namespace, { at: this.now(), list });
+    let list = read.get(namespace);
+    if (list === undefined) {
+      list = (await this.backend.listRecords({ namespace })).map((record) => record.value as EndpointRecord);
+      read.set(namespace, list);
+    }
     return list;
   }
 }
