@@ -121,7 +121,7 @@ describe('nats adapter', { skip }, () => {
         tenantClaims: true,
         synchronousWrites: true,
         eventLog: true,
-        records: false,
+        records: true,
       });
     } finally {
       await r.cleanup();

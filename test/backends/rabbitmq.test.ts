@@ -223,8 +223,8 @@ describe('rabbitmq adapter', { skip }, () => {
     usage: true,
     tenantClaims: true,
   };
-  // The event log is the store's too: pinned over SQLite; over the other stores the transport
-  // declares it exactly when the store does (each store's own test pins its flag).
+  // The event log and the record store are the store's too: pinned over SQLite; over the other
+  // stores the transport declares each exactly when the store does (each store's own test pins it).
   const pinned: ReadonlyArray<readonly [StoreKind, string | undefined, Record<string, boolean>]> = [
     [
       'sqlite',
@@ -235,7 +235,7 @@ describe('rabbitmq adapter', { skip }, () => {
         ...transportFlags,
         synchronousWrites: true,
         eventLog: true,
-        records: false,
+        records: true,
       },
     ],
     ['redis', redisSkip, { crossProcessEvents: true, multiMachine: true, ...transportFlags, synchronousWrites: false }],

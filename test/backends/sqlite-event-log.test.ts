@@ -51,7 +51,7 @@ describe('sqlite event log', () => {
     const backend = await SqliteBackend.open({ path, clock });
     try {
       assert.equal(backend.settings().schemaVersion, SCHEMA_VERSION);
-      assert.equal(SCHEMA_VERSION, 5, 'this test upgrades from the version before the event log');
+      assert.match(MIGRATIONS[4]!, /CREATE TABLE job_events/, 'this test upgrades from the version before the event log');
       assert.deepEqual(await backend.jobEvents({ id: waiting.id }), [], 'a known job, no log yet');
       assert.equal((await backend.get({ id: waiting.id }))?.status, 'queued');
 

@@ -228,6 +228,7 @@ describe('sqlite adapter', () => {
         synchronousWrites: true,
         outputText: true,
         eventLog: true,
+        records: true,
       });
     } finally {
       await backend.close();

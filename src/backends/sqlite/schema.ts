@@ -116,6 +116,22 @@ export const MIGRATIONS: readonly string[] = [
     DELETE FROM job_events WHERE job_id = old.id;
   END;
   `,
+  // 6: the record store (ports/record-store.ts): small JSON documents by namespace and key.
+  // WITHOUT ROWID makes the primary key the table's own order, so a namespace's records lie
+  // together in key order and a list page is one range read; BINARY collation compares keys as
+  // UTF-8 bytes, the order the port promises. expires_at: epoch ms on the backend's clock, NULL for
+  // a record without a TTL.
+  `
+  CREATE TABLE records (
+    namespace  TEXT NOT NULL,
+    key        TEXT NOT NULL,
+    value      TEXT NOT NULL,             -- JSON
+    expires_at INTEGER,
+    PRIMARY KEY (namespace, key)
+  ) WITHOUT ROWID;
+  -- The purge of expired records (purgeExpiredRecords); records without a TTL are not in it.
+  CREATE INDEX records_expiry ON records (expires_at) WHERE expires_at IS NOT NULL;
+  `,
 ];
 
 /** The schema version this code writes. */

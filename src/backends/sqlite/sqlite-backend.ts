@@ -16,14 +16,18 @@ import type {
   JobEvent,
   JobEventsParams,
   ListParams,
+  ListRecordsParams,
   ListResult,
   ProgressParams,
   PurgeParams,
+  PutRecordParams,
   ReclaimResult,
+  RecordKey,
   RedriveParams,
   ReleaseParams,
   SettleOutcome,
   StoredOutput,
+  StoredRecord,
   UpdateRateBudgetParams,
 } from '../../core/backend.js';
 import { type Clock, systemClock } from '../../core/clock.js';
@@ -49,6 +53,7 @@ import { effectiveStatus, type ListedRow, rowToListedJob } from '../sql/job-row.
 
 import { openConnection, type SqliteSynchronous } from './connection.js';
 import { SqliteEventLog, succeededDataJson } from './event-log.js';
+import { SqliteRecords } from './records.js';
 import {
   type ClaimedRow,
   type ClaimStamp,
@@ -130,12 +135,14 @@ export class SqliteBackend implements Backend {
     synchronousWrites: true,
     outputText: true,
     eventLog: true,
+    records: true,
   };
   readonly events = new SluiceEvents();
 
   private readonly db: Database.Database;
   private readonly stmts: Statements;
   private readonly log: SqliteEventLog;
+  private readonly records: SqliteRecords;
   private readonly clock: Clock;
   /** One-queue claim statements by type filter and limit (see claimOneStatement). */
   private readonly claimStatements = new Map<string, Database.Statement<[ClaimOneParams], ClaimedRow>>();
@@ -150,6 +157,10 @@ export class SqliteBackend implements Backend {
     this.clock = clock;
     this.stmts = prepareStatements(db);
     this.log = new SqliteEventLog(db);
+    this.records = new SqliteRecords(db, clock, {
+      write: <T>(fn: () => T): T => this.write(fn),
+      guard: <T>(fn: () => T): T => this.guard(fn),
+    });
     this.transaction = db.transaction(<T>(fn: () => T): T => fn());
   }
 
@@ -556,6 +567,26 @@ export class SqliteBackend implements Backend {
     events.emitTo(this.events);
     // The caller's chunks as stored (JSON), not the caller's own objects.
     return { ...event, data: JSON.parse(JSON.stringify(event.data)) };
+  }
+
+  async putRecord(params: PutRecordParams): Promise<boolean> {
+    return this.records.putRecord(params);
+  }
+
+  async getRecord(params: RecordKey): Promise<unknown> {
+    return this.records.getRecord(params);
+  }
+
+  async listRecords(params: ListRecordsParams): Promise<StoredRecord[]> {
+    return this.records.listRecords(params);
+  }
+
+  async deleteRecord(params: RecordKey): Promise<boolean> {
+    return this.records.deleteRecord(params);
+  }
+
+  async purgeExpiredRecords(params?: { limit?: number | undefined }): Promise<number> {
+    return this.records.purgeExpiredRecords(params);
   }
 
   async ping(): Promise<void> {
