@@ -4,6 +4,7 @@ import { after, describe, test } from 'node:test';
 import pg from 'pg';
 import { SCHEMA_VERSION } from '../../src/backends/postgres/migrations.js';
 import { openPostgresBackend, type PostgresBackend } from '../../src/backends/postgres/postgres-backend.js';
+import { RECORD_PURGE_BATCH } from '../../src/backends/postgres/records.js';
 import { buildStatements } from '../../src/backends/postgres/statements.js';
 import type { Backend } from '../../src/core/backend.js';
 import { ErrorCodes } from '../../src/core/errors.js';
@@ -97,6 +98,7 @@ describe('postgres adapter', { skip }, () => {
         usage: true,
         outputText: true,
         eventLog: true,
+        records: true,
       });
     } finally {
       await backend.close();
@@ -692,6 +694,36 @@ describe('postgres adapter', { skip }, () => {
     await backend.close();
     await backend.close();
     await assert.rejects(backend.ping(), (error: unknown) => (error as { code?: string }).code === ErrorCodes.backendUnavailable);
+  });
+
+  test('records: a purge deletes in statements of RECORD_PURGE_BATCH rows, up to its limit or until none are left', async () => {
+    const clock = new FakeClock();
+    const s = schema();
+    const backend = (await openPostgresBackend({ url: PG_URL, schema: s, clock, poolSize: 2 })) as PostgresBackend;
+    try {
+      // More expired records than one statement deletes, written in one INSERT (expired at the clock's now).
+      await admin((c) =>
+        c.query(
+          `INSERT INTO "${s}".records (namespace, key, value, expires_at)
+           SELECT 'old', lpad(i::text, 6, '0'), 'null', $1::bigint FROM generate_series(1, $2::int) AS i`,
+          [clock.now(), RECORD_PURGE_BATCH + 3],
+        ),
+      );
+      await backend.putRecord({ namespace: 'new', key: 'k', value: 'live', ttlMs: 60_000 });
+      const statements = countStatements(backend);
+      try {
+        assert.equal(await backend.purgeExpiredRecords({ limit: RECORD_PURGE_BATCH + 1 }), RECORD_PURGE_BATCH + 1);
+        assert.equal(statements.count, 2, 'a full batch, then the one row left of the limit');
+        assert.equal(await backend.purgeExpiredRecords(), 2);
+        assert.equal(statements.count, 3, 'a short batch ends the pass');
+      } finally {
+        statements.restore();
+      }
+      const left = await admin((c) => c.query(`SELECT namespace, key FROM "${s}".records`));
+      assert.deepEqual(left.rows, [{ namespace: 'new', key: 'k' }]);
+    } finally {
+      await backend.close();
+    }
   });
 });
 

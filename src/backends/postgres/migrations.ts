@@ -121,6 +121,22 @@ export const MIGRATIONS: ReadonlyArray<{ name: string; sql: string }> = [
     ALTER TABLE {S}.jobs ADD COLUMN event_seq integer NOT NULL DEFAULT 0;
     `,
   },
+  {
+    name: 'record store',
+    sql: `
+    -- Small JSON documents by namespace and key (ports/record-store.ts, sql/records.ts). COLLATE "C":
+    -- keys compare and list in the byte order of their UTF-8 forms, as the port promises.
+    CREATE TABLE {S}.records (
+      namespace  text COLLATE "C" NOT NULL,
+      key        text COLLATE "C" NOT NULL,
+      value      json NOT NULL,   -- json, as the jobs table: stored as given
+      expires_at bigint,          -- epoch ms; NULL: kept until deleted
+      PRIMARY KEY (namespace, key)
+    );
+    -- purgeExpiredRecords walks the records that have a TTL, oldest expiry first.
+    CREATE INDEX records_expiry ON {S}.records (expires_at) WHERE expires_at IS NOT NULL;
+    `,
+  },
 ];
 
 /** The schema version this code reads and writes. */

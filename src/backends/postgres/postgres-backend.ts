@@ -18,14 +18,18 @@ import type {
   JobEvent,
   JobEventsParams,
   ListParams,
+  ListRecordsParams,
   ListResult,
   ProgressParams,
   PurgeParams,
+  PutRecordParams,
   ReclaimResult,
+  RecordKey,
   RedriveParams,
   ReleaseParams,
   SettleOutcome,
   StoredOutput,
+  StoredRecord,
   UpdateRateBudgetParams,
 } from '../../core/backend.js';
 import type { Clock } from '../../core/clock.js';
@@ -70,6 +74,7 @@ import { inLongTransaction, type Queryable } from './long-statements.js';
 import { assertSchemaCurrent, migrate } from './migrations.js';
 import { Notifier } from './notifier.js';
 import { MAX_INLINE_PROGRESS_BYTES, type WireEvent, type WireMessage } from './notify-payload.js';
+import { PostgresRecords } from './records.js';
 import {
   insertedJob,
   type JobRow,
@@ -135,6 +140,8 @@ const FEED_HELD_BACK_WAITS_MS = [1, 4, 10, 25];
  * - The event log (sql/event-log.ts): every write statement appends the events of the rows it
  *   changed in the same statement; `events:appended` is emitted here after the commit, one per job
  *   with its newest seq, and is not relayed to other processes.
+ * - The record store (records.ts, sql/records.ts): one statement per call, expiring on the same
+ *   clock as leases.
  */
 export class PostgresBackend implements Backend {
   readonly name = 'postgres';
@@ -147,6 +154,7 @@ export class PostgresBackend implements Backend {
     usage: true,
     outputText: true,
     eventLog: true,
+    records: true,
   };
   readonly events = new SluiceEvents();
   /** Schema holding the tables. */
@@ -160,6 +168,7 @@ export class PostgresBackend implements Backend {
   private readonly t: SchemaSql;
   private readonly ledger: ReturnType<typeof ledgerSql>;
   private readonly notifier: Notifier;
+  private readonly recordStore: PostgresRecords;
   /** NOTIFY channel and this handle's origin tag, for the enqueue that notifies in its own statement. */
   private readonly channel: string;
   private readonly origin = randomUUID();
@@ -174,6 +183,9 @@ export class PostgresBackend implements Backend {
     this.t = schemaSql(schema);
     this.ledger = ledgerSql(this.t);
     this.channel = channelName(schema);
+    this.recordStore = new PostgresRecords(this.sql, <R extends pg.QueryResultRow>(statement: Statement, values: unknown[]) =>
+      this.guard(() => this.query<R>(statement, values)),
+    );
     this.notifier = new Notifier({
       channel: this.channel,
       origin: this.origin,
@@ -669,6 +681,27 @@ export class PostgresBackend implements Backend {
     const event = rowToJobEvent({ ...row, job_id: params.id });
     this.events.emit('events:appended', { id: params.id, queue: event.queue, seq: event.seq });
     return event;
+  }
+
+  // The record store (records.ts): its statements run on this handle's clock and ordinary path.
+  async putRecord(params: PutRecordParams): Promise<boolean> {
+    return this.recordStore.putRecord(params);
+  }
+
+  async getRecord(params: RecordKey): Promise<unknown> {
+    return this.recordStore.getRecord(params);
+  }
+
+  async listRecords(params: ListRecordsParams): Promise<StoredRecord[]> {
+    return this.recordStore.listRecords(params);
+  }
+
+  async deleteRecord(params: RecordKey): Promise<boolean> {
+    return this.recordStore.deleteRecord(params);
+  }
+
+  async purgeExpiredRecords(params?: { limit?: number | undefined }): Promise<number> {
+    return this.recordStore.purgeExpiredRecords(params);
   }
 
   async ping(): Promise<void> {

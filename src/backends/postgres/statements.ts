@@ -4,6 +4,7 @@ import { eventLogStatements } from './sql/event-log.js';
 import { intakeStatements } from './sql/job-intake.js';
 import { jobStoreStatements } from './sql/job-store.js';
 import { maintenanceStatements } from './sql/maintenance.js';
+import { recordStatements } from './sql/records.js';
 
 export type { Statement } from './sql/common.js';
 
@@ -24,6 +25,7 @@ export function buildStatements(schema: string) {
     ...adminStatements(t),
     ...maintenanceStatements(t),
     ...eventLogStatements(t),
+    ...recordStatements(t),
   };
 }
 

@@ -84,6 +84,8 @@ export interface SchemaSql {
   jobEvents: string;
   queues: string;
   rateBudgets: string;
+  /** The record store (records). */
+  records: string;
   usage: string;
   named(name: string, text: string): Statement;
 }
@@ -96,6 +98,7 @@ export function schemaSql(schema: string): SchemaSql {
     jobEvents: `${quoteIdent(schema)}.job_events`,
     queues: `${quoteIdent(schema)}.queues`,
     rateBudgets: `${quoteIdent(schema)}.rate_budgets`,
+    records: `${quoteIdent(schema)}.records`,
     usage: `${quoteIdent(schema)}.usage`,
     named: (name, text) => ({ name: `sluice_${tag}_${name}`, text }),
   };
