@@ -294,6 +294,7 @@ describe('redis adapter on Redis Cluster', { skip }, () => {
         usage: true,
         outputText: true,
         eventLog: true,
+        records: true,
       });
     } finally {
       await backend.close();

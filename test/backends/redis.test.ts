@@ -95,6 +95,7 @@ describe('redis adapter', { skip }, () => {
         usage: true,
         outputText: true,
         eventLog: true,
+        records: true,
       });
     });
   });
@@ -405,6 +406,72 @@ describe('redis adapter', { skip }, () => {
       assert.ok(Math.abs(createdAt - Number(seconds) * 1000) < 5000, 'createdAt comes from Redis TIME');
       const [claimed] = await backend.claim({ queues: ['default'], limit: 1, leaseMs: 60_000, workerId: 'w' });
       assert.ok(claimed && claimed.leaseExpiresAt >= createdAt + 60_000);
+    } finally {
+      await backend.close();
+      await redis.quit();
+      await dropRedisPrefix(url, prefix);
+    }
+  });
+
+  test('records: one hash per namespace, whose key expires with its latest record while every record expires', async () => {
+    await withBackend(async ({ backend, prefix, redis, clock }) => {
+      const key = `{${prefix}/rec/job-1}`;
+      const ns = { namespace: 'job-1' };
+      await backend.putRecord({ ...ns, key: 'a', value: { n: 1 }, ttlMs: 10_000 });
+      await backend.putRecord({ ...ns, key: 'b', value: { n: 2 }, ttlMs: 600_000 });
+      assert.deepEqual((await redis.hkeys(key)).sort(), ['a', 'b']);
+      assert.equal(JSON.parse((await redis.hget(key, 'a'))!).e, clock.now() + 10_000);
+      const latest = await redis.pttl(key);
+      assert.ok(latest > 10_000 && latest <= 600_000, `the key lives until the latest record expires (pttl ${latest})`);
+
+      await backend.putRecord({ ...ns, key: 'lasting', value: 'x' });
+      assert.equal(await redis.pttl(key), -1, 'a record without TTL keeps the namespace for good');
+
+      clock.advance(20_000);
+      assert.equal(await backend.deleteRecord({ ...ns, key: 'lasting' }), true);
+      assert.deepEqual(await redis.hkeys(key), ['b'], 'deleting the last lasting record frees the expired ones');
+      assert.ok((await redis.pttl(key)) > 0, 'and the key expires again');
+
+      await backend.putRecord({ ...ns, key: 'lasting', value: 'y' });
+      await backend.putRecord({ ...ns, key: 'lasting', value: 'z', ttlMs: 1_000 });
+      assert.ok((await redis.pttl(key)) > 0, 'a TTL given to the last lasting record lets the key expire');
+
+      clock.advance(600_000);
+      await backend.putRecord({ ...ns, key: 'c', value: 3 });
+      assert.equal(await backend.deleteRecord({ ...ns, key: 'c' }), true);
+      assert.equal(await redis.exists(key), 0, 'a namespace whose records have all expired is gone');
+    });
+  });
+
+  test('records use the Redis server clock when no clock is given', async () => {
+    const prefix = freshPrefix();
+    const backend = await RedisBackend.open({ url, prefix, warn: quiet });
+    const redis = new Redis(url);
+    const serverNow = async () => {
+      const [seconds, micros] = (await redis.time()) as [string | number, string | number];
+      return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+    };
+    try {
+      const key = `{${prefix}/rec/n}`;
+      const before = await serverNow();
+      await backend.putRecord({ namespace: 'n', key: 'put', value: 1, ttlMs: 60_000 });
+      const after = await serverNow();
+      const e = JSON.parse((await redis.hget(key, 'put'))!).e as number;
+      assert.ok(e >= before + 60_000 && e <= after + 60_000, 'the expiry is TIME + ttlMs');
+      const now = await serverNow();
+      await redis.hset(
+        key,
+        'past',
+        JSON.stringify({ e: now - 1, v: 'gone' }),
+        'future',
+        JSON.stringify({ e: now + 600_000, v: 'here' }),
+      );
+      assert.equal(await backend.getRecord({ namespace: 'n', key: 'past' }), undefined);
+      assert.equal(await backend.getRecord({ namespace: 'n', key: 'future' }), 'here');
+      assert.deepEqual(
+        (await backend.listRecords({ namespace: 'n' })).map((record) => record.key),
+        ['future', 'put'],
+      );
     } finally {
       await backend.close();
       await redis.quit();

@@ -33,6 +33,11 @@ import { ValidationError } from '../../core/errors.js';
  * And the usage log (Backend.recordUsage / usage), a hash tag of its own:
  *
  *   {p/usage}:entries   zset   one member per usage entry (compact JSON with a unique id), score = at
+ *
+ * And one key per record namespace (the record store, redis-records.ts), a hash tag (a slot) each:
+ *
+ *   {p/rec/<namespace>} hash   record key -> '{"e":expiresAt,"v":value}' (lua/record-prelude.lua);
+ *                              the key expires with its latest record while all of them expire
  */
 export class RedisKeys {
   readonly prefix: string;
@@ -71,6 +76,14 @@ export class RedisKeys {
   /** The rate budget of one provider scope (a hash tag of its own; a brace in the scope only shortens the tag). */
   rateBudget(scope: string): string {
     return `{${this.prefix}/rb/${scope}}`;
+  }
+
+  /**
+   * One record namespace's hash. A brace in the namespace only shortens the tag: the key stays the
+   * namespace's own, and one key is always in one slot.
+   */
+  records(namespace: string): string {
+    return `{${this.prefix}/rec/${namespace}}`;
   }
 
   /** Pattern matching every key of this prefix (tests clean up with it). */

@@ -19,8 +19,9 @@ import { readFileSync } from 'node:fs';
  * - Optional strings travel as '' (absent) or '+value'.
  *
  * A queue script is `#!lua`, the constants generated below from TypeScript (so the field names
- * have one source), lua/prelude.lua, then its own file. The rate-budget and usage scripts work on
- * a key of their own and take no prelude.
+ * have one source), lua/prelude.lua, then its own file. The record scripts work on one namespace's
+ * key and take lua/record-prelude.lua instead (their own conventions are there); the rate-budget
+ * and usage scripts work on a key of their own and take no prelude.
  */
 
 /** Job hash fields, in the order `row()` returns them (row-mapping.ts reads them by this order). */
@@ -62,15 +63,15 @@ export const ENQUEUE_CHECK_ARITY = 4;
 interface ScriptSpec {
   /** The file in ./lua/, without `.lua`. */
   file: string;
-  /** Queue scripts get the prelude; the others work on a key of their own. Default true. */
-  prelude?: false;
+  /** The Lua put before the script: the queue prelude (default), the record prelude, or none. */
+  prelude?: 'records' | false;
   /** Numbers the script reads as Lua locals of these names. */
   constants?: Record<string, number>;
 }
 
 /**
  * Script name -> file. Each becomes an ioredis command taking one key (the queue's meta key; the
- * rate-budget and usage scripts take their own key).
+ * rate-budget, usage and record scripts take their own key).
  */
 const CATALOG = {
   sluiceEnqueue: { file: 'enqueue', constants: { ENQUEUE_ARITY, ENQUEUE_CHECK_ARITY } },
@@ -78,6 +79,10 @@ const CATALOG = {
   sluiceClaimIds: { file: 'claim-ids' },
   sluiceRateBudget: { file: 'rate-budget', prelude: false },
   sluiceUsageRecord: { file: 'usage-record', prelude: false },
+  sluiceRecordPut: { file: 'record-put', prelude: 'records' },
+  sluiceRecordGet: { file: 'record-get', prelude: 'records' },
+  sluiceRecordList: { file: 'record-list', prelude: 'records' },
+  sluiceRecordDelete: { file: 'record-delete', prelude: 'records' },
   sluiceHeartbeat: { file: 'heartbeat' },
   sluiceComplete: { file: 'complete' },
   sluiceFail: { file: 'fail' },
@@ -99,16 +104,23 @@ const CATALOG = {
 
 export type ScriptName = keyof typeof CATALOG;
 
-/** The prelude's own file: the one file in ./lua/ that is not a script. */
+/** The queue scripts' prelude: a file in ./lua/ that is not a script. */
 export const PRELUDE_FILE = 'prelude';
+
+/** The record scripts' prelude (lua/record-prelude.lua): the other file that is not a script. */
+export const RECORD_PRELUDE_FILE = 'record-prelude';
 
 /** Where the .lua files are: next to this module, in src/ (tsx) as in dist/ (the build copies them). */
 export function luaFileUrl(file: string): URL {
   return new URL(`./lua/${file}.lua`, import.meta.url);
 }
 
-/** The files the scripts are made of (the prelude included): a file in ./lua/ outside this list is unused. */
-export const LUA_FILES: readonly string[] = [PRELUDE_FILE, ...Object.values(CATALOG).map((spec) => spec.file)];
+/** The files the scripts are made of (the preludes included): a file in ./lua/ outside this list is unused. */
+export const LUA_FILES: readonly string[] = [
+  PRELUDE_FILE,
+  RECORD_PRELUDE_FILE,
+  ...Object.values(CATALOG).map((spec) => spec.file),
+];
 
 function luaLocal(name: string, value: string): string {
   return `local ${name} = ${value}\n`;
@@ -123,8 +135,13 @@ function assemble(spec: ScriptSpec, files: ReadonlyMap<string, string>): string 
   const constants = Object.entries(spec.constants ?? {})
     .map(([name, value]) => luaLocal(name, String(value)))
     .join('');
-  const prelude = spec.prelude === false ? '' : GENERATED + files.get(PRELUDE_FILE)!;
-  return `#!lua\n${constants}${prelude}${files.get(spec.file)!}`;
+  return `#!lua\n${constants}${preludeOf(spec, files)}${files.get(spec.file)!}`;
+}
+
+function preludeOf(spec: ScriptSpec, files: ReadonlyMap<string, string>): string {
+  if (spec.prelude === false) return '';
+  if (spec.prelude === 'records') return files.get(RECORD_PRELUDE_FILE)!;
+  return GENERATED + files.get(PRELUDE_FILE)!;
 }
 
 /** Reads every file once and builds each script's source. */

@@ -19,14 +19,18 @@ import type {
   JobEventsParams,
   LeaseRef,
   ListParams,
+  ListRecordsParams,
   ListResult,
   ProgressParams,
   PurgeParams,
+  PutRecordParams,
   ReclaimResult,
+  RecordKey,
   RedriveParams,
   ReleaseParams,
   SettleOutcome,
   StoredOutput,
+  StoredRecord,
   UpdateRateBudgetParams,
 } from '../../core/backend.js';
 import type { Clock } from '../../core/clock.js';
@@ -65,6 +69,7 @@ import { reserveFeedOrder } from './feed-order.js';
 import { checkQueueName, RedisKeys } from './keys.js';
 import { MAX_JOBS_PER_CLAIM_TOKEN, newLeaseToken, queueOfToken } from './lease-token.js';
 import { ENQUEUE_CHECK_ARITY, type ScriptName } from './lua.js';
+import { RedisRecords } from './redis-records.js';
 import {
   insertedJob,
   type JobRow,
@@ -143,6 +148,7 @@ export class RedisBackend implements Backend {
     outputText: true,
     tenantClaims: true,
     eventLog: true,
+    records: true,
   };
   readonly events = new SluiceEvents();
 
@@ -152,6 +158,8 @@ export class RedisBackend implements Backend {
   private readonly cluster: boolean;
   private readonly clock: Clock | undefined;
   private readonly maxOutputBytes: number;
+  /** The record store role (redis-records.ts): one hash per namespace. */
+  private readonly records: RedisRecords;
   /** This handle's id in published events: its own messages are not relayed back to it. */
   private readonly origin = randomUUID();
   /** The pub/sub connection (see startRelay), and how to stop it once it listens. */
@@ -165,6 +173,7 @@ export class RedisBackend implements Backend {
     this.keys = keys;
     this.clock = options.clock;
     this.maxOutputBytes = options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
+    this.records = new RedisRecords(redis, keys, options.clock, (fn) => this.guard(fn));
   }
 
   /** Connects, checks the server's persistence settings, and subscribes to other handles' events. */
@@ -462,6 +471,26 @@ export class RedisBackend implements Backend {
       }
     });
     return usageTotalsFromGroups([...groups.values()], params);
+  }
+
+  putRecord(params: PutRecordParams): Promise<boolean> {
+    return this.records.putRecord(params);
+  }
+
+  getRecord(params: RecordKey): Promise<unknown> {
+    return this.records.getRecord(params);
+  }
+
+  listRecords(params: ListRecordsParams): Promise<StoredRecord[]> {
+    return this.records.listRecords(params);
+  }
+
+  deleteRecord(params: RecordKey): Promise<boolean> {
+    return this.records.deleteRecord(params);
+  }
+
+  purgeExpiredRecords(): Promise<number> {
+    return this.records.purgeExpiredRecords();
   }
 
   async heartbeat({ leases, leaseMs }: HeartbeatParams): Promise<HeartbeatResult> {

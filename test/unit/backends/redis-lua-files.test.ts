@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import luaparse from 'luaparse';
-import { LUA_FILES, luaFileUrl, PRELUDE_FILE, SCRIPTS } from '../../../src/backends/redis/lua.js';
+import { LUA_FILES, luaFileUrl, PRELUDE_FILE, RECORD_PRELUDE_FILE, SCRIPTS } from '../../../src/backends/redis/lua.js';
 
 // The Redis scripts as Lua: each file parses as Lua 5.1 (the dialect of Redis's interpreter), so a
 // syntax error fails here without a Redis server, and every file in the folder is one the loader uses.
@@ -22,6 +22,7 @@ describe('redis lua files', () => {
   test('every file in lua/ is used by the loader, and every file the loader names is there', () => {
     assert.deepEqual(onDisk, [...new Set(LUA_FILES)].sort());
     assert.ok(onDisk.includes(PRELUDE_FILE));
+    assert.ok(onDisk.includes(RECORD_PRELUDE_FILE));
   });
 
   for (const file of onDisk) {
