@@ -24,6 +24,7 @@ export const TAG_DESCRIPTIONS: Readonly<Record<string, string>> = {
   queues: 'Counts and lag per queue; pause and resume (admin)',
   dlq: 'The dead-letter queue: failed jobs, and redrive to run them again',
   events: "A job's events (JSON, or Server-Sent Events that resume by Last-Event-ID), the tenant's feed, the WebSocket",
+  webhooks: "Signed deliveries of a job's events (Standard Webhooks): tenant endpoints, the signing secret, a job's deliveries",
   usage: 'Token and cost totals of provider calls',
   health: 'Liveness and readiness probes (no key needed)',
   observability: 'Prometheus metrics (admin)',

@@ -42,6 +42,7 @@ describe('health, metrics and the OpenAPI document', () => {
     assert.equal(doc.openapi, '3.1.0');
     const routes = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`));
     assert.deepEqual(routes.sort(), [
+      'DELETE /v1/webhooks/{id}',
       'GET /healthz',
       'GET /metrics',
       'GET /openapi.json',
@@ -50,21 +51,26 @@ describe('health, metrics and the OpenAPI document', () => {
       'GET /v1/events',
       'GET /v1/jobs',
       'GET /v1/jobs/{id}',
+      'GET /v1/jobs/{id}/deliveries',
       'GET /v1/jobs/{id}/events',
       'GET /v1/jobs/{id}/output',
       'GET /v1/queues',
       'GET /v1/usage',
+      'GET /v1/webhooks',
       'GET /v1/ws',
       'POST /v1/dlq/redrive',
       'POST /v1/jobs',
       'POST /v1/jobs/bulk',
       'POST /v1/jobs/{id}/cancel',
+      'POST /v1/jobs/{id}/deliveries/{deliveryId}/retry',
       'POST /v1/queues/{name}/pause',
       'POST /v1/queues/{name}/resume',
+      'POST /v1/webhooks',
+      'POST /v1/webhooks/secret/rotate',
     ]);
     // Each documented route is a real one (the document is built from the registered routes).
     for (const route of routes) {
-      const [method, path] = route.split(' ') as ['GET' | 'POST', string];
+      const [method, path] = route.split(' ') as ['GET' | 'POST' | 'DELETE', string];
       assert.ok(fx.app.hasRoute({ method, url: path.replace(/\{(\w+)\}/g, ':$1') }), route);
     }
 

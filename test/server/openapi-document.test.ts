@@ -49,7 +49,7 @@ describe('/openapi.json as a contract', () => {
 
   test('guarded operations need Bearer or X-API-Key and may answer 401; the probes and the document are open', () => {
     const all = operations(doc);
-    assert.equal(all.length, 19);
+    assert.equal(all.length, 25);
     for (const [name, op] of all) {
       if (OPEN.includes(name)) {
         assert.deepEqual(op.security, [], name);
@@ -152,7 +152,7 @@ describe('/openapi.json as a contract', () => {
     assert.match(doc.info.description, /X-API-Key/);
     assert.deepEqual(
       doc.tags.map((t) => t.name),
-      ['health', 'jobs', 'events', 'queues', 'dlq', 'usage', 'observability', 'meta'],
+      ['health', 'jobs', 'events', 'queues', 'dlq', 'usage', 'webhooks', 'observability', 'meta'],
     );
   });
 
