@@ -19,7 +19,7 @@ import { readFileSync } from 'node:fs';
  * - Optional strings travel as '' (absent) or '+value'.
  *
  * A queue script is `#!lua`, the constants generated below from TypeScript (so the field names
- * have one source), lua/prelude.lua, then its own file. The record scripts work on one namespace's
+ * have one source), lua/clock.lua (every script's `now`), lua/prelude.lua, then its own file. The record scripts work on one namespace's
  * key and take lua/record-prelude.lua instead (their own conventions are there); the rate-budget
  * and usage scripts work on a key of their own and take no prelude.
  */
@@ -110,6 +110,9 @@ export const PRELUDE_FILE = 'prelude';
 /** The record scripts' prelude (lua/record-prelude.lua): the other file that is not a script. */
 export const RECORD_PRELUDE_FILE = 'record-prelude';
 
+/** The clock helper every script starts with (lua/clock.lua): a file that is not a script. */
+export const CLOCK_FILE = 'clock';
+
 /** Where the .lua files are: next to this module, in src/ (tsx) as in dist/ (the build copies them). */
 export function luaFileUrl(file: string): URL {
   return new URL(`./lua/${file}.lua`, import.meta.url);
@@ -117,6 +120,7 @@ export function luaFileUrl(file: string): URL {
 
 /** The files the scripts are made of (the preludes included): a file in ./lua/ outside this list is unused. */
 export const LUA_FILES: readonly string[] = [
+  CLOCK_FILE,
   PRELUDE_FILE,
   RECORD_PRELUDE_FILE,
   ...Object.values(CATALOG).map((spec) => spec.file),
@@ -135,7 +139,7 @@ function assemble(spec: ScriptSpec, files: ReadonlyMap<string, string>): string 
   const constants = Object.entries(spec.constants ?? {})
     .map(([name, value]) => luaLocal(name, String(value)))
     .join('');
-  return `#!lua\n${constants}${preludeOf(spec, files)}${files.get(spec.file)!}`;
+  return `#!lua\n${constants}${files.get(CLOCK_FILE)!}${preludeOf(spec, files)}${files.get(spec.file)!}`;
 }
 
 function preludeOf(spec: ScriptSpec, files: ReadonlyMap<string, string>): string {

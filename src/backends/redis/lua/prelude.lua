@@ -9,13 +9,7 @@ local queue = ARGV[3]
 local function k(s) return base .. ':' .. s end
 local function jk(id) return base .. ':j:' .. id end
 local SHIFT = 4398046511104
-local now
-if ARGV[2] ~= '' then
-  now = tonumber(ARGV[2])
-else
-  local t = redis.call('TIME')
-  now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-end
+local now = clockNow(ARGV[2])
 local function row(id) return redis.call('HMGET', jk(id), unpack(FIELDS)) end
 -- A number as JSON text, integers in full (Lua's tostring keeps 14 significant digits).
 local function num(x) return string.format('%.17g', x) end

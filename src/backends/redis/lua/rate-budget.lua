@@ -4,13 +4,7 @@
 -- returned as '%.17g' strings: exact doubles (Lua's tostring and script replies would round them).
 -- Hash fields: f factor, b blockedUntil, t:<bucket> tokens, u:<bucket> updatedAt.
 local key = KEYS[1]
-local now
-if ARGV[1] ~= '' then
-  now = tonumber(ARGV[1])
-else
-  local t = redis.call('TIME')
-  now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-end
+local now = clockNow(ARGV[1])
 local action = cjson.decode(ARGV[2])
 local function num(x) return string.format('%.17g', x) end
 local stored = redis.call('HGETALL', key)

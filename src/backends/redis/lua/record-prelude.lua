@@ -8,13 +8,7 @@
 -- record has an expiry (until the latest, as a PEXPIRE relative to now, so that it holds on an
 -- injected clock too) and removed by a record without one.
 local key = KEYS[1]
-local now
-if ARGV[1] ~= '' then
-  now = tonumber(ARGV[1])
-else
-  local t = redis.call('TIME')
-  now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-end
+local now = clockNow(ARGV[1])
 
 -- Milliseconds as Redis reads them: a whole number, never in exponent form (Lua's own number to
 -- string conversion, '%.14g', would write a long TTL as 1e+15).

@@ -1,13 +1,7 @@
 -- Appends usage entries to the usage log (KEYS[1], a sorted set by time) in one call. ARGV[1] now in
 -- epoch ms ('' = the Redis server's clock, TIME); then pairs of (at or '' = now, member).
 local key = KEYS[1]
-local now
-if ARGV[1] ~= '' then
-  now = ARGV[1]
-else
-  local t = redis.call('TIME')
-  now = string.format('%d', tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000))
-end
+local now = string.format('%d', clockNow(ARGV[1]))
 for i = 2, #ARGV, 2 do
   local at = ARGV[i]
   if at == '' then at = now end
