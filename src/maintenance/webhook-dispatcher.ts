@@ -2,9 +2,8 @@ import type { Backend, EventLogStore, FeedEvent, RecordStore } from '../core/bac
 import type { NewJob } from '../core/new-job.js';
 import { deliveryJob } from '../webhooks/delivery-job.js';
 import { deliveryBody, deliveryId, targetsOf } from '../webhooks/delivery-plan.js';
+import { createDispatchCursor, readDispatchCursor, saveDispatchCursor } from '../webhooks/dispatch-cursor.js';
 import {
-  CURSOR_KEY,
-  CURSOR_NS,
   type DeliveryRecord,
   deliveriesNs,
   type EndpointRecord,
@@ -43,21 +42,19 @@ export class WebhookDispatcher {
 
   /** One page of the feed; returns how many events it read (a full page: call again). */
   async pass(): Promise<number> {
-    const cursor = (await this.backend.getRecord({ namespace: CURSOR_NS, key: CURSOR_KEY })) as { cursor: string } | undefined;
+    const cursor = await readDispatchCursor(this.backend);
     if (cursor === undefined) {
-      const end = await this.backend.feed({ limit: 0 });
-      await this.backend.putRecord({ namespace: CURSOR_NS, key: CURSOR_KEY, value: { cursor: end.cursor }, ifAbsent: true });
+      await createDispatchCursor(this.backend);
       return 0;
     }
-    const page = await this.backend.feed({ after: cursor.cursor, limit: PAGE });
+    const page = await this.backend.feed({ after: cursor, limit: PAGE });
     const jobs: NewJob[] = [];
     // Endpoints are read after the page, once per tenant: an endpoint made before any event of
     // the page happened is in the list (one made a moment ago is not missed by a cache).
     const endpoints = new Map<string, EndpointRecord[]>();
     for (const event of page.events) jobs.push(...(await this.deliveriesOf(event, endpoints)));
     if (jobs.length > 0) await this.backend.enqueue({ jobs });
-    if (page.cursor !== cursor.cursor)
-      await this.backend.putRecord({ namespace: CURSOR_NS, key: CURSOR_KEY, value: { cursor: page.cursor } });
+    if (page.cursor !== cursor) await saveDispatchCursor(this.backend, page.cursor);
     return page.events.length;
   }
 

@@ -2,12 +2,12 @@ import { randomBytes } from 'node:crypto';
 import type { Backend, EventLogStore, RecordStore } from '../core/backend.js';
 import { ConflictError, NotFoundError } from '../core/errors.js';
 import type { NewJob } from '../core/new-job.js';
+import { RECORD_PAGE_LIMIT } from '../core/ports/record-store.js';
 import type { EndpointSpec } from '../core/webhook-spec.js';
 import { deliveryHandler } from './deliver.js';
 import { deliveryJob } from './delivery-job.js';
+import { createDispatchCursor, readDispatchCursor } from './dispatch-cursor.js';
 import {
-  CURSOR_KEY,
-  CURSOR_NS,
   DEFAULT_WEBHOOK_EVENTS,
   type DeliveryRecord,
   deliveriesNs,
@@ -53,7 +53,7 @@ export class Webhooks {
 
   /** True once some process has armed webhooks on this backend (the dispatcher's cursor exists). */
   async armed(): Promise<boolean> {
-    return (await this.backend.getRecord({ namespace: CURSOR_NS, key: CURSOR_KEY })) !== undefined;
+    return (await readDispatchCursor(this.backend)) !== undefined;
   }
 
   /**
@@ -62,10 +62,7 @@ export class Webhooks {
    */
   async arm(): Promise<void> {
     if (this.knownArmed) return;
-    if (!(await this.armed())) {
-      const end = await this.backend.feed({ limit: 0 });
-      await this.backend.putRecord({ namespace: CURSOR_NS, key: CURSOR_KEY, value: { cursor: end.cursor }, ifAbsent: true });
-    }
+    if (!(await this.armed())) await createDispatchCursor(this.backend);
     this.knownArmed = true;
     for (const listener of this.armedListeners) listener();
   }
@@ -139,7 +136,7 @@ export class Webhooks {
     for (;;) {
       const page = await this.backend.listRecords({ namespace: endpointsNs(tenant), after });
       endpoints.push(...page.map((record) => record.value as EndpointRecord));
-      if (page.length === 0 || page.length < 1_000) return endpoints;
+      if (page.length < RECORD_PAGE_LIMIT) return endpoints;
       after = page.at(-1)!.key;
     }
   }
