@@ -66,41 +66,6 @@ describe('sqlite records', () => {
     }
   });
 
-  test('ifAbsent over an expired record writes the new TTL with it', async () => {
-    const clock = new FakeClock();
-    const backend = await SqliteBackend.open({ path: freshPath(), clock });
-    try {
-      await backend.putRecord({ namespace: 'n', key: 'k', value: 'old', ttlMs: 10 });
-      clock.advance(10);
-      assert.equal(await backend.putRecord({ namespace: 'n', key: 'k', value: 'new', ifAbsent: true, ttlMs: 1_000 }), true);
-      clock.advance(999);
-      assert.equal(await backend.getRecord({ namespace: 'n', key: 'k' }), 'new');
-      clock.advance(1);
-      assert.equal(await backend.getRecord({ namespace: 'n', key: 'k' }), undefined);
-      assert.equal(await backend.purgeExpiredRecords(), 1);
-    } finally {
-      await backend.close();
-    }
-  });
-
-  test('keys sort as UTF-8 bytes, where UTF-16 code units would put an emoji first', async () => {
-    const backend = await SqliteBackend.open({ path: freshPath() });
-    try {
-      // U+FF5E is EF BD 9E in UTF-8 and 0xFF5E in UTF-16; U+1F600 is F0 9F 98 80 and 0xD83D 0xDE00.
-      for (const key of ['\u{1F600}', '\uFF5E', 'a']) await backend.putRecord({ namespace: 'u', key, value: null });
-      assert.deepEqual(
-        (await backend.listRecords({ namespace: 'u' })).map((record) => record.key),
-        ['a', '\uFF5E', '\u{1F600}'],
-      );
-      assert.deepEqual(
-        (await backend.listRecords({ namespace: 'u', after: '\uFF5E' })).map((record) => record.key),
-        ['\u{1F600}'],
-      );
-    } finally {
-      await backend.close();
-    }
-  });
-
   test('a list page is a range of the primary key and a purge finds its rows through the expiry index', async () => {
     const path = freshPath();
     await (await SqliteBackend.open({ path })).close();

@@ -84,6 +84,21 @@ export function recordsSuite(factory: BackendFactory): void {
     );
 
     it(
+      'ifAbsent over an expired record writes the new TTL with it',
+      async ({ backend, clock }) => {
+        const r = records(backend);
+        await r.putRecord({ namespace: 'n', key: 'k', value: 'old', ttlMs: 10 });
+        clock.advance(10);
+        assert.equal(await r.putRecord({ namespace: 'n', key: 'k', value: 'new', ifAbsent: true, ttlMs: 1_000 }), true);
+        clock.advance(999);
+        assert.equal(await r.getRecord({ namespace: 'n', key: 'k' }), 'new');
+        clock.advance(1);
+        assert.equal(await r.getRecord({ namespace: 'n', key: 'k' }), undefined);
+      },
+      store,
+    );
+
+    it(
       'a put without a TTL over a record with one keeps it for good',
       async ({ backend, clock }) => {
         const r = records(backend);
@@ -136,6 +151,24 @@ export function recordsSuite(factory: BackendFactory): void {
         );
         assert.deepEqual(await r.listRecords({ namespace: 'list', limit: 0 }), []);
         assert.deepEqual(await r.listRecords({ namespace: 'empty' }), []);
+      },
+      store,
+    );
+
+    it(
+      'keys sort as UTF-8 bytes, where UTF-16 code units would put an emoji first',
+      async ({ backend }) => {
+        const r = records(backend);
+        // U+FF5E is EF BD 9E in UTF-8 and 0xFF5E in UTF-16; U+1F600 is F0 9F 98 80 and 0xD83D 0xDE00.
+        for (const key of ['\u{1F600}', '\uFF5E', 'a']) await r.putRecord({ namespace: 'u', key, value: null });
+        assert.deepEqual(
+          (await r.listRecords({ namespace: 'u' })).map((record) => record.key),
+          ['a', '\uFF5E', '\u{1F600}'],
+        );
+        assert.deepEqual(
+          (await r.listRecords({ namespace: 'u', after: '\uFF5E' })).map((record) => record.key),
+          ['\u{1F600}'],
+        );
       },
       store,
     );
