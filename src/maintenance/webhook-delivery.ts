@@ -29,11 +29,17 @@ export function startWebhookDelivery(webhooks: Webhooks, options: WebhookDeliver
     stops = [stopDispatcher, stopWorker];
     if (stopped) await Promise.all(stops.map((stop) => stop()));
   };
+  // The one way in: the periodic check and this process's own arming may both get here (the
+  // check's read is still out when a submit arms), and only the first may start delivery, or the
+  // second's dispatcher and worker would replace the first's in `stops` and never be stopped.
+  const begin = (): Promise<void> | undefined => {
+    if (starting === undefined && !stopped) starting = start();
+    return starting;
+  };
   const stopWatch = startPeriodicTask(
     async () => {
       if (starting !== undefined || stopped || !(await webhooks.armed())) return;
-      starting = start();
-      await starting;
+      await begin();
       void stopWatch();
     },
     {
@@ -43,7 +49,7 @@ export function startWebhookDelivery(webhooks: Webhooks, options: WebhookDeliver
   );
   // The process that arms webhooks starts delivering at once rather than at its next check.
   const onArmed = () => {
-    if (starting === undefined && !stopped) starting = start();
+    void begin();
   };
   webhooks.onArmed(onArmed);
   return async () => {

@@ -1,11 +1,19 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { Webhook } from 'standardwebhooks';
+import { systemClock } from '../../../src/core/clock.js';
 import type { JobJson } from '../../../src/core/job-json.js';
 import type { DeliveryView } from '../../../src/webhooks/webhooks.js';
+import { MemoryBackend } from '../../helpers/memory-backend.js';
 import { until } from '../../helpers/until.js';
 import { WebhookReceiver } from '../../helpers/webhook-receiver.js';
-import { startWebhookRig, TEST_SECRET, type WebhookRig } from './webhook-rig.js';
+import { runDeliveryCases } from './delivery-cases.js';
+import { startWebhookRig, TEST_SECRET, unclosable, type WebhookRig } from './webhook-rig.js';
+
+runDeliveryCases('on the in-memory backend', () => {
+  const backend = new MemoryBackend({ clock: systemClock });
+  return { open: async () => unclosable(backend), cleanup: () => backend.close() };
+});
 
 let rig: WebhookRig;
 before(async () => {
@@ -26,80 +34,6 @@ async function deliveries(jobId: string): Promise<DeliveryView[]> {
   assert.equal(response.statusCode, 200, response.body);
   return (response.json() as { deliveries: DeliveryView[] }).deliveries;
 }
-
-test('a receiver that is down, then answers 500s, then 200 gets every event, each answered 200 once, retries with one webhook-id', async () => {
-  // Two 500s per delivery once it is up; then 200.
-  const receiver = await WebhookReceiver.start(({ seenBefore }) => (seenBefore < 2 ? 500 : 200), { listening: false });
-  try {
-    const job = await submit({
-      type: 'echo',
-      input: { n: 1 },
-      webhook: { url: receiver.url, events: ['job.started', 'job.succeeded'] },
-    });
-    // Both deliveries fail while the receiver is down (connection refused), and are retried.
-    await until(async () => {
-      const list = await deliveries(job.id);
-      return (
-        list.length === 2 && list.every((d) => d.attempts.length >= 2 && d.attempts.every((a) => a.statusCode === undefined))
-      );
-    }, 'two refused attempts of each delivery');
-    await receiver.up();
-    await receiver.waitFor((received) => received.filter((r) => r.answered === 200).length === 2, 'both deliveries answered 200');
-    const list = await until(async () => {
-      const found = await deliveries(job.id);
-      return found.every((d) => d.status === 'delivered') && found;
-    }, 'both deliveries marked delivered');
-    assert.deepEqual(
-      list.map((d) => d.event.type),
-      ['job.started', 'job.succeeded'],
-    );
-    for (const delivery of list) {
-      const requests = receiver.of(delivery.id);
-      assert.deepEqual(
-        requests.map((r) => r.answered),
-        [500, 500, 200],
-        `${delivery.event.type}: two 500s, then one 200`,
-      );
-      // The same id and the same body on every try, each signed so that standardwebhooks accepts it.
-      assert.equal(new Set(requests.map((r) => r.body)).size, 1);
-      for (const request of requests) verifier.verify(request.body, request.headers as Record<string, string>);
-      const statuses = delivery.attempts.map((a) => a.statusCode);
-      assert.ok(statuses.length >= 5, `refused tries, then 500, 500, 200: ${JSON.stringify(delivery.attempts)}`);
-      assert.deepEqual(statuses.slice(-3), [500, 500, 200]);
-      assert.ok(delivery.attempts.slice(0, -3).every((a) => a.statusCode === undefined && typeof a.error === 'string'));
-      assert.ok(delivery.attempts.every((a) => Number.isInteger(a.latencyMs) && a.latencyMs >= 0));
-    }
-    // The body: the event's type and time, the job in data, the event in data.event.
-    const succeeded = JSON.parse(receiver.of(list[1]!.id)[0]!.body) as {
-      type: string;
-      timestamp: string;
-      data: JobJson & { event: { seq: number; type: string; data: { output: unknown } } };
-    };
-    assert.equal(succeeded.type, 'job.succeeded');
-    assert.ok(!Number.isNaN(Date.parse(succeeded.timestamp)));
-    assert.equal(succeeded.data.id, job.id);
-    assert.equal(succeeded.data.status, 'succeeded');
-    assert.deepEqual(succeeded.data.event.data.output, { n: 1 });
-  } finally {
-    await receiver.down();
-  }
-});
-
-test('by default only the terminal events are delivered; a failed job delivers job.failed', async () => {
-  const receiver = await WebhookReceiver.start();
-  try {
-    const ok = await submit({ type: 'echo', input: {}, webhook: { url: receiver.url } });
-    const failed = await submit({ type: 'boom', input: {}, maxAttempts: 1, webhook: { url: receiver.url } });
-    await receiver.waitFor((received) => received.length === 2, 'two deliveries');
-    const types = receiver.received.map((r) => JSON.parse(r.body) as { type: string; data: { id: string } });
-    assert.deepEqual(
-      types.map((t) => `${t.data.id === ok.id ? 'ok' : t.data.id === failed.id ? 'failed' : '?'}:${t.type}`).sort(),
-      ['failed:job.failed', 'ok:job.succeeded'],
-    );
-  } finally {
-    await receiver.down();
-  }
-});
 
 test('a receiver that answers 410 Gone is not retried', async () => {
   const receiver = await WebhookReceiver.start(() => 410);
@@ -177,25 +111,4 @@ test('a bad webhook is a 400 naming webhook.url or webhook.events, and nothing i
   assert.equal(bulk.statusCode, 400);
   assert.equal((bulk.json() as { error: { field?: string } }).error.field, 'jobs.1.webhook.url');
   assert.equal((await rig.sluice.list({ limit: 1000 })).jobs.length, before);
-});
-
-test('two Sluice processes on one backend deliver each event once', async () => {
-  const receiver = await WebhookReceiver.start();
-  const second = await startWebhookRig({ backend: rig.backend });
-  try {
-    const jobs = await Promise.all(
-      Array.from({ length: 10 }, (_, n) => submit({ type: 'echo', input: { n }, webhook: { url: receiver.url } })),
-    );
-    await receiver.waitFor((received) => received.length >= 10, 'ten deliveries');
-    await until(async () => {
-      const list = await Promise.all(jobs.map((job) => deliveries(job.id)));
-      return list.every((d) => d.length === 1 && d[0]!.status === 'delivered');
-    }, 'every delivery marked delivered');
-    const ids = receiver.received.map((r) => r.headers['webhook-id']);
-    assert.equal(ids.length, 10);
-    assert.equal(new Set(ids).size, 10);
-  } finally {
-    await second.close();
-    await receiver.down();
-  }
 });

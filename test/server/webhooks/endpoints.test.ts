@@ -68,28 +68,6 @@ test("a tenant's endpoint gets its jobs' events, signed with the tenant's secret
   }
 });
 
-test('an endpoint with queues gets only those queues’ events', async () => {
-  const receiver = await WebhookReceiver.start();
-  try {
-    const endpoint = await createEndpoint('globex', { url: receiver.url, queues: ['billing'] });
-    await submit('globex', { type: 'echo', input: {}, queue: 'default' });
-    const billed = await submit('globex', { type: 'echo', input: {}, queue: 'billing' });
-    const worker = rig.sluice.worker({ queues: ['billing'], handlers: { echo: (ctx) => ctx.job.input }, pollIntervalMs: 20 });
-    await worker.start();
-    try {
-      await receiver.waitFor((received) => received.length === 1, 'the billing job’s end');
-      const body = JSON.parse(receiver.received[0]!.body) as { type: string; data: { id: string; queue: string } };
-      assert.equal(body.type, 'job.succeeded');
-      assert.equal(body.data.id, billed.id);
-    } finally {
-      await worker.stop();
-    }
-    await rig.call('DELETE', `/v1/webhooks/${endpoint.id}`, undefined, 'globex');
-  } finally {
-    await receiver.down();
-  }
-});
-
 test('410 Gone disables the endpoint: it stays listed, disabled, and gets nothing more', async () => {
   const receiver = await WebhookReceiver.start(() => 410);
   try {

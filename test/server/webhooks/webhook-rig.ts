@@ -19,6 +19,7 @@ export interface WebhookRig {
   worker: Worker;
   /** An inject call with the key of `tenant` (when the rig has keys). */
   call(method: 'GET' | 'POST' | 'DELETE', url: string, body?: unknown, tenant?: string): Promise<LightMyRequestResponse>;
+  /** Stops the API and the Sluice (idempotent). */
   close(): Promise<void>;
 }
 
@@ -26,7 +27,12 @@ export interface WebhookRigOptions {
   /** Tenants with API keys `key-<tenant>`; none: single-tenant mode. */
   tenants?: string[];
   settings?: WebhookSettings;
+  /** The backend to run on; by default another process's view that close() leaves open (see ownsBackend). */
   backend?: Backend;
+  /** close() closes `backend` too: a handle opened for this rig alone. */
+  ownsBackend?: boolean;
+  /** false: the Sluice takes webhooks and runs jobs but dispatches and delivers nothing (no maintenance). */
+  delivering?: boolean;
 }
 
 /**
@@ -35,9 +41,14 @@ export interface WebhookRigOptions {
  */
 export async function startWebhookRig(options: WebhookRigOptions = {}): Promise<WebhookRig> {
   // A shared backend (a second "process") is closed by its first owner only.
-  const backend = options.backend === undefined ? new MemoryBackend({ clock: systemClock }) : unclosable(options.backend);
+  const backend =
+    options.backend === undefined
+      ? new MemoryBackend({ clock: systemClock })
+      : options.ownsBackend === true
+        ? options.backend
+        : unclosable(options.backend);
   const sluice = Sluice.fromBackend(backend, {
-    maintenance: { reaper: false, retention: false },
+    maintenance: options.delivering === false ? false : { reaper: false, retention: false },
     webhooks: {
       policy: AddressPolicy.fromAllowList('127.0.0.1'),
       retryDelayMs: 20,
@@ -60,6 +71,7 @@ export async function startWebhookRig(options: WebhookRigOptions = {}): Promise<
     pollIntervalMs: 20,
   });
   await worker.start();
+  let closing: Promise<void> | undefined;
   return {
     app,
     sluice,
@@ -72,15 +84,15 @@ export async function startWebhookRig(options: WebhookRigOptions = {}): Promise<
         ...(body === undefined ? {} : { payload: body as object }),
         headers: tenant === undefined ? {} : { authorization: `Bearer key-${tenant}-0123456789` },
       }),
-    async close() {
-      await app.close();
-      await sluice.close({ graceMs: 1_000 });
+    close() {
+      closing ??= app.close().then(() => sluice.close({ graceMs: 1_000 }));
+      return closing;
     },
   };
 }
 
 /** `backend` with a close() that does nothing: a second Sluice on it must not close it for the first. */
-function unclosable(backend: Backend): Backend {
+export function unclosable(backend: Backend): Backend {
   return new Proxy(backend, {
     get(target, property) {
       if (property === 'close') return async () => {};
