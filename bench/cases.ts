@@ -4,12 +4,15 @@ import type { QueueTarget } from './lib/target.js';
 import { makeTarget, type TargetName } from './peers/registry.js';
 import { SluiceTarget } from './peers/sluice.js';
 import { apiUnderCpu } from './workloads/api-under-cpu.js';
+import { type ChatStreamOptions, chatStream } from './workloads/chat-stream.js';
 import { depth } from './workloads/depth.js';
 import { embedBatching } from './workloads/embed-batching.js';
 import { endToEnd } from './workloads/end-to-end.js';
 import { enqueueBulk, enqueueOneAtATime } from './workloads/enqueue.js';
 import { type HttpOptions, rawHttp, sluiceHttp } from './workloads/http-submit.js';
 import { latency } from './workloads/latency.js';
+import { type PushFanoutOptions, pushFanout } from './workloads/push-fanout.js';
+import { bullmqCompletedLatency, type PushLatencyOptions, sluicePushLatency } from './workloads/push-latency.js';
 import { scaleOut } from './workloads/scale-out.js';
 
 /** Sluice side first, then the peer. `null`: Sluice has no backend for it (yet). */
@@ -22,7 +25,7 @@ export const PAIRS: Record<string, [TargetName | null, TargetName]> = {
   nats: ['sluice-nats', 'raw-nats'],
 };
 
-export const WORKLOADS = ['enqueue', 'e2e', 'latency', 'http', 'api-cpu', 'depth', 'scale-out', 'batching'] as const;
+export const WORKLOADS = ['enqueue', 'e2e', 'latency', 'http', 'api-cpu', 'depth', 'scale-out', 'batching', 'push'] as const;
 
 interface Sizes {
   enqueueOne: number;
@@ -34,6 +37,9 @@ interface Sizes {
   depths: number[];
   scaleN: number;
   scaleProcesses: number[];
+  push: PushLatencyOptions;
+  fanout: PushFanoutOptions;
+  chat: ChatStreamOptions;
   sideTimeoutMs: number;
 }
 
@@ -51,6 +57,10 @@ export function sizes(args: BenchArgs): Sizes {
     depths: q ? [10_000, 100_000] : [10_000, 1_000_000],
     scaleN: q ? 2_000 : 20_000,
     scaleProcesses: q ? [1, 2] : [1, 2, 4],
+    // Issue 18's offered load; the quick run keeps the rate and shortens the run.
+    push: { rate: 200, seconds: q ? 2 : 10, warmup: 50, timeoutMs: 60_000 },
+    fanout: { subscribers: 1_000, jobs: q ? 20 : 100, rate: 20, timeoutMs: 60_000 },
+    chat: { tokens: 500, tokenDelayMs: 5 },
     sideTimeoutMs: q ? 90_000 : 900_000,
   };
 }
@@ -150,6 +160,37 @@ export async function buildCases(args: BenchArgs): Promise<Case[]> {
     peer: { name: 'sluice-embed-unbatched', run: () => embedBatching(false, embedOpts) },
     timeoutMs: z.sideTimeoutMs,
     note: 'SQLite, worker c=32, bundled mock provider: 50 ms per call, 4 requests at once; window 32 jobs / 20 ms',
+  });
+
+  // Issue 18: completion → notification (an SSE client on the feed, a webhook receiver) against
+  // BullMQ's QueueEvents on the same Redis; then two Sluice-only rows.
+  for (const kind of ['sqlite', 'postgres', 'redis'] as const) {
+    for (const receiver of ['sse', 'webhook'] as const) {
+      cases.push({
+        workload: 'push',
+        pair: `${kind} ${receiver === 'sse' ? 'SSE feed' : 'webhook'} vs bullmq QueueEvents`,
+        sluice: { name: `sluice-${kind}-${receiver}`, run: () => sluicePushLatency(kind, receiver, z.push) },
+        peer: { name: 'bullmq-queue-events', run: () => bullmqCompletedLatency(z.push) },
+        timeoutMs: z.sideTimeoutMs,
+        note: `${z.push.rate} jobs/s offered for ${z.push.seconds} s; worker c=50 (Sluice: in the server process); handler end → receiver has job.succeeded`,
+      });
+    }
+  }
+  cases.push({
+    workload: 'push',
+    pair: `sqlite ${z.fanout.subscribers} SSE subscribers (feed)`,
+    sluice: { name: 'sluice-sqlite', run: () => pushFanout(z.fanout) },
+    peer: null,
+    timeoutMs: z.sideTimeoutMs,
+    note: `one server process; every subscriber follows GET /v1/events?queue=…; ${z.fanout.jobs} jobs at ${z.fanout.rate}/s; memory after a full GC`,
+  });
+  cases.push({
+    workload: 'push',
+    pair: `sqlite chat stream, ${z.chat.tokens} tokens`,
+    sluice: { name: 'sluice-sqlite', run: () => chatStream(z.chat) },
+    peer: null,
+    timeoutMs: z.sideTimeoutMs,
+    note: `\`sluice serve\`, bundled mock provider at ${z.chat.tokenDelayMs} ms/token, default emitFlushMs (50 ms); client on GET /v1/jobs/{id}/events`,
   });
 
   const selected = cases.filter((c) => {

@@ -12,8 +12,8 @@ export interface BenchArgs {
 }
 
 const USAGE = `usage: node --import tsx bench/run.ts [--quick] [--source] [--only <workload|pair|workload:pair>[,…]] [--runs N] [--out DIR]
-workloads: enqueue, e2e, latency, http, api-cpu, depth, scale-out, batching
-pairs:     sqlite, redis, pg-boss, graphile, rabbitmq`;
+workloads: enqueue, e2e, latency, http, api-cpu, depth, scale-out, batching, push
+pairs:     sqlite, redis, pg-boss, graphile, rabbitmq, nats (push rows: sqlite, postgres, redis)`;
 
 export function parseArgs(argv: string[]): BenchArgs {
   const args: BenchArgs = { quick: false, only: [], runs: 3, outDir: 'bench/results', n: undefined, source: false };

@@ -17,12 +17,15 @@ export interface Side {
   run: () => Promise<Measurement[]>;
 }
 
-/** One comparison: a workload on a pair, Sluice first. A null Sluice side is reported as n/a. */
+/**
+ * One comparison: a workload on a pair, Sluice first. A null Sluice side is reported as n/a; a
+ * null peer makes a Sluice-only row (a measure no peer has, e.g. memory per SSE subscriber).
+ */
 export interface Case {
   workload: string;
   pair: string;
   sluice: Side | null;
-  peer: Side;
+  peer: Side | null;
   /** Bound on one side's run, ms. */
   timeoutMs: number;
   /** Why the Sluice side is n/a, or anything the reader should know. */
@@ -130,7 +133,7 @@ export async function runCases(cases: Case[], runs: number, log: (line: string) 
         pair: c.pair,
         ...m,
         sluice: c.sluice && sluice.length > 0 ? { name: c.sluice.name, ...summarize(sluice), runs: sluice } : null,
-        peer: peer.length > 0 ? { name: c.peer.name, ...summarize(peer), runs: peer } : null,
+        peer: c.peer && peer.length > 0 ? { name: c.peer.name, ...summarize(peer), runs: peer } : null,
         ratio: ratio.length > 0 ? { ...summarize(ratio), runs: ratio } : null,
         ...(error ? { error } : {}),
         ...(c.note ? { note: c.note } : {}),

@@ -15,3 +15,6 @@ export const { startMockProvider } = (await import(
 export const { openProviderPool } = (await import(
   sluiceModule('providers/open-provider-pool.js')
 )) as typeof import('../../src/providers/open-provider-pool.js');
+export const { AddressPolicy } = (await import(
+  sluiceModule('webhooks/address-policy.js')
+)) as typeof import('../../src/webhooks/address-policy.js');

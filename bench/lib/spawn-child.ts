@@ -10,11 +10,12 @@ export class Child {
   private waiters: Array<() => void> = [];
   readonly exited: Promise<number | null>;
 
-  constructor(script: string, args: object) {
+  /** `nodeFlags`: more node options for the child (`--expose-gc` for a heap measure). */
+  constructor(script: string, args: object, nodeFlags: string[] = []) {
     // SLUICE_BENCH_CHILD_PROF=DIR writes a CPU profile of every child there (node refuses
     // --cpu-prof in NODE_OPTIONS, and the children are where the workers of scale-out run).
     const profile = process.env.SLUICE_BENCH_CHILD_PROF;
-    const flags = profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : [];
+    const flags = [...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : []), ...nodeFlags];
     this.proc = spawn(process.execPath, [...flags, '--import', 'tsx', `bench/child/${script}`, JSON.stringify(args)], {
       cwd: REPO_ROOT,
       stdio: ['ignore', 'ignore', 'inherit', 'ipc'],

@@ -25,3 +25,10 @@ export async function untilCount(count: () => number, target: number, ms: number
     await sleep(2);
   }
 }
+
+/**
+ * Wall-clock time in ms with sub-millisecond precision, comparable across the processes of one
+ * machine (Date.now() is whole ms): the push rows stamp a job's end in one process and read it in
+ * another.
+ */
+export const epochNow = (): number => performance.timeOrigin + performance.now();

@@ -2,7 +2,13 @@ import { Queue, Worker } from 'bullmq';
 import { deleteRedisPrefix, REDIS_URL, uniqueName } from '../lib/services.js';
 import { type BenchJob, chunks, type QueueTarget, type WorkerHooks } from '../lib/target.js';
 
-const QUEUE = 'bench';
+export const QUEUE = 'bench';
+
+/** The ioredis options every BullMQ object of the bench gets (BullMQ's workers need maxRetriesPerRequest: null). */
+export function bullmqConnection(): { host: string; port: number; maxRetriesPerRequest: null } {
+  const url = new URL(REDIS_URL);
+  return { host: url.hostname, port: Number(url.port || 6379), maxRetriesPerRequest: null };
+}
 
 /**
  * BullMQ 6 with its documented settings for throughput: `addBulk` for bulk adds, worker
@@ -12,10 +18,7 @@ export class BullmqTarget implements QueueTarget {
   readonly name = 'bullmq';
   private readonly prefix: string;
   private queue: Queue | undefined;
-  private readonly connection = (() => {
-    const url = new URL(REDIS_URL);
-    return { host: url.hostname, port: Number(url.port || 6379), maxRetriesPerRequest: null };
-  })();
+  private readonly connection = bullmqConnection();
   private readonly jobOpts = { removeOnComplete: true, removeOnFail: 1000 };
 
   /** `existing`: a key prefix another target created; teardown leaves it. */

@@ -5,18 +5,9 @@ import { deadStreamName, workStreamName } from '../../src/backends/nats/names.js
 import type { Backend } from '../../src/core/backend.js';
 import type { Sluice } from '../../src/sluice.js';
 import type { Worker } from '../../src/worker/worker.js';
-import {
-  AMQP_URL,
-  analyzeSchema,
-  deleteRedisPrefix,
-  dropSchema,
-  NATS_URL,
-  sluicePgUrl,
-  sluiceRedisUrl,
-  tempDir,
-  uniqueName,
-} from '../lib/services.js';
+import { AMQP_URL, analyzeSchema, dropSchema, NATS_URL, sluicePgUrl, uniqueName } from '../lib/services.js';
 import { Sluice as LoadedSluice } from '../lib/sluice-modules.js';
+import { sluiceStorage } from '../lib/sluice-storage.js';
 import { type BenchJob, chunks, type QueueTarget, type WorkerHooks } from '../lib/target.js';
 
 export type SluiceKind = 'sqlite' | 'postgres' | 'redis' | 'rabbitmq' | 'nats';
@@ -103,18 +94,10 @@ export class SluiceTarget implements QueueTarget {
         await dropSchema(schema);
         await deleteNatsStreams([workStreamName(prefix, QUEUE), deadStreamName(prefix)]);
       };
-    } else if (this.kind === 'sqlite') {
-      const tmp = tempDir();
-      this.url = `sqlite:${tmp.dir}/sluice.db`;
-      this.cleanup = async () => tmp.remove();
-    } else if (this.kind === 'postgres') {
-      const schema = uniqueName('bench_sluice');
-      this.url = sluicePgUrl(schema);
-      this.cleanup = () => dropSchema(schema);
     } else {
-      const prefix = uniqueName('bench-sluice');
-      this.url = sluiceRedisUrl(prefix);
-      this.cleanup = () => deleteRedisPrefix(prefix);
+      const storage = sluiceStorage(this.kind);
+      this.url = storage.url;
+      this.cleanup = () => storage.remove();
     }
     this.sluice = await LoadedSluice.connect(this.url, this.store === undefined ? {} : { store: this.store });
   }

@@ -83,3 +83,71 @@ test('the api-cpu workload reports /healthz percentiles with and without CPU job
     assert.ok(value('probes') >= 2);
   }
 });
+
+// Issue 18's push rows, on SQLite (no service needed), tiny sizes: real server processes, real
+// clients. Latencies are checked for shape and sign (a clock mix-up shows as a negative latency).
+const pushSizes = { rate: 100, seconds: 0.3, warmup: 5, timeoutMs: 30_000 };
+
+for (const receiver of ['sse', 'webhook'] as const) {
+  test(`the push workload times completion → ${receiver} notification on SQLite`, { timeout: 90_000 }, async () => {
+    process.env.SLUICE_BENCH_SOURCE = '1';
+    const { sluicePushLatency } = await import('../../bench/workloads/push-latency.js');
+    const measured = await sluicePushLatency('sqlite', receiver, pushSizes);
+    const [p50, p99] = ['p50', 'p99'].map((p) => measured.find((m) => m.metric === `completion→notification ${p}`)?.value);
+    assert.ok(p50 !== undefined && p99 !== undefined, JSON.stringify(measured));
+    assert.ok(p50 > 0 && p50 <= p99 && p99 < 30_000, `${p50} ${p99}`);
+  });
+}
+
+test('the push fan-out row reads every subscriber stream and reports memory per subscriber', { timeout: 90_000 }, async () => {
+  process.env.SLUICE_BENCH_SOURCE = '1';
+  const { pushFanout } = await import('../../bench/workloads/push-fanout.js');
+  const measured = await pushFanout({ subscribers: 20, jobs: 5, rate: 50, timeoutMs: 30_000 });
+  const value = (metric: string) => {
+    const found = measured.find((m) => m.metric === metric);
+    assert.ok(found && Number.isFinite(found.value), `${metric}: ${JSON.stringify(found)}`);
+    return found.value;
+  };
+  value('server RSS per subscriber');
+  value('server heap per subscriber');
+  const p50 = value('delivery to all subscribers p50');
+  assert.ok(p50 > 0 && p50 <= value('delivery to all subscribers p99'));
+});
+
+test('the chat stream row counts the deltas of a streamed answer and its store writes', { timeout: 90_000 }, async () => {
+  process.env.SLUICE_BENCH_SOURCE = '1';
+  const { chatStream } = await import('../../bench/workloads/chat-stream.js');
+  const measured = await chatStream({ tokens: 40, tokenDelayMs: 2 });
+  const value = (unit: string) => measured.find((m) => m.unit === unit)?.value ?? Number.NaN;
+  const events = value('events');
+  assert.ok(events >= 1 && events <= 40, `${events} delta events`);
+  // Each appendOutput is one stored job.output.delta event, and the stream carries each once.
+  assert.equal(value('writes'), events);
+  assert.equal(Math.round(value('tokens') * events), 40);
+});
+
+test('--only push selects the push rows, the Sluice-only ones without a peer', async () => {
+  process.env.SLUICE_BENCH_SOURCE = '1';
+  const { buildCases } = await import('../../bench/cases.js');
+  const { parseArgs } = await import('../../bench/lib/args.js');
+  const cases = await buildCases(parseArgs(['--quick', '--only', 'push']));
+  assert.ok(cases.every((c) => c.workload === 'push'));
+  const compared = cases.filter((c) => c.peer !== null);
+  assert.deepEqual(
+    compared.map((c) => c.pair),
+    ['sqlite', 'postgres', 'redis'].flatMap((kind) => [
+      `${kind} SSE feed vs bullmq QueueEvents`,
+      `${kind} webhook vs bullmq QueueEvents`,
+    ]),
+  );
+  assert.ok(compared.every((c) => c.peer?.name === 'bullmq-queue-events'));
+  assert.deepEqual(
+    cases.filter((c) => c.peer === null).map((c) => c.pair),
+    ['sqlite 1000 SSE subscribers (feed)', 'sqlite chat stream, 500 tokens'],
+  );
+  const redisOnly = await buildCases(parseArgs(['--quick', '--only', 'push:redis']));
+  assert.deepEqual(
+    redisOnly.map((c) => c.pair),
+    ['redis SSE feed vs bullmq QueueEvents', 'redis webhook vs bullmq QueueEvents'],
+  );
+});
